@@ -1,0 +1,7 @@
+"""Allow `python -m source_posthog`, the same as the `source-posthog` script."""
+
+import sys
+
+from source_posthog.cli import main
+
+sys.exit(main())

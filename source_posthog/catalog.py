@@ -1,0 +1,73 @@
+"""The discovered catalog, and the configured catalog a `read` receives."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from source_posthog.config import read_json_file
+from source_posthog.errors import ConfigError
+from source_posthog.schemas import load_schema
+from source_posthog.streams import STREAMS, STREAMS_BY_NAME, Stream
+
+
+def build_catalog() -> dict[str, Any]:
+    """The CATALOG: every stream with its schema, sync modes, primary key and cursor."""
+    return {"streams": [_describe(stream) for stream in STREAMS]}
+
+
+def _describe(stream: Stream) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": stream.name,
+        "json_schema": load_schema(stream.name),
+        "supported_sync_modes": ["full_refresh"],
+        "source_defined_primary_key": [[stream.primary_key]],
+        "is_resumable": stream.cursor_field is not None,
+    }
+    if stream.cursor_field:
+        entry["supported_sync_modes"].append("incremental")
+        entry["source_defined_cursor"] = True
+        entry["default_cursor_field"] = [stream.cursor_field]
+    return entry
+
+
+@dataclass(frozen=True)
+class ConfiguredStream:
+    """A stream the user selected, with the sync mode they chose."""
+
+    stream: Stream
+    sync_mode: str
+
+
+def load_configured_catalog(path: str) -> list[ConfiguredStream]:
+    """Read and check a configured catalog; unknown streams or modes are config errors."""
+    return parse_configured_catalog(read_json_file(path, "catalog"))
+
+
+def parse_configured_catalog(raw: Any) -> list[ConfiguredStream]:
+    """Check an already-decoded configured catalog and return its streams in our read order."""
+    entries = raw.get("streams") if isinstance(raw, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError("The catalog must be an object with a non-empty streams list.")
+    chosen: dict[str, ConfiguredStream] = {}
+    for entry in entries:
+        name, sync_mode = _name_and_mode(entry)
+        stream = STREAMS_BY_NAME.get(name)
+        if stream is None:
+            known = ", ".join(STREAMS_BY_NAME)
+            raise ConfigError(f"The catalog names an unknown stream {name!r}; this source has: {known}.")
+        supported = ("full_refresh", "incremental") if stream.cursor_field else ("full_refresh",)
+        if sync_mode not in supported:
+            raise ConfigError(
+                f"Stream {name!r} does not support sync_mode {sync_mode!r}; use one of: {', '.join(supported)}."
+            )
+        chosen[name] = ConfiguredStream(stream, sync_mode)
+    return [chosen[stream.name] for stream in STREAMS if stream.name in chosen]
+
+
+def _name_and_mode(entry: Any) -> tuple[str, str]:
+    try:
+        name, sync_mode = entry["stream"]["name"], entry["sync_mode"]
+    except (KeyError, TypeError):
+        raise ConfigError("Each catalog entry needs stream.name and sync_mode.") from None
+    if not isinstance(name, str) or not isinstance(sync_mode, str):
+        raise ConfigError("Catalog stream.name and sync_mode must be strings.")
+    return name, sync_mode

@@ -1,0 +1,199 @@
+"""The connector's configuration: one pydantic model that validates user input and generates the spec.
+
+Field names and formats match the existing airbyte-source-posthog connector so saved configs keep working;
+every field added since is optional with a default.
+"""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from source_posthog.errors import ConfigError
+from source_posthog.redaction import register_secret
+
+US_CLOUD = "https://us.posthog.com"
+# The legacy US host only redirects now, and HTTP clients drop Authorization on a cross-host redirect.
+LEGACY_HOSTS = {"https://app.posthog.com": US_CLOUD}
+START_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+DOCS_URL = "https://posthog.com/docs/api"
+
+
+class Config(BaseModel):
+    """What a user configures; see README "Configuration" for each field."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, title="PostHog Spec")
+
+    api_key: Annotated[
+        SecretStr,
+        Field(
+            title="API Key",
+            description="A PostHog personal API key (phx_...), created under Settings → Personal API keys, "
+            "with read access to the streams you sync.",
+            json_schema_extra={"airbyte_secret": True, "order": 0, "type": "string"},
+        ),
+    ]
+    start_date: Annotated[
+        str,
+        Field(
+            title="Start Date",
+            description="UTC date and time from which to replicate events, e.g. 2024-01-01T00:00:00Z.",
+            pattern=START_DATE_PATTERN,
+            json_schema_extra={"examples": ["2024-01-01T00:00:00Z"], "format": "date-time", "order": 1},
+        ),
+    ]
+    base_url: Annotated[
+        str,
+        Field(
+            title="Base URL",
+            description="PostHog host: https://us.posthog.com (US Cloud), https://eu.posthog.com (EU Cloud) or "
+            "your self-hosted origin. The legacy https://app.posthog.com is read as US Cloud.",
+            json_schema_extra={"examples": ["https://eu.posthog.com", "https://posthog.example.com"], "order": 2},
+        ),
+    ] = US_CLOUD
+    events_time_step: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=91,
+            title="Events stream slice step size (in days)",
+            description="Events are read and checkpointed in windows of this many days.",
+            json_schema_extra={"examples": [30, 10, 5], "order": 3},
+        ),
+    ] = 30
+    project_ids: Annotated[
+        list[Annotated[int, Field(gt=0)]],
+        Field(
+            title="Project IDs",
+            description="Only sync these projects. Required for keys scoped to projects, which cannot list "
+            "projects. Empty means every project of the key's current organization.",
+            json_schema_extra={"order": 4},
+        ),
+    ] = []
+    events_lookback_minutes: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=10080,
+            title="Events lookback (minutes)",
+            description="Each incremental sync re-reads this window before the saved cursor to pick up events "
+            "ingested late; re-read events are delivered again and deduplicated by id downstream.",
+            json_schema_extra={"order": 5},
+        ),
+    ] = 60
+    rate_limit_share: Annotated[
+        float,
+        Field(
+            gt=0.0,
+            le=1.0,
+            title="Share of PostHog rate limits",
+            description="Fraction of PostHog's documented API rate limits this connector may use. Lower it when "
+            "other tools use the same key or project.",
+            json_schema_extra={"order": 6},
+        ),
+    ] = 1.0
+    events_page_size: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=50000,
+            title="Events page size",
+            description="Rows per events query. Lower it if queries hit PostHog's time limit.",
+            json_schema_extra={"order": 7},
+        ),
+    ] = 20000
+
+    @field_validator("api_key")
+    @classmethod
+    def _check_api_key(cls, value: SecretStr) -> SecretStr:
+        key = value.get_secret_value().strip()
+        if not key:
+            raise ValueError("must not be empty")
+        register_secret(key)
+        if key.startswith("phc_"):
+            raise ValueError(
+                "this is a project token (phc_...), which only sends events; use a personal API key (phx_...)"
+            )
+        return SecretStr(key)
+
+    @field_validator("start_date")
+    @classmethod
+    def _check_start_date(cls, value: str) -> str:
+        start = datetime.fromisoformat(value)
+        if start > datetime.now(UTC):
+            raise ValueError(f"{value} is in the future; choose a date in the past")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        url = value.strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http(s) URL such as {US_CLOUD}, got {url!r}")
+        if parts.query or parts.fragment:
+            raise ValueError("must not contain a query string or fragment")
+        return LEGACY_HOSTS.get(url, url)
+
+    @property
+    def start(self) -> datetime:
+        """The start date as an aware UTC datetime."""
+        return datetime.fromisoformat(self.start_date)
+
+    @property
+    def host(self) -> str:
+        """The only host the key may ever be sent to."""
+        return urlsplit(self.base_url).netloc
+
+
+def load_config(path: str) -> Config:
+    """Read and validate a config file, turning every problem into a ConfigError the user can act on."""
+    return parse_config(read_json_file(path, "config"))
+
+
+def parse_config(raw: Any) -> Config:
+    """Validate an already-decoded config object."""
+    if not isinstance(raw, dict):
+        raise ConfigError("The config must be a JSON object with api_key and start_date.")
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """List each invalid field and why, never echoing the input (it may hold the key)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = ".".join(str(part) for part in error["loc"]) or "config"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "string_pattern_mismatch" and field == "start_date":
+            message = "must look like 2024-01-01T00:00:00Z (UTC, seconds, trailing Z)"
+        problems.append(f"{field}: {message}")
+    return "Invalid config: " + "; ".join(problems) + "."
+
+
+def read_json_file(path: str, what: str) -> Any:
+    """Read a JSON file given on the command line; a missing or malformed file is a ConfigError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the {what} file {path}: {exc.strerror}.") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"The {what} file {path} is not valid JSON: {exc}.") from None
+
+
+def spec_schema() -> dict[str, Any]:
+    """The connectionSpecification, generated from `Config` so the two can never disagree."""
+    schema = Config.model_json_schema()
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    schema["additionalProperties"] = True
+    schema.pop("description", None)
+    for key in ("format", "writeOnly"):  # pydantic's SecretStr markers; Airbyte uses airbyte_secret
+        schema["properties"]["api_key"].pop(key, None)
+    return schema

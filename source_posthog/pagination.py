@@ -1,0 +1,41 @@
+"""Follow PostHog's `next` links exactly as returned, and stop cleanly where they would mislead us.
+
+    {"count": 231, "next": "https://us.posthog.com/api/projects/42/cohorts/?limit=100&offset=100",
+     "previous": null, "results": [...]}
+
+A short page is not the end (persons drop unloadable rows yet offer `next`); `next: null` is.
+PostHog has shipped a `next` equal to the current URL (posthog#13508): that would loop forever,
+so it is an error. A `next` on another host is refused by the client before any request.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from source_posthog.client import ApiClient
+from source_posthog.errors import InternalError
+from source_posthog.ratelimit import EndpointClass
+
+
+def iter_pages(
+    client: ApiClient, path: str, params: dict[str, Any], endpoint_class: EndpointClass
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield the `results` of every page, following `next` until it is null."""
+    url = client.url(path) + "?" + urlencode(params)
+    seen = {url}
+    while True:
+        page = client.get_json(url, endpoint_class=endpoint_class)
+        if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+            raise InternalError(f"Unexpected response shape from {path}: expected an object with results.")
+        yield page["results"]
+        next_url = page.get("next")
+        if not next_url:
+            return
+        next_url = client.url(next_url)
+        if next_url in seen:
+            raise InternalError(
+                f"PostHog returned a next link that repeats an earlier page of {path} ({next_url}); "
+                "stopping instead of reading the same pages forever."
+            )
+        seen.add(next_url)
+        url = next_url

@@ -1,0 +1,95 @@
+"""Pace requests below PostHog's rate limits so a 429 is the exception, not the way we find the limit.
+
+PostHog throttles with DRF sliding windows: a request is refused when the window (1 min burst,
+1 h sustained) already holds N requests. There are no X-RateLimit headers, so we keep the same
+log of send times per endpoint class and wait until the oldest one leaves the window. Buckets are
+shared by all projects, the worst case of PostHog's "limits apply to the entire team".
+"""
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+# Request latency means the server stamps a request a little later than we do; leave this much slack.
+WINDOW_MARGIN_SECONDS = 0.05
+
+
+class EndpointClass(Enum):
+    """PostHog's throttle classes (posthog-api §4)."""
+
+    CRUD = "crud"
+    ANALYTICS = "analytics"  # /events/ list, insights: the ClickHouse-backed viewsets
+    PERSONS = "persons"
+    QUERY = "query"
+
+
+@dataclass(frozen=True)
+class Window:
+    """At most `limit` requests in any `seconds`-long window."""
+
+    limit: int
+    seconds: float
+
+
+DOCUMENTED_LIMITS: dict[EndpointClass, tuple[Window, ...]] = {
+    EndpointClass.CRUD: (Window(480, 60), Window(4800, 3600)),
+    EndpointClass.ANALYTICS: (Window(240, 60), Window(1200, 3600)),
+    EndpointClass.PERSONS: (Window(240, 60),),
+    EndpointClass.QUERY: (Window(240, 60), Window(2400, 3600)),
+}
+
+
+class SlidingWindow:
+    """A send-time log for one window; `wait_time` says how long until one more request fits."""
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        self._sent: deque[float] = deque()
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until a request sent now would be allowed (0 if it is allowed already)."""
+        horizon = now - self.window.seconds
+        while self._sent and self._sent[0] <= horizon:
+            self._sent.popleft()
+        if len(self._sent) < self.window.limit:
+            return 0.0
+        return self._sent[0] - horizon + WINDOW_MARGIN_SECONDS
+
+    def record(self, now: float) -> None:
+        """Log a request sent at `now`."""
+        self._sent.append(now)
+
+
+class Pacer:
+    """Blocks before each request until every window of its endpoint class has room."""
+
+    def __init__(
+        self,
+        limits: dict[EndpointClass, tuple[Window, ...]] | None = None,
+        share: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        chosen = DOCUMENTED_LIMITS if limits is None else limits
+        self._windows = {
+            endpoint: [SlidingWindow(Window(max(1, int(w.limit * share)), w.seconds)) for w in windows]
+            for endpoint, windows in chosen.items()
+        }
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self.waited_seconds = 0.0
+
+    def acquire(self, endpoint: EndpointClass) -> None:
+        """Wait until a request of this class fits in every window, then count it as sent."""
+        with self._lock:
+            windows = self._windows.get(endpoint, [])
+            while (wait := max((w.wait_time(self._clock()) for w in windows), default=0.0)) > 0:
+                self.waited_seconds += wait
+                self._sleep(wait)
+            now = self._clock()
+            for window in windows:
+                window.record(now)
