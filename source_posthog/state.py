@@ -44,7 +44,10 @@ def load_state(path: str | None) -> dict[str, Any]:
     """Read a state file into {stream name: stream_state}; no file means no state."""
     if path is None:
         return {}
-    return parse_state(read_json_file(path, "state"))
+    states = parse_state(read_json_file(path, "state"))
+    if "events" in states:
+        parse_events_state(states["events"])  # a malformed cursor fails now, before any request
+    return states
 
 
 def parse_state(raw: Any) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+import pytest
+
+from source_posthog.catalog import build_catalog, parse_configured_catalog
+from source_posthog.errors import ConfigError
+
+NAMES = ["projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons"]
+
+
+def entry(name: str, mode: str = "full_refresh") -> dict[str, object]:
+    return {"stream": {"name": name, "json_schema": {}}, "sync_mode": mode, "destination_sync_mode": "overwrite"}
+
+
+class TestBuildCatalog:
+    def test_catalog_lists_seven_streams_keyed_on_id(self) -> None:
+        streams = build_catalog()["streams"]
+        assert sorted(s["name"] for s in streams) == sorted(NAMES)
+        assert all(s["source_defined_primary_key"] == [["id"]] for s in streams)
+
+    def test_only_events_is_incremental_on_timestamp(self) -> None:
+        by_name = {s["name"]: s for s in build_catalog()["streams"]}
+        assert by_name["events"]["supported_sync_modes"] == ["full_refresh", "incremental"]
+        assert by_name["events"]["source_defined_cursor"] is True
+        assert by_name["events"]["default_cursor_field"] == ["timestamp"]
+        for name in set(NAMES) - {"events"}:
+            assert by_name[name]["supported_sync_modes"] == ["full_refresh"]
+
+    def test_every_sliced_stream_schema_declares_project_id(self) -> None:
+        for stream in build_catalog()["streams"]:
+            if stream["name"] != "projects":
+                assert "project_id" in stream["json_schema"]["properties"], stream["name"]
+
+
+class TestParseConfiguredCatalog:
+    def test_given_streams_in_any_order_when_parsed_then_read_order_events_before_persons(self) -> None:
+        chosen = parse_configured_catalog(
+            {"streams": [entry("persons"), entry("events", "incremental"), entry("projects")]}
+        )
+        assert [c.stream.name for c in chosen] == ["projects", "events", "persons"]
+        assert chosen[1].sync_mode == "incremental"
+
+    @pytest.mark.parametrize(
+        ("raw", "fragment"),
+        [
+            ({"streams": [entry("nope")]}, "unknown stream 'nope'"),
+            ({"streams": [entry("cohorts", "incremental")]}, "does not support sync_mode 'incremental'"),
+            ({"streams": [entry("events", "INVALID")]}, "does not support sync_mode 'INVALID'"),
+            ({"streams": []}, "non-empty streams"),
+            ({}, "non-empty streams"),
+            ([], "non-empty streams"),
+            ({"streams": [{"sync_mode": "full_refresh"}]}, "stream.name and sync_mode"),
+        ],
+    )
+    def test_given_bad_catalog_when_parsed_then_config_error(self, raw: object, fragment: str) -> None:
+        with pytest.raises(ConfigError, match=fragment):
+            parse_configured_catalog(raw)

@@ -1,0 +1,107 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from source_posthog.config import START_DATE_PATTERN, US_CLOUD, parse_config, spec_schema
+from source_posthog.errors import ConfigError
+from unit_tests.conftest import KEY, valid_config
+
+
+class TestParseConfig:
+    def test_given_minimal_config_when_parsed_then_defaults_apply(self) -> None:
+        config = parse_config(valid_config())
+        assert config.base_url == US_CLOUD
+        assert config.events_time_step == 30
+        assert config.events_lookback_minutes == 60
+        assert config.project_ids == []
+        assert config.start == datetime(2024, 1, 1, tzinfo=UTC)
+
+    @pytest.mark.parametrize(
+        ("base_url", "expected"),
+        [
+            ("https://app.posthog.com", US_CLOUD),
+            ("https://app.posthog.com/", US_CLOUD),
+            ("https://eu.posthog.com", "https://eu.posthog.com"),
+            ("https://posthog.example.com/", "https://posthog.example.com"),
+            ("http://127.0.0.1:8010", "http://127.0.0.1:8010"),
+        ],
+    )
+    def test_given_base_url_when_parsed_then_normalised(self, base_url: str, expected: str) -> None:
+        assert parse_config(valid_config(base_url=base_url)).base_url == expected
+
+    @pytest.mark.parametrize(
+        ("overrides", "fragment"),
+        [
+            ({"api_key": ""}, "api_key: must not be empty"),
+            ({"api_key": "   "}, "api_key: must not be empty"),
+            ({"api_key": "phc_projectTokenAbcdef"}, "project token"),
+            ({"api_key": 42}, "api_key"),
+            ({"start_date": "2024-01-01"}, "must look like 2024-01-01T00:00:00Z"),
+            ({"start_date": "yesterday"}, "must look like"),
+            ({"base_url": "ftp://posthog.example.com"}, "must be an http(s) URL"),
+            ({"base_url": "us.posthog.com"}, "must be an http(s) URL"),
+            ({"base_url": "https://us.posthog.com/?x=1"}, "query string"),
+            ({"events_time_step": 0}, "events_time_step"),
+            ({"events_time_step": 92}, "events_time_step"),
+            ({"events_page_size": 50001}, "events_page_size"),
+            ({"project_ids": [0]}, "project_ids"),
+            ({"rate_limit_share": 0}, "rate_limit_share"),
+        ],
+    )
+    def test_given_bad_field_when_parsed_then_config_error_names_it(
+        self, overrides: dict[str, object], fragment: str
+    ) -> None:
+        with pytest.raises(ConfigError) as caught:
+            parse_config(valid_config(**overrides))
+        assert fragment in caught.value.message
+        assert "phc_projectTokenAbcdef" not in caught.value.message
+
+    @pytest.mark.parametrize("missing", ["api_key", "start_date"])
+    def test_given_missing_required_field_when_parsed_then_error_names_it(self, missing: str) -> None:
+        raw = valid_config()
+        del raw[missing]
+        with pytest.raises(ConfigError, match=f"{missing}: Field required"):
+            parse_config(raw)
+
+    def test_given_future_start_date_when_parsed_then_error_says_future(self) -> None:
+        future = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with pytest.raises(ConfigError, match="in the future"):
+            parse_config(valid_config(start_date=future))
+
+    def test_given_not_an_object_when_parsed_then_config_error(self) -> None:
+        with pytest.raises(ConfigError, match="JSON object"):
+            parse_config(["api_key"])
+
+    def test_given_unknown_fields_when_parsed_then_ignored(self) -> None:
+        assert parse_config(valid_config(something_else=1)).api_key.get_secret_value() == KEY
+
+    def test_given_key_when_config_printed_then_key_hidden(self) -> None:
+        config = parse_config(valid_config())
+        assert KEY not in repr(config)
+        assert KEY not in str(config)
+
+
+class TestSpecSchema:
+    def test_spec_has_existing_connector_fields_and_requirements(self) -> None:
+        schema = spec_schema()
+        assert schema["required"] == ["api_key", "start_date"]
+        assert {"api_key", "start_date", "base_url", "events_time_step"} <= set(schema["properties"])
+        assert schema["properties"]["api_key"] == {
+            "airbyte_secret": True,
+            "description": schema["properties"]["api_key"]["description"],
+            "order": 0,
+            "title": "API Key",
+            "type": "string",
+        }
+        step = schema["properties"]["events_time_step"]
+        assert (step["minimum"], step["maximum"], step["default"]) == (1, 91, 30)
+        assert (
+            schema["properties"]["start_date"]["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+        )
+
+    def test_every_new_field_is_optional_with_default_and_description(self) -> None:
+        schema = spec_schema()
+        for name, prop in schema["properties"].items():
+            assert prop.get("description"), name
+            if name not in schema["required"]:
+                assert "default" in prop, name
