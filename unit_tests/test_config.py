@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from source_posthog.config import START_DATE_PATTERN, US_CLOUD, parse_config, spec_schema
+from source_posthog.config import US_CLOUD, parse_config, spec_schema
 from source_posthog.errors import ConfigError
 from unit_tests.conftest import KEY, valid_config
 
