@@ -1,0 +1,9 @@
+"""A PostHog private-API emulator on 127.0.0.1 that reproduces the real API's quirks.
+
+Never imported by `source_posthog`; used by tests, the README demo and the benchmark.
+"""
+
+from posthog_emulator.emulator import Emulator
+from posthog_emulator.settings import ClassLimit, EmulatorSettings, Faults, Limits, Quirks
+
+__all__ = ["ClassLimit", "Emulator", "EmulatorSettings", "Faults", "Limits", "Quirks"]

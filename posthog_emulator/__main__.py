@@ -1,0 +1,70 @@
+"""`python -m posthog_emulator`: serve until SIGINT/SIGTERM; one JSON line on stdout when ready."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from posthog_emulator.emulator import Emulator
+from posthog_emulator.settings import FAULT_KINDS, EmulatorSettings, Faults, Limits, Quirks
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m posthog_emulator", description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8010, help="0 picks a free port")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--events", type=int, default=20_000, help="total events over all projects")
+    p.add_argument("--projects", type=int, default=3, help="regular projects (plus 2 edge projects)")
+    p.add_argument("--no-edge-projects", action="store_true", help="omit the 0-event and 1-event projects")
+    p.add_argument("--end", help="anchor 'now' (ISO); default: the current UTC hour")
+    p.add_argument("--no-quirks", action="store_true", help="an ideal API: every quirk off")
+    p.add_argument("--real-limits", action="store_true", help="PostHog's real rate limits and 30 s query queue")
+    p.add_argument("--limits-scale", type=float, help="rate limits on, bucket sizes multiplied by X")
+    p.add_argument("--fault-rate", type=float, default=0.0, help="probability of a seeded fault per request")
+    p.add_argument("--fault-kinds", default=",".join(FAULT_KINDS), help="comma-separated fault kinds")
+    p.add_argument("--ready-file", type=Path, help="also write the ready JSON line to this file")
+    return p.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace) -> EmulatorSettings:
+    limits = Limits()
+    if args.real_limits:
+        limits = Limits(enabled=True, query_queue_s=30.0)
+    if args.limits_scale is not None:
+        limits = Limits(enabled=True, scale=args.limits_scale, query_queue_s=limits.query_queue_s)
+    faults = Faults(rate=args.fault_rate, kinds=tuple(k for k in args.fault_kinds.split(",") if k), seed=args.seed)
+    end = datetime.fromisoformat(args.end.replace("Z", "+00:00")) if args.end else None
+    return EmulatorSettings(seed=args.seed, events=args.events, projects=args.projects,
+                            edge_projects=not args.no_edge_projects, end=end, host=args.host, port=args.port,
+                            quirks=Quirks.ideal() if args.no_quirks else Quirks(), faults=faults, limits=limits)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    emu = Emulator(settings_from(args)).start()
+    ready = {"base_url": emu.base_url, "api_key": emu.api_key, "admin": emu.admin_url, "keys": emu.keys,
+             "project_ids": emu.project_ids, "startup_s": round(time.monotonic() - started, 2)}
+    line = orjson.dumps(ready).decode()
+    if args.ready_file:
+        args.ready_file.write_text(line + "\n")
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    emu.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

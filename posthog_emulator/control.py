@@ -1,0 +1,84 @@
+"""Test-facing operations shared by the Python API and the `/_emulator/` routes.
+
+Ground truth is "what a complete, deduplicated sync must deliver" per project, computed from the
+live data and the current quirks: org-scoped annotations are counted in every project whose list
+shows them (use `unique=True` for the set of distinct ids), archived flags are included (a full
+sync reads them with archived=true), persons that can never be loaded are excluded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from posthog_emulator.data import build_dataset
+from posthog_emulator.entities import visible_annotations
+from posthog_emulator.persons import persons_listable
+from posthog_emulator.settings import Quirks, updated
+
+if TYPE_CHECKING:
+    from posthog_emulator.app import App
+
+STREAMS = ("projects", "annotations", "cohorts", "feature_flags", "insights", "persons", "events")
+
+
+def truth(app: App, stream: str) -> dict[int, list[Any]]:
+    """{project_id: sorted ids}; for `projects`, {project_id: [project_id]}."""
+    rt = app.rt
+    pids = [p["id"] for p in rt.dataset.projects]
+    if stream == "projects":
+        return {pid: [pid] for pid in pids}
+    if stream == "annotations":
+        return {pid: sorted(a["id"] for a in visible_annotations(rt, pid)) for pid in pids}
+    if stream in ("cohorts", "feature_flags", "insights"):
+        return {pid: sorted(r["id"] for r in rt.dataset.entities[pid][stream] if not r["deleted"]) for pid in pids}
+    if stream == "persons":
+        return {pid: sorted(p["id"] for p in persons_listable(rt, pid)) for pid in pids}
+    if stream == "events":
+        out = {}
+        for pid in pids:
+            store = rt.dataset.events[pid]
+            with store.lock:
+                out[pid] = sorted(store.ids())
+        return out
+    raise ValueError(f"unknown stream {stream!r}; expected one of {STREAMS}")
+
+
+def unique_ids(app: App, stream: str) -> list[Any]:
+    """Distinct ids over all projects (org-scoped annotations counted once)."""
+    return sorted({i for ids in truth(app, stream).values() for i in ids})
+
+
+def configure(app: App, quirks: Any = None, faults: Any = None, limits: Any = None) -> dict[str, Any]:
+    """Swap in updated settings; dicts update single fields, `quirks=False` means Quirks.ideal()."""
+    rt = app.rt
+    if quirks is False:
+        quirks = Quirks.ideal()
+    elif quirks is True:
+        quirks = Quirks()
+    rt.quirks = updated(rt.quirks, quirks)
+    if faults is not None:
+        rt.faults = updated(rt.faults, faults)
+        app.injector.load(rt.faults)
+    if limits is not None:
+        rt.limits = updated(rt.limits, limits)
+        app.limiter.reset()
+    return current(app)
+
+
+def current(app: App) -> dict[str, Any]:
+    rt = app.rt
+    return {"quirks": dataclasses.asdict(rt.quirks), "faults": dataclasses.asdict(rt.faults),
+            "limits": dataclasses.asdict(rt.limits)}
+
+
+def reset(app: App, data: bool = True) -> None:
+    """Back to the start: settings, counters, request log and (by default) the seeded data."""
+    rt = app.rt
+    if data:
+        rt.dataset = build_dataset(rt.settings)
+    rt.quirks, rt.faults, rt.limits = rt.settings.quirks, rt.settings.faults, rt.settings.limits
+    rt.log.clear()
+    rt.async_queries.clear()
+    app.limiter.reset()
+    app.injector.load(rt.faults)

@@ -1,0 +1,100 @@
+"""The emulator's whole dataset: built from the settings' seed, appended to by tests."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from posthog_emulator import gen_entities, gen_events, gen_people, ids
+from posthog_emulator.eventstore import Custom, EventStore
+from posthog_emulator.settings import EmulatorSettings
+from posthog_emulator.timefmt import DAY_US, parse_datetime, to_micros
+
+FIRST_PROJECT_ID = 101
+ORG_ANNOTATIONS = 4  # organisation-scoped, owned by the first project, listed everywhere
+ANONYMOUS_IDS = 200
+END_GAP_US = 600_000_000  # the newest generated event is at least 10 minutes before "now"
+
+
+@dataclass
+class Dataset:
+    """Projects, entities per project, persons and events; records as the API prints them."""
+
+    organization: str
+    projects: list[dict[str, Any]]
+    entities: dict[int, dict[str, list[dict[str, Any]]]]
+    persons: dict[int, list[dict[str, Any]]]
+    events: dict[int, EventStore]
+    end_us: int
+    append_rng: random.Random = field(default_factory=random.Random)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def project(self, pid: int) -> dict[str, Any] | None:
+        return next((p for p in self.projects if p["id"] == pid), None)
+
+    def append_events(self, pid: int, events: list[dict[str, Any]]) -> list[str]:
+        """Insert events (new, tied or back-dated) and return their ids in input order."""
+        store = self.events[pid]
+        created = []
+        with self.lock:
+            for raw in events:
+                created.append(self._append_one(store, raw))
+        return created
+
+    def _append_one(self, store: EventStore, raw: dict[str, Any]) -> str:
+        stamp = raw["timestamp"]
+        us = to_micros(stamp) if isinstance(stamp, datetime) else parse_datetime(str(stamp))
+        uuid_int = ids.parse_uuid(raw["uuid"]) if raw.get("uuid") else ids.uuid7_int(self.append_rng, us)
+        custom = None
+        if "properties" in raw or "elements_chain" in raw:
+            custom = Custom(dict(raw.get("properties") or {}), str(raw.get("elements_chain") or ""))
+        distinct = str(raw.get("distinct_id") or (store.distinct_ids[0] if store.distinct_ids else "anonymous"))
+        seed = self.append_rng.getrandbits(40)
+        store.insert(us, uuid_int, str(raw.get("event") or "$pageview"), distinct, custom, seed)
+        return ids.uuid_text(uuid_int)
+
+
+def build_dataset(settings: EmulatorSettings) -> Dataset:
+    """Everything from the seed: same (seed, end) -> byte-identical API responses."""
+    rng = random.Random(settings.seed)
+    end = to_micros(settings.anchor()) - END_GAP_US
+    start = end - settings.span_days * DAY_US
+    org = ids.uuid7(rng, start)
+    users = gen_entities.make_users(rng)
+    maker = gen_entities.EntityMaker(rng, users, start, end)
+    regular = [FIRST_PROJECT_ID + k for k in range(settings.projects)]
+    edge = [FIRST_PROJECT_ID + settings.projects + k for k in range(2 if settings.edge_projects else 0)]
+    projects, entities, persons, events = [], {}, {}, {}
+    for k, pid in enumerate(regular + edge):
+        name = f"Project {k + 1}" if pid in regular else ("Empty project" if pid == edge[0] else "One event")
+        tz = gen_entities.TIMEZONES[k % len(gen_entities.TIMEZONES)] if pid in regular else "UTC"
+        projects.append(gen_entities.make_project(rng, pid, name, tz, org, start))
+        entities[pid] = gen_entities.make_project_entities(maker, pid, 1)
+        count = settings.persons_per_project if pid in regular else (0 if pid == edge[0] else 1)
+        persons[pid] = gen_people.make_persons(rng, pid, count, start, end)
+        anonymous = ANONYMOUS_IDS if pid in regular else 1
+        events[pid] = EventStore(gen_people.event_distinct_ids(persons[pid], rng, anonymous))
+    org_notes = [maker.annotation(regular[0], "organization", k == ORG_ANNOTATIONS - 1) for k in range(ORG_ANNOTATIONS)]
+    entities[regular[0]]["annotations"].extend(org_notes)
+    _fill_events(settings, rng, events, regular, edge, start, end)
+    return Dataset(org, projects, entities, persons, events, end, random.Random(settings.seed + 1))
+
+
+def _fill_events(settings: EmulatorSettings, rng: random.Random, events: dict[int, EventStore],
+                 regular: list[int], edge: list[int], start: int, end: int) -> None:
+    total = max(0, settings.events - (1 if edge else 0))
+    shares = [0.6] + [0.4 / (len(regular) - 1)] * (len(regular) - 1) if len(regular) > 1 else [1.0]
+    counts = [int(total * s) for s in shares]
+    counts[0] += total - sum(counts)
+    blocks: dict[int, list[int]] = {pid: [] for pid in regular}
+    for k, size in enumerate(settings.resolved_tie_blocks()):
+        target = k % len(regular)
+        blocks[regular[target] if size * 2 <= counts[target] else regular[0]].append(size)
+    for k, pid in enumerate(regular):
+        ts = gen_events.draw_timestamps(rng, counts[k], start, end, blocks[pid])
+        gen_events.fill_store(events[pid], rng, ts, seed_base=pid * 100_000_000)
+    if edge:
+        gen_events.fill_store(events[edge[1]], rng, [end - 7 * DAY_US + 123_456], seed_base=edge[1] * 100_000_000)

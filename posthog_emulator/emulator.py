@@ -1,0 +1,124 @@
+"""`Emulator`: build the data, serve it on 127.0.0.1 from a daemon thread, expose test helpers."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from datetime import datetime
+from typing import Any
+
+from posthog_emulator import control
+from posthog_emulator.app import App
+from posthog_emulator.runtime import Runtime
+from posthog_emulator.server import EmulatorServer
+from posthog_emulator.settings import EmulatorSettings
+from posthog_emulator.timefmt import iso_utc, parse_datetime, to_micros
+
+
+class Emulator:
+    """A PostHog private API on 127.0.0.1; `Emulator(seed=1, events=10_000).start()`."""
+
+    def __init__(self, settings: EmulatorSettings | None = None, **overrides: Any) -> None:
+        base = settings or EmulatorSettings()
+        self.settings = dataclasses.replace(base, **overrides) if overrides else base
+        self.app = App(Runtime.create(self.settings))
+        self._server: EmulatorServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Emulator:
+        self._server = EmulatorServer((self.settings.host, self.settings.port), self.app)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="posthog-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start() if self._server is None else self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("emulator not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def admin_url(self) -> str:
+        return f"{self.base_url}/_emulator"
+
+    @property
+    def api_key(self) -> str:
+        """A personal key with every scope (`*`)."""
+        return self.app.rt.keys["all"].secret
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """Named keys: all, read_only, write_scopes, no_person_read, no_query_read, project_scoped,
+        legacy_unscoped, plus project_token (a `phc_` token, always 401)."""
+        keys = {name: key.secret for name, key in self.app.rt.keys.items()}
+        keys["project_token"] = self.app.rt.dataset.projects[0]["api_token"]
+        return keys
+
+    @property
+    def project_ids(self) -> list[int]:
+        return [p["id"] for p in self.app.rt.dataset.projects]
+
+    @property
+    def projects(self) -> list[dict[str, Any]]:
+        return [dict(p) for p in self.app.rt.dataset.projects]
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Snapshot of the API request log (admin routes excluded)."""
+        return list(self.app.rt.log)
+
+    def clear_requests(self) -> None:
+        self.app.rt.log.clear()
+
+    def truth(self, stream: str, unique: bool = False) -> Any:
+        """{project_id: sorted ids} a complete sync must deliver; `unique=True`: one sorted list."""
+        return control.unique_ids(self.app, stream) if unique else control.truth(self.app, stream)
+
+    def append_events(self, project_id: int, events: list[dict[str, Any]]) -> list[str]:
+        """Insert events (dicts with `timestamp`, optional event/distinct_id/properties/uuid)."""
+        return self.app.rt.dataset.append_events(project_id, events)
+
+    def append_tie_block(self, project_id: int, timestamp: datetime | str, n: int, event: str = "$pageview") -> list[str]:
+        """n events sharing one timestamp (a batch import)."""
+        return self.append_events(project_id, [{"timestamp": timestamp, "event": event} for _ in range(n)])
+
+    def events_at(self, project_id: int, timestamp: datetime | str) -> list[str]:
+        """Ids of the events stamped exactly `timestamp`, in ClickHouse (timestamp, uuid) order."""
+        us = to_micros(timestamp) if isinstance(timestamp, datetime) else parse_datetime(timestamp)
+        store = self.app.rt.dataset.events[project_id]
+        with store.lock:
+            lo, hi = store.span(us, us)
+            return [store.uuid(i) for i in range(lo, hi)]
+
+    def tie_blocks(self, project_id: int, min_size: int = 2) -> list[tuple[str, int]]:
+        """(ISO timestamp, size) of every run of >= min_size events sharing a timestamp."""
+        store = self.app.rt.dataset.events[project_id]
+        out, i = [], 0
+        with store.lock:
+            while i < len(store):
+                lo, hi = store.span(store.ts[i], store.ts[i])
+                if hi - lo >= min_size:
+                    out.append((iso_utc(store.ts[i]), hi - lo))
+                i = hi
+        return out
+
+    def configure(self, quirks: Any = None, faults: Any = None, limits: Any = None) -> dict[str, Any]:
+        """Change quirks/faults/limits at runtime (dicts update fields; quirks=False = ideal API)."""
+        return control.configure(self.app, quirks, faults, limits)
+
+    def reset(self, data: bool = True) -> None:
+        """Startup settings, empty log and counters, and (by default) the seeded data again."""
+        control.reset(self.app, data)

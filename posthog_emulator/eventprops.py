@@ -1,0 +1,94 @@
+"""Event payloads derived on demand from a per-event seed, so 1M events cost no memory for them.
+
+Also parses `elements_chain` into the `elements` list the legacy events endpoint returns, with
+the same regular expressions as PostHog's `chain_to_elements`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+EVENT_NAMES = ("$pageview", "$autocapture", "$pageleave", "$identify", "signed_up", "purchase", "$screen")
+EVENT_WEIGHTS = (50, 25, 12, 4, 3, 3, 3)
+BROWSERS = ("Chrome", "Safari", "Firefox", "Edge", "Samsung Internet")
+OSES = ("Mac OS X", "Windows", "iOS", "Android", "Linux")
+PATHS = ("/", "/pricing", "/docs", "/docs/api", "/blog/launch-week", "/signup", "/checkout", "/settings")
+CHAINS = (
+    'button.btn-primary.cta:attr__class="btn-primary cta"nth-child="1"nth-of-type="1"text="Buy now";'
+    'div.hero:attr__class="hero"nth-child="2"nth-of-type="1";body:nth-child="1"nth-of-type="1"',
+    'a.nav-link:attr__class="nav-link"attr__href="/pricing"href="/pricing"nth-child="3"nth-of-type="3"'
+    'text="Pricing";nav:nth-child="1"nth-of-type="1"',
+    'button:attr__id="signup"attr_id="signup"nth-child="2"nth-of-type="1"text="Sign up"',
+    'input.search:attr__class="search"attr__placeholder="Search \\"docs\\""nth-child="1"nth-of-type="1"',
+)
+
+_SPLIT_CHAIN = re.compile(r'(?:[^\s;"]|"(?:\\.|[^"])*")+')
+_CLASS_AND_ATTRS = re.compile(r"(.*?)($|:([a-zA-Z\-_0-9]*=.*))")
+_ATTRS = re.compile(r'([a-zA-Z\-_0-9]*)="((?:\\.|[^"])*)"')
+
+
+def mix(seed: int) -> int:
+    """A cheap 32-bit hash so neighbouring seeds look unrelated."""
+    h = (seed * 0x9E3779B1 + 0x7F4A7C15) & 0xFFFFFFFF
+    h ^= h >> 15
+    return (h * 0x2C1B3C6D) & 0xFFFFFFFF
+
+
+def event_properties(seed: int, event: str) -> dict[str, Any]:
+    """Realistic web-SDK properties; a few carry quoted strings that /events/ unquotes."""
+    h = mix(seed)
+    path = PATHS[(h >> 8) % len(PATHS)]
+    props: dict[str, Any] = {
+        "$browser": BROWSERS[h % len(BROWSERS)],
+        "$os": OSES[(h >> 4) % len(OSES)],
+        "$current_url": f"https://example.com{path}",
+        "$pathname": path,
+        "$lib": "web",
+        "$lib_version": "1.200.3",
+        "$session_id": f"0190{h:08x}-{h & 0xFFFF:04x}-7{(h >> 3) & 0xFFF:03x}-8{h >> 20:03x}-00000000{h & 0xFFFF:04x}",
+        "$screen_width": 1280 + (h % 4) * 160,
+    }
+    if h % 7 == 0:
+        props["plan"] = '"pro"'  # literal quotes: the legacy endpoint strips them
+    if event == "purchase":
+        props["amount"] = (h % 100_000) / 100
+    return props
+
+
+def elements_chain_for(seed: int, event: str) -> str:
+    """Autocapture events get a realistic chain; everything else an empty string."""
+    if event != "$autocapture":
+        return ""
+    return CHAINS[mix(seed + 7) % len(CHAINS)]
+
+
+def parse_elements(chain: str) -> list[dict[str, Any]]:
+    """`elements_chain` -> the `elements` list of the legacy events endpoint."""
+    elements = []
+    for order, text in enumerate(_SPLIT_CHAIN.findall(chain)):
+        match = _CLASS_AND_ATTRS.search(text)
+        element: dict[str, Any] = {
+            "event": None, "text": None, "tag_name": None, "attr_class": None, "href": None,
+            "attr_id": None, "nth_child": None, "nth_of_type": None, "attributes": {}, "order": order,
+        }
+        if match is None:
+            continue
+        tag_and_class = match.group(1).split(".")
+        element["tag_name"] = tag_and_class[0]
+        if len(tag_and_class) > 1:
+            element["attr_class"] = tag_and_class[1:]
+        for key, raw in _ATTRS.findall(match.group(3) or ""):
+            _set_attribute(element, key, raw.replace('\\"', '"'))
+        elements.append(element)
+    return elements
+
+
+def _set_attribute(element: dict[str, Any], key: str, value: str) -> None:
+    named = {"href": "href", "text": "text", "attr_id": "attr_id"}
+    if key in named:
+        element[named[key]] = value
+    elif key in ("nth-child", "nth-of-type"):
+        element[key.replace("-", "_")] = int(value)
+    elif key:
+        element["attributes"][key] = value

@@ -1,0 +1,220 @@
+"""Tokenizer and recursive-descent parser for the HogQL subset the connector sends (DESIGN.md).
+
+SELECT cols FROM table [WHERE expr] [ORDER BY expr [ASC|DESC], ...] [LIMIT n [OFFSET m] | LIMIT m, n]
+[OFFSET m]; expressions: OR/AND/NOT, comparisons (also of tuples), calls, fields, literals,
+`{placeholders}`. Placeholders are replaced by typed constants from `values` while parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from posthog_emulator.web import ApiError
+
+KEYWORDS = {"SELECT", "FROM", "WHERE", "ORDER", "BY", "ASC", "DESC", "LIMIT", "OFFSET", "AND", "OR", "NOT",
+            "NULL", "TRUE", "FALSE", "AS"}
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+|--[^\n]*)
+  | (?P<str>'(?:[^'\\]|\\.|'')*')
+  | (?P<num>\d+(?:\.\d+)?)
+  | (?P<ph>\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\})
+  | (?P<quoted>`[^`]*`|"[^"]*")
+  | (?P<name>[A-Za-z_$][A-Za-z0-9_$]*)
+  | (?P<op><=|>=|!=|<>|==|[=<>(),.*+\-])
+""", re.VERBOSE)
+
+
+@dataclass(frozen=True)
+class Node:
+    """Expression node: kind in const|field|call|cmp|and|or|not|tuple|star."""
+
+    kind: str
+    value: Any = None
+    args: tuple[Node, ...] = ()
+
+
+@dataclass
+class Select:
+    columns: list[tuple[Node, str | None]]
+    table: str
+    where: Node | None = None
+    order: list[tuple[Node, bool]] = field(default_factory=list)  # (expr, descending)
+    limit: Node | None = None
+    offset: Node | None = None
+
+
+def syntax_error(pos: int, found: str) -> ApiError:
+    return ApiError(400, f"Syntax error at line 1, column {pos}: unexpected {found!r}", code="hogql_error")
+
+
+def tokenize(sql: str) -> list[tuple[str, str, int]]:
+    """(kind, text, position) triples; keywords are upper-cased with kind "kw"."""
+    out, pos = [], 0
+    while pos < len(sql):
+        m = _TOKEN.match(sql, pos)
+        if m is None:
+            raise syntax_error(pos, sql[pos])
+        kind, text = m.lastgroup or "", m.group()
+        if kind == "name" and text.upper() in KEYWORDS:
+            kind, text = "kw", text.upper()
+        if kind != "ws":
+            out.append((kind, text, pos))
+        pos = m.end()
+    out.append(("end", "", pos))
+    return out
+
+
+class Parser:
+    """One instance per query; `values` fills `{name}` placeholders."""
+
+    def __init__(self, sql: str, values: dict[str, Any]) -> None:
+        self.tokens = tokenize(sql)
+        self.i = 0
+        self.values = values
+
+    def peek(self, text: str) -> bool:
+        return self.tokens[self.i][1] == text and self.tokens[self.i][0] in ("kw", "op")
+
+    def take(self, text: str | None = None) -> tuple[str, str, int]:
+        tok = self.tokens[self.i]
+        if text is not None and not self.peek(text):
+            raise syntax_error(tok[2], tok[1] or "end of query")
+        self.i += 1
+        return tok
+
+    def accept(self, text: str) -> bool:
+        if self.peek(text):
+            self.i += 1
+            return True
+        return False
+
+    def select(self) -> Select:
+        self.take("SELECT")
+        columns = [self.column()]
+        while self.accept(","):
+            columns.append(self.column())
+        self.take("FROM")
+        query = Select(columns, self.identifier())
+        if self.accept("WHERE"):
+            query.where = self.expr()
+        if self.accept("ORDER"):
+            self.take("BY")
+            query.order = [self.order_item()]
+            while self.accept(","):
+                query.order.append(self.order_item())
+        self.limit_clause(query)
+        if self.tokens[self.i][0] != "end":
+            raise syntax_error(self.tokens[self.i][2], self.tokens[self.i][1])
+        return query
+
+    def limit_clause(self, query: Select) -> None:
+        if self.accept("LIMIT"):
+            query.limit = self.expr()
+            if self.accept(","):
+                query.offset, query.limit = query.limit, self.expr()
+        if self.accept("OFFSET"):
+            query.offset = self.expr()
+
+    def column(self) -> tuple[Node, str | None]:
+        if self.accept("*"):
+            return Node("star"), None
+        node = self.expr()
+        alias = self.identifier() if self.accept("AS") else None
+        return node, alias
+
+    def order_item(self) -> tuple[Node, bool]:
+        node = self.expr()
+        if self.accept("DESC"):
+            return node, True
+        self.accept("ASC")
+        return node, False
+
+    def identifier(self) -> str:
+        kind, text, pos = self.take()
+        if kind == "quoted":
+            return text[1:-1]
+        if kind != "name":
+            raise syntax_error(pos, text or "end of query")
+        return text
+
+    def expr(self) -> Node:
+        items = [self.conjunction()]
+        while self.accept("OR"):
+            items.append(self.conjunction())
+        return items[0] if len(items) == 1 else Node("or", args=tuple(items))
+
+    def conjunction(self) -> Node:
+        items = [self.negation()]
+        while self.accept("AND"):
+            items.append(self.negation())
+        return items[0] if len(items) == 1 else Node("and", args=tuple(items))
+
+    def negation(self) -> Node:
+        if self.accept("NOT"):
+            return Node("not", args=(self.negation(),))
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        left = self.primary()
+        for op in ("=", "==", "!=", "<>", "<=", ">=", "<", ">"):
+            if self.accept(op):
+                norm = {"==": "=", "<>": "!="}.get(op, op)
+                return Node("cmp", norm, (left, self.primary()))
+        return left
+
+    def primary(self) -> Node:
+        kind, text, pos = self.take()
+        if kind == "str":
+            return Node("const", _unescape(text[1:-1]))
+        if kind == "num":
+            return Node("const", float(text) if "." in text else int(text))
+        if kind == "ph":
+            return self.placeholder(text[1:-1].strip(), pos)
+        if kind == "kw" and text in ("NULL", "TRUE", "FALSE"):
+            return Node("const", {"NULL": None, "TRUE": True, "FALSE": False}[text])
+        if kind == "op" and text == "-" and self.tokens[self.i][0] == "num":
+            number = self.primary()
+            return Node("const", -number.value)
+        if kind == "op" and text == "(":
+            return self.parenthesised()
+        if kind in ("name", "quoted"):
+            return self.name_or_call(text.strip('`"') if kind == "quoted" else text)
+        raise syntax_error(pos, text or "end of query")
+
+    def parenthesised(self) -> Node:
+        items = [self.expr()]
+        while self.accept(","):
+            items.append(self.expr())
+        self.take(")")
+        return items[0] if len(items) == 1 else Node("tuple", args=tuple(items))
+
+    def name_or_call(self, name: str) -> Node:
+        if self.accept("("):
+            args: list[Node] = []
+            if not self.accept(")"):
+                args.append(self.expr())
+                while self.accept(","):
+                    args.append(self.expr())
+                self.take(")")
+            return Node("call", name, tuple(args))
+        chain = [name]
+        while self.accept("."):
+            chain.append(self.identifier())
+        return Node("field", tuple(chain))
+
+    def placeholder(self, name: str, pos: int) -> Node:
+        if name not in self.values:
+            raise ApiError(400, f"Placeholder {{{name}}} is not available in this context. You can use the "
+                                f"following: {', '.join(sorted(self.values))}", code="hogql_error")
+        return Node("const", self.values[name])
+
+
+def _unescape(body: str) -> str:
+    return re.sub(r"\\(.)|''", lambda m: m.group(1) or "'", body)
+
+
+def parse_select(sql: str, values: dict[str, Any]) -> Select:
+    """Parse one SELECT; syntax problems become 400 like HogQL's."""
+    return Parser(sql, values).select()

@@ -1,0 +1,122 @@
+"""`POST /query/` (HogQLQuery), its async 202 flow, and the 3-concurrent-queries-per-project limit."""
+
+from __future__ import annotations
+
+import time
+import uuid as uuidlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from posthog_emulator import hogql_exec
+from posthog_emulator.hogql_parse import parse_select
+from posthog_emulator.runtime import Runtime
+from posthog_emulator.web import ApiError, Request, Response
+
+ASYNC_MODES = {"async", "force_async", "lazy_async", "async_except_on_cache_miss"}
+ASYNC_POLLS_BEFORE_DONE = 1  # the first status poll still says "running"
+
+
+def run_query(rt: Runtime, req: Request, pid: int | None) -> Response:
+    body = req.json()
+    node = body.get("query") if isinstance(body, dict) else None
+    if not isinstance(node, dict) or "kind" not in node:
+        raise ApiError(400, "This field is required.", code="required", attr="query")
+    if node["kind"] != "HogQLQuery":
+        raise ApiError(400, f"Query kind '{node['kind']}' is not served by the emulator", code="invalid_input")
+    project = pid or 0
+    with _slot(rt, project):
+        if rt.faults.query_latency_s:
+            time.sleep(rt.faults.query_latency_s)
+        result = _hogql(rt, project, node)
+    if body.get("refresh") in ASYNC_MODES or body.get("async") is True:
+        return _submit_async(rt, project, result)
+    return Response(200, result)
+
+
+def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> dict[str, Any]:
+    sql = str(node.get("query") or "")
+    values = node.get("values") or {}
+    select = parse_select(sql, values if isinstance(values, dict) else {})
+    tz = _timezone(rt, pid, node.get("modifiers") or {})
+    opts = hogql_exec.Options(tz, rt.quirks.query_json_string_properties, rt.quirks.query_row_cap,
+                              allow_offset=not rt.quirks.query_reject_offset)
+    store = rt.dataset.events[pid]
+    with store.lock:
+        out = hogql_exec.execute(select, store, opts)
+    now = datetime.now(UTC).replace(microsecond=0)
+    return {"columns": out.columns, "types": out.types, "results": out.rows, "hasMore": out.has_more,
+            "limit": out.limit, "offset": out.offset, "hogql": sql, "clickhouse": sql, "query": sql,
+            "timezone": tz, "timings": [{"k": "./query", "t": 0.01}], "modifiers": node.get("modifiers") or {},
+            "error": None, "explain": None, "metadata": None, "is_cached": False,
+            "cache_key": f"cache_{uuidlib.uuid4().hex}", "last_refresh": _z(now),
+            "next_allowed_client_refresh": _z(now + timedelta(minutes=1)),
+            "cache_target_age": _z(now + timedelta(hours=6)), "query_status": None}
+
+
+def _z(dt: datetime) -> str:
+    return dt.isoformat().replace("+00:00", "Z")
+
+
+def _timezone(rt: Runtime, pid: int, modifiers: dict[str, Any]) -> str:
+    """Project timezone unless convertToProjectTimezone is false (and the instance honours it)."""
+    project = rt.dataset.project(pid) or {}
+    if not rt.quirks.query_project_timezone:
+        return "UTC"
+    if modifiers.get("convertToProjectTimezone") is False and not rt.quirks.query_ignore_tz_modifier:
+        return "UTC"
+    return str(project.get("timezone") or "UTC")
+
+
+class _slot:  # noqa: N801 - used as a context manager, reads like one
+    """Holds one of the project's concurrent-query slots; 429 without Retry-After when none frees up."""
+
+    def __init__(self, rt: Runtime, pid: int) -> None:
+        self.limit, self.wait_s, self.pid = rt.limits.query_concurrency, rt.limits.query_queue_s, pid
+        self.slots, self.cond = rt.query_slots, rt.slots_cond
+
+    def __enter__(self) -> None:
+        if self.limit is None:
+            return
+        deadline = time.monotonic() + self.wait_s
+        with self.cond:
+            while self.slots.get(self.pid, 0) >= self.limit:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ApiError(429, f"Exceeded maximum concurrency limit: {self.limit} for key: "
+                                        f"api_queries_concurrency_team:{self.pid} and task: api_query",
+                                   code="throttled")
+                self.cond.wait(remaining)
+            self.slots[self.pid] = self.slots.get(self.pid, 0) + 1
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.limit is None:
+            return
+        with self.cond:
+            self.slots[self.pid] -= 1
+            self.cond.notify_all()
+
+
+def _submit_async(rt: Runtime, pid: int, result: dict[str, Any]) -> Response:
+    qid = uuidlib.uuid4().hex
+    status = {"id": qid, "team_id": pid, "complete": False, "error": False, "error_message": None,
+              "query_async": True, "results": None, "start_time": _z(datetime.now(UTC)), "end_time": None,
+              "expiration_time": None, "task_id": qid, "query_progress": None, "labels": None}
+    with rt.lock:
+        rt.async_queries[qid] = {"status": status, "result": result, "polls": 0, "pid": pid}
+    return Response(202, {"query_status": status})
+
+
+def query_status(rt: Runtime, req: Request, pid: int | None, qid: str) -> Response:
+    """GET polls (202 while "running", then 200 with results); DELETE cancels (204)."""
+    with rt.lock:
+        entry = rt.async_queries.get(qid)
+        if entry is None or entry["pid"] != pid:
+            raise ApiError(404, "Not found.")
+        if req.method == "DELETE":
+            del rt.async_queries[qid]
+            return Response(204, raw=b"")
+        entry["polls"] += 1
+        if entry["polls"] <= ASYNC_POLLS_BEFORE_DONE:
+            return Response(202, {"query_status": entry["status"]})
+        done = dict(entry["status"], complete=True, results=entry["result"], end_time=_z(datetime.now(UTC)))
+        return Response(200, {"query_status": done})
