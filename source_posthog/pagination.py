@@ -10,7 +10,7 @@ so it is an error. A `next` on another host is refused by the client before any 
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 from source_posthog.client import ApiClient
 from source_posthog.errors import InternalError
@@ -21,21 +21,22 @@ def iter_pages(
     client: ApiClient, path: str, params: dict[str, Any], endpoint_class: EndpointClass
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield the `results` of every page, following `next` until it is null."""
-    url = client.url(path) + "?" + urlencode(params)
-    seen = {url}
+    url = client.url(path) + ("?" + urlencode(params) if params else "")
+    seen = {url}  # a few hundred bytes per page, even for millions of persons
     while True:
         page = client.get_json(url, endpoint_class=endpoint_class)
         if not isinstance(page, dict) or not isinstance(page.get("results"), list):
             raise InternalError(f"Unexpected response shape from {path}: expected an object with results.")
         yield page["results"]
-        next_url = page.get("next")
-        if not next_url:
+        link = page.get("next")
+        if not link:
             return
-        next_url = client.url(next_url)
+        # Relative links resolve against the page they came from; the host check happens before any request.
+        next_url = client.check_host(urljoin(url, link))
         if next_url in seen:
             raise InternalError(
-                f"PostHog returned a next link that repeats an earlier page of {path} ({next_url}); "
-                "stopping instead of reading the same pages forever."
+                f"PostHog returned a next link that repeats an already fetched page of {path} ({next_url}); "
+                "stopping instead of reading the same pages forever. Retry later or report it to PostHog."
             )
         seen.add(next_url)
         url = next_url

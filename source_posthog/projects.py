@@ -1,8 +1,9 @@
 """Which projects a sync covers.
 
 `GET /api/projects/` lists the projects of the key owner's current organization, and refuses
-keys scoped to projects (403). Such keys must name their projects in `project_ids`; each one is
-then fetched directly, so an unreachable project fails with its id in the message.
+keys scoped to projects (403) — and no other endpoint tells such a key which projects it may read.
+Such keys must name their projects in `project_ids`; each one is then fetched directly
+(`GET /api/projects/{id}/`), so an unreachable project fails with its id in the message.
 """
 
 from typing import Any
@@ -18,7 +19,8 @@ PROJECTS_PAGE = {"limit": "1000"}
 
 def list_projects(client: ApiClient, config: Config) -> list[dict[str, Any]]:
     """The project records to sync, in id order; at least one, or a ConfigError."""
-    projects = [fetch_project(client, project_id) for project_id in config.project_ids] or _list_all(client)
+    wanted = dict.fromkeys(config.project_ids)  # a project listed twice is still synced once
+    projects = [fetch_project(client, project_id) for project_id in wanted] or _list_all(client)
     if not projects:
         raise ConfigError("The API key can reach no project. Check the key's organization and project access.")
     return sorted(projects, key=lambda project: int(project["id"]))

@@ -1,9 +1,9 @@
 """Pace requests below PostHog's rate limits so a 429 is the exception, not the way we find the limit.
 
-PostHog throttles with DRF sliding windows: a request is refused when the window (1 min burst,
-1 h sustained) already holds N requests. There are no X-RateLimit headers, so we keep the same
-log of send times per endpoint class and wait until the oldest one leaves the window. Buckets are
-shared by all projects, the worst case of PostHog's "limits apply to the entire team".
+PostHog throttles with DRF sliding windows (1 min burst, 1 h sustained) and sends no X-RateLimit
+headers. A token bucket refilled at a steady rate would allow burst + rate x window per window and
+earn 429s, so each spent token instead returns exactly one window after it was spent: the same rule.
+Buckets are shared by all projects, the worst case of PostHog's "limits apply to the entire team".
 """
 
 import threading
@@ -74,22 +74,33 @@ class Pacer:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         chosen = DOCUMENTED_LIMITS if limits is None else limits
+        # `share` leaves the rest of the team's budget to other tools using the same key or project.
         self._windows = {
             endpoint: [SlidingWindow(Window(max(1, int(w.limit * share)), w.seconds)) for w in windows]
             for endpoint, windows in chosen.items()
         }
+        self._not_before = dict.fromkeys(EndpointClass, 0.0)
+        # One lock per class: a class waiting for its window never delays requests of another class.
+        self._locks = {endpoint: threading.Lock() for endpoint in EndpointClass}
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
         self.waited_seconds = 0.0
 
     def acquire(self, endpoint: EndpointClass) -> None:
         """Wait until a request of this class fits in every window, then count it as sent."""
-        with self._lock:
+        with self._locks[endpoint]:
             windows = self._windows.get(endpoint, [])
-            while (wait := max((w.wait_time(self._clock()) for w in windows), default=0.0)) > 0:
+            while (wait := self._wait_time(endpoint, windows, self._clock())) > 0:
                 self.waited_seconds += wait
                 self._sleep(wait)
             now = self._clock()
             for window in windows:
                 window.record(now)
+
+    def hold(self, endpoint: EndpointClass, seconds: float) -> None:
+        """After a 429, make every request of this class wait `seconds` (someone else spent the budget)."""
+        self._not_before[endpoint] = max(self._not_before[endpoint], self._clock() + seconds)
+
+    def _wait_time(self, endpoint: EndpointClass, windows: list[SlidingWindow], now: float) -> float:
+        held = self._not_before[endpoint] - now
+        return max([held, *(window.wait_time(now) for window in windows)])

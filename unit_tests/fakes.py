@@ -1,0 +1,62 @@
+"""Shared fakes for the HTTP unit tests: a config, a client wired to a fake clock, parsed output."""
+
+import io
+import json
+from typing import Any
+
+from source_posthog.client import ApiClient
+from source_posthog.config import Config, parse_config
+from source_posthog.protocol import Output
+from source_posthog.ratelimit import Pacer
+from source_posthog.retry import RetryPolicy
+
+BASE = "https://us.posthog.com"
+API = f"{BASE}/api"
+API_KEY = "phx_unitTestKey0123456789abcdefABCDEF0123456789"
+
+
+class FakeClock:
+    """A monotonic clock that only moves when something sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def make_config(**overrides: Any) -> Config:
+    return parse_config({"api_key": API_KEY, "start_date": "2024-01-01T00:00:00Z", "base_url": BASE, **overrides})
+
+
+class Harness:
+    """A client, its pacer on a fake clock, and the bytes it wrote."""
+
+    def __init__(self, config: Config | None = None, policy: RetryPolicy | None = None) -> None:
+        self.clock = FakeClock()
+        self.buffer = io.BytesIO()
+        self.output = Output(self.buffer)
+        self.pacer = Pacer(clock=self.clock, sleep=self.clock.sleep)
+        self.config = config or make_config()
+        self.client = ApiClient(self.config, self.output, self.pacer, policy=policy or RetryPolicy(max_tries=5))
+
+    def messages(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.buffer.getvalue().splitlines()]
+
+    def logs(self) -> list[str]:
+        return [m["log"]["message"] for m in self.messages() if m["type"] == "LOG"]
+
+    def records(self, stream: str) -> list[dict[str, Any]]:
+        return [
+            m["record"]["data"] for m in self.messages() if m["type"] == "RECORD" and m["record"]["stream"] == stream
+        ]
+
+
+def page(results: list[dict[str, Any]], next_url: str | None = None) -> dict[str, Any]:
+    """One DRF offset page."""
+    return {"count": None, "next": next_url, "previous": None, "results": results}

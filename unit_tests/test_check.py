@@ -1,0 +1,109 @@
+"""run_check: the key, a reachable project, and every stream's scope, each failure naming its fix."""
+
+import time
+
+import pytest
+import requests
+import requests_mock as rm
+
+from source_posthog.check import run_check
+from source_posthog.errors import ApiError, ConfigError
+from source_posthog.streams import STREAMS
+from unit_tests.fakes import API, Harness, make_config, page
+
+PROJECT = f"{API}/projects/1"
+
+
+def missing(scope: str) -> dict[str, object]:
+    return {
+        "status_code": 403,
+        "json": {"type": "authentication_error", "detail": f"API key missing required scope '{scope}'"},
+    }
+
+
+def serve_everything(requests_mock: rm.Mocker) -> None:
+    requests_mock.get(f"{API}/projects/", json=page([{"id": 1}, {"id": 2}]))
+    for stream in STREAMS:
+        if stream.per_project and not stream.cursor_field:
+            requests_mock.get(f"{PROJECT}/{stream.path}", json=page([]))
+    requests_mock.post(f"{PROJECT}/query/", json={"results": [], "columns": []})
+
+
+class TestRunCheck:
+    def test_given_all_scopes_when_check_then_success_counts_projects_and_probes_each_stream(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+
+        message = run_check(harness.client, harness.config)
+
+        assert "2 project(s)" in message
+        probed = {r.path for r in requests_mock.request_history}
+        assert {f"/api/projects/1/{s.path}" for s in STREAMS if s.per_project} <= probed
+        assert all(
+            r.qs["limit"] == ["1"]
+            for r in requests_mock.request_history
+            if r.method == "GET" and r.path.startswith("/api/projects/1/")
+        )
+
+    @pytest.mark.parametrize(("stream", "scope"), [(s.name, s.scope) for s in STREAMS if s.per_project])
+    def test_given_missing_scope_when_check_then_config_error_names_scope_and_stream(
+        self, requests_mock: rm.Mocker, stream: str, scope: str
+    ) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        path = next(s.path for s in STREAMS if s.name == stream)
+        getattr(requests_mock, "post" if path == "query/" else "get")(f"{PROJECT}/{path}", **missing(scope))
+
+        with pytest.raises(ConfigError) as caught:
+            run_check(harness.client, harness.config)
+
+        assert f"missing scope {scope} blocks stream {stream}" in caught.value.message
+
+    def test_given_two_missing_scopes_when_check_then_both_named(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        requests_mock.get(f"{PROJECT}/persons/", **missing("person:read"))
+        requests_mock.get(f"{PROJECT}/cohorts/", **missing("cohort:read"))
+
+        with pytest.raises(ConfigError) as caught:
+            run_check(harness.client, harness.config)
+
+        assert "person:read" in caught.value.message
+        assert "cohort:read" in caught.value.message
+
+    def test_given_no_project_read_scope_when_check_then_names_projects_stream(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/", **missing("project:read"))
+
+        with pytest.raises(ConfigError, match="missing scope project:read blocks stream projects"):
+            run_check(harness.client, harness.config)
+
+    def test_given_project_scoped_key_with_project_ids_when_check_then_success(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness(make_config(project_ids=[1]))
+        serve_everything(requests_mock)
+        requests_mock.get(f"{API}/projects/", status_code=403, json={"detail": "scoped keys..."})
+        requests_mock.get(f"{PROJECT}/", json={"id": 1})
+
+        assert "1 project(s)" in run_check(harness.client, harness.config)
+
+    def test_given_invalid_key_when_check_then_config_error_from_401(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/", status_code=401, json={"detail": "invalid key"})
+
+        with pytest.raises(ApiError) as caught:
+            run_check(harness.client, harness.config)
+
+        assert caught.value.failure_type == "config_error"
+        assert "rejected the API key" in caught.value.message
+
+    def test_given_unreachable_host_when_check_then_config_error_names_base_url(
+        self, requests_mock: rm.Mocker, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(time, "sleep", lambda _seconds: None)
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/", exc=requests.ConnectionError("refused"))
+
+        with pytest.raises(ConfigError, match=r"us\.posthog\.com"):
+            run_check(harness.client, harness.config)

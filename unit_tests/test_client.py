@@ -1,0 +1,270 @@
+"""ApiClient: one classification per response, retries that respect Retry-After, no key leaks."""
+
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+import requests
+import requests_mock as rm
+
+from source_posthog.client import TIMEOUT, Outcome, classify
+from source_posthog.errors import ApiError, ConfigError, TransientError
+from source_posthog.ratelimit import EndpointClass
+from source_posthog.retry import RetryPolicy
+from unit_tests.fakes import API, API_KEY, Harness
+
+
+@pytest.fixture
+def backoff_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """backoff sleeps with time.sleep: record the waits instead of taking them."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(time, "sleep", sleeps.append)
+    return sleeps
+
+
+class TestClassify:
+    @pytest.mark.parametrize(
+        ("status", "outcome"),
+        [
+            (200, Outcome.SUCCESS),
+            (201, Outcome.SUCCESS),
+            (202, Outcome.SUCCESS),
+            (301, Outcome.REDIRECT),
+            (302, Outcome.REDIRECT),
+            (307, Outcome.REDIRECT),
+            (308, Outcome.REDIRECT),
+            (400, Outcome.FATAL),
+            (401, Outcome.FATAL),
+            (403, Outcome.FATAL),
+            (404, Outcome.FATAL),
+            (405, Outcome.FATAL),
+            (409, Outcome.FATAL),
+            (422, Outcome.FATAL),
+            (429, Outcome.RETRY),
+            (500, Outcome.RETRY),
+            (501, Outcome.FATAL),
+            (502, Outcome.RETRY),
+            (503, Outcome.RETRY),
+            (504, Outcome.RETRY),
+            (512, Outcome.FATAL),  # PostHog's "estimated query execution time is too long": retrying won't help
+        ],
+    )
+    def test_given_status_when_classified_then_outcome_matches_table(self, status: int, outcome: Outcome) -> None:
+        assert classify(status) is outcome
+
+
+class TestGetJson:
+    def test_given_ok_response_when_get_json_then_body_parsed_with_bearer_auth_and_timeout(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/", json={"results": []})
+
+        body = harness.client.get_json("projects/", params={"limit": "1"})
+
+        assert body == {"results": []}
+        (request,) = requests_mock.request_history
+        assert request.headers["Authorization"] == f"Bearer {API_KEY}"
+        assert request.timeout == TIMEOUT
+        assert request.qs == {"limit": ["1"]}
+
+    @pytest.mark.parametrize(
+        "failure",
+        [
+            {"status_code": 500, "json": {"detail": "A server error occurred."}},
+            {"status_code": 502, "text": "<html>Bad gateway</html>"},
+            {"status_code": 503, "json": {"detail": "busy"}},
+            {"status_code": 504, "json": {"detail": "timeout"}},
+            {"status_code": 429, "json": {"detail": "throttled"}},
+            {"status_code": 200, "text": '{"results": [{"id": 1'},  # truncated body
+            {"status_code": 200, "text": "<html>maintenance</html>"},
+            {"exc": requests.ConnectionError("reset by peer")},
+            {"exc": requests.exceptions.ReadTimeout("slow")},
+            {"exc": requests.exceptions.ChunkedEncodingError("short read")},
+        ],
+    )
+    def test_given_retryable_failure_when_get_json_then_retried_until_success(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float], failure: dict[str, object]
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/", [failure, {"json": {"ok": True}}])
+
+        assert harness.client.get_json("projects/") == {"ok": True}
+        assert requests_mock.call_count == 2
+        assert len(backoff_sleeps) == 1
+        assert harness.client.retry_count == 1
+
+    @pytest.mark.parametrize(
+        ("status", "path", "detail", "failure_type", "expected"),
+        [
+            (
+                401,
+                "projects/",
+                "Personal API key found in request Authorization header is invalid.",
+                "config_error",
+                "rejected the API key",
+            ),
+            (
+                403,
+                "projects/1/persons/",
+                "API key missing required scope 'person:read'",
+                "config_error",
+                "lacks the scope person:read",
+            ),
+            (
+                403,
+                "projects/7/cohorts/",
+                "API key does not have access to the requested project: ID 7.",
+                "config_error",
+                "ID 7",
+            ),
+            (404, "projects/99/annotations/", "Not found.", "config_error", "Project 99 was not found"),
+            (404, "projects/1/nothing/", "Endpoint not found.", "config_error", "has no /api/projects/1/nothing/"),
+            (400, "projects/1/insights/", "Invalid order", "system_error", "400"),
+            (405, "projects/1/insights/", "Method not allowed", "system_error", "405"),
+        ],
+    )
+    def test_given_fatal_status_when_get_json_then_one_request_and_clear_error(  # noqa: PLR0917 - one table row
+        self, requests_mock: rm.Mocker, status: int, path: str, detail: str, failure_type: str, expected: str
+    ) -> None:
+        harness = Harness()
+        body = {"type": "x", "code": "x", "detail": detail, "attr": None}
+        requests_mock.get(f"{API}/{path}", status_code=status, json=body)
+
+        with pytest.raises(ApiError) as caught:
+            harness.client.get_json(path)
+
+        assert requests_mock.call_count == 1
+        assert caught.value.status == status
+        assert caught.value.failure_type == failure_type
+        assert expected in caught.value.message
+        assert API_KEY not in caught.value.message
+
+    def test_given_persistent_503_when_get_json_then_transient_error_after_max_tries(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness(policy=RetryPolicy(max_tries=4))
+        requests_mock.get(f"{API}/projects/", status_code=503, json={"detail": "busy"})
+
+        with pytest.raises(TransientError) as caught:
+            harness.client.get_json("projects/")
+
+        assert requests_mock.call_count == 4
+        assert len(backoff_sleeps) == 3
+        assert "after 4 attempts" in caught.value.message
+        assert len(harness.logs()) == 3  # each retry logged once
+        assert all(API_KEY not in line for line in harness.logs())
+
+
+class TestRetryAfter:
+    def test_given_429_with_retry_after_seconds_when_get_json_then_waits_exactly_that_and_logs_once(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(
+            f"{API}/projects/1/persons/",
+            [{"status_code": 429, "headers": {"Retry-After": "37"}, "json": {"detail": "throttled"}}, {"json": {}}],
+        )
+
+        harness.client.get_json("projects/1/persons/", endpoint_class=EndpointClass.PERSONS)
+
+        assert backoff_sleeps == [37.0]
+        (log,) = harness.logs()
+        assert "HTTP 429" in log
+        assert "37.0 s (Retry-After)" in log
+        assert "/api/projects/1/persons/" in log
+        assert harness.client.throttled_count == 1
+
+    def test_given_429_with_http_date_when_get_json_then_never_retries_before_that_date(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness()
+        later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+        requests_mock.get(f"{API}/projects/", [{"status_code": 429, "headers": {"Retry-After": later}}, {"json": {}}])
+
+        harness.client.get_json("projects/")
+
+        (wait,) = backoff_sleeps
+        assert 28.0 <= wait <= 30.0  # the date has whole seconds; the wait ends at it, not before
+
+    def test_given_429_without_retry_after_when_get_json_then_exponential_step_with_jitter(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/1/query/", [{"status_code": 429}, {"status_code": 429}, {"json": {}}])
+
+        harness.client.get_json("projects/1/query/", endpoint_class=EndpointClass.QUERY)
+
+        first, second = backoff_sleeps
+        assert 0.5 <= first <= 1.0
+        assert 1.0 <= second <= 2.0
+        assert all("(backoff)" in line for line in harness.logs())
+
+    def test_given_429_when_retried_then_pacer_holds_the_endpoint_class_for_the_wait(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/", [{"status_code": 429, "headers": {"Retry-After": "20"}}, {"json": {}}])
+
+        harness.client.get_json("projects/")
+        harness.pacer.acquire(EndpointClass.CRUD)  # another request of the class: the fake clock has not moved
+        harness.pacer.acquire(EndpointClass.PERSONS)  # other classes are not held
+
+        assert harness.clock.sleeps == [20.0]
+
+    def test_given_total_wait_budget_when_next_retry_after_would_overrun_it_then_gives_up_instead_of_cutting_it(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness(policy=RetryPolicy(max_tries=10, max_total_wait=100))
+        throttled = {"status_code": 429, "headers": {"Retry-After": "60"}}
+        requests_mock.get(f"{API}/projects/", [throttled, throttled, {"json": {}}])
+
+        with pytest.raises(TransientError):
+            harness.client.get_json("projects/")
+
+        assert backoff_sleeps == [60.0]  # never a 40 s wait that would retry before PostHog allows it
+        assert requests_mock.call_count == 2
+
+    def test_given_retry_after_beyond_an_hour_when_get_json_then_gives_up_naming_rate_limit_share(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/", status_code=429, headers={"Retry-After": "7200"})
+
+        with pytest.raises(TransientError) as caught:
+            harness.client.get_json("projects/")
+
+        assert backoff_sleeps == []
+        assert "7200 s" in caught.value.message
+        assert "rate_limit_share" in caught.value.message
+
+
+class TestHosts:
+    def test_given_redirect_to_another_host_when_get_json_then_config_error_names_host_and_key_not_sent(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(
+            f"{API}/projects/", status_code=302, headers={"Location": "https://evil.example/api/projects/"}
+        )
+        elsewhere = requests_mock.get("https://evil.example/api/projects/", json={})
+
+        with pytest.raises(ConfigError) as caught:
+            harness.client.get_json("projects/")
+
+        assert "evil.example" in caught.value.message
+        assert not elsewhere.called
+
+    def test_given_redirect_on_same_host_when_get_json_then_followed_with_auth(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects", status_code=301, headers={"Location": "/api/projects/"})
+        target = requests_mock.get(f"{API}/projects/", json={"ok": 1})
+
+        assert harness.client.get_json(f"{API}/projects") == {"ok": 1}
+        assert target.last_request.headers["Authorization"] == f"Bearer {API_KEY}"
+
+    def test_given_http_link_to_own_host_when_checked_then_upgraded_to_configured_https(self) -> None:
+        harness = Harness()
+
+        assert harness.client.check_host("http://us.posthog.com/api/x/?a=1") == "https://us.posthog.com/api/x/?a=1"

@@ -1,0 +1,143 @@
+"""The stream table and read_full_refresh: every record once per sync, with its project_id."""
+
+import pytest
+import requests_mock as rm
+
+from source_posthog.streams import STREAMS, STREAMS_BY_NAME, SyncContext, compact_key, read_full_refresh
+from unit_tests.fakes import API, Harness, page
+
+PERSON_A = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d"
+PERSON_B = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0e"
+
+
+def context(harness: Harness, project_ids: tuple[int, ...] = (1,)) -> SyncContext:
+    return SyncContext(harness.config, harness.client, harness.output, [{"id": pid} for pid in project_ids])
+
+
+def ids(harness: Harness, stream: str) -> list[object]:
+    return [record["id"] for record in harness.records(stream)]
+
+
+class TestStreamTable:
+    def test_given_table_when_inspected_then_names_unique_and_scopes_are_read_scopes(self) -> None:
+        names = [stream.name for stream in STREAMS]
+
+        assert len(names) == len(set(names)) == 7
+        assert all(stream.scope.endswith(":read") for stream in STREAMS)
+        assert all(int(stream.params.get("limit", "1000")) <= 1000 for stream in STREAMS)
+
+    def test_given_persons_when_ordered_then_last_so_it_never_delays_events(self) -> None:
+        assert STREAMS[-1].name == "persons"
+
+
+class TestReadFullRefresh:
+    def test_given_projects_stream_when_read_then_emits_the_sync_projects(self) -> None:
+        harness = Harness()
+
+        count = read_full_refresh(STREAMS_BY_NAME["projects"], context(harness, (1, 2)))
+
+        assert count == 2
+        assert ids(harness, "projects") == [1, 2]
+
+    def test_given_org_annotation_listed_by_every_project_when_read_then_emitted_once_with_first_project(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        org_note = {"id": 9, "scope": "organization"}
+        requests_mock.get(f"{API}/projects/1/annotations/", json=page([{"id": 1}, org_note]))
+        requests_mock.get(f"{API}/projects/2/annotations/", json=page([{"id": 2}, org_note]))
+
+        count = read_full_refresh(STREAMS_BY_NAME["annotations"], context(harness, (1, 2)))
+
+        assert count == 3
+        assert [(r["id"], r["project_id"]) for r in harness.records("annotations")] == [(1, 1), (9, 1), (2, 2)]
+
+    def test_given_archived_flags_when_read_then_second_pass_with_archived_true_includes_them(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        flags = f"{API}/projects/1/feature_flags/"
+        requests_mock.get(flags, json=page([{"id": 1, "archived": False}]))
+        requests_mock.get(flags, json=page([{"id": 2, "archived": True}]), additional_matcher=archived)
+
+        read_full_refresh(STREAMS_BY_NAME["feature_flags"], context(harness))
+
+        assert ids(harness, "feature_flags") == [1, 2]
+        assert [r.qs.get("archived") for r in requests_mock.request_history] == [None, ["true"]]
+
+    def test_given_insights_when_read_then_basic_and_stable_order_requested(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/1/insights/", json=page([{"id": 1}]))
+
+        read_full_refresh(STREAMS_BY_NAME["insights"], context(harness))
+
+        assert requests_mock.last_request.qs == {"basic": ["true"], "order": ["id"], "limit": ["1000"]}
+
+    def test_given_order_rejected_with_400_when_insights_read_then_read_again_without_order_and_deduplicated(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        insights = f"{API}/projects/1/insights/"
+        rejected = {"type": "validation_error", "code": "invalid_input", "detail": "Invalid ordering", "attr": "order"}
+        requests_mock.get(insights, json=page([{"id": 3}, {"id": 1}, {"id": 3}, {"id": 2}]))
+        requests_mock.get(insights, status_code=400, json=rejected, additional_matcher=has_order)
+
+        count = read_full_refresh(STREAMS_BY_NAME["insights"], context(harness))
+
+        assert count == 3
+        assert sorted(ids(harness, "insights")) == [1, 2, 3]
+        assert any("order" in line and "without" in line for line in harness.logs())
+
+    def test_given_persons_short_page_and_shifted_offsets_when_read_then_followed_and_deduplicated(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        persons = f"{API}/projects/1/persons/"
+        requests_mock.get(
+            persons,
+            [
+                {"json": page([{"id": PERSON_A}], f"{persons}?limit=2&offset=2")},  # short page, next present
+                {"json": page([{"id": PERSON_A}, {"id": PERSON_B}])},  # a new person shifted A onto this page
+            ],
+        )
+
+        count = read_full_refresh(STREAMS_BY_NAME["persons"], context(harness))
+
+        assert count == 2
+        assert ids(harness, "persons") == [PERSON_A, PERSON_B]
+        assert all(r["project_id"] == 1 for r in harness.records("persons"))
+
+    def test_given_same_id_in_two_projects_of_unshared_stream_when_read_then_both_kept(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/1/cohorts/", json=page([{"id": 5}]))
+        requests_mock.get(f"{API}/projects/2/cohorts/", json=page([{"id": 5}]))
+
+        assert read_full_refresh(STREAMS_BY_NAME["cohorts"], context(harness, (1, 2))) == 2
+
+
+class TestCompactKey:
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            (PERSON_A, int(PERSON_A.replace("-", ""), 16)),
+            (PERSON_A.upper(), int(PERSON_A.replace("-", ""), 16)),
+            (42, 42),
+            ("not-a-uuid", "not-a-uuid"),
+            ("x" * 36, "x" * 36),
+            (None, None),
+        ],
+    )
+    def test_given_key_when_compacted_then_uuid_becomes_int_and_others_unchanged(
+        self, value: object, expected: object
+    ) -> None:
+        assert compact_key(value) == expected
+
+
+def archived(request: rm.request._RequestObjectProxy) -> bool:
+    return request.qs.get("archived") == ["true"]
+
+
+def has_order(request: rm.request._RequestObjectProxy) -> bool:
+    return "order" in request.qs
