@@ -17,6 +17,7 @@ from posthog_emulator.settings import FAULT_KINDS, EmulatorSettings, Faults, Lim
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The CLI of DESIGN.md plus a few extras (end anchor, faults)."""
     p = argparse.ArgumentParser(prog="python -m posthog_emulator", description=__doc__)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8010, help="0 picks a free port")
@@ -35,6 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def settings_from(args: argparse.Namespace) -> EmulatorSettings:
+    """Turn flags into EmulatorSettings; --limits-scale implies limits on."""
     limits = Limits()
     if args.real_limits:
         limits = Limits(enabled=True, query_queue_s=30.0)
@@ -48,6 +50,7 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Start, announce readiness on stdout (and --ready-file), serve until signalled."""
     args = parse_args(argv)
     started = time.monotonic()
     emu = Emulator(settings_from(args)).start()

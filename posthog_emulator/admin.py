@@ -7,6 +7,7 @@ GET keys  GET health
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from posthog_emulator import control
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 
 def handle(app: App, req: Request) -> Response:
+    """Serve one admin request; bad input is a 400 envelope, never a crash."""
     try:
         return Response(200, _dispatch(app, req))
     except ApiError as err:
@@ -27,31 +29,60 @@ def handle(app: App, req: Request) -> Response:
 
 def _dispatch(app: App, req: Request) -> Any:
     action = req.path.removeprefix("/_emulator/").strip("/")
-    q, rt = req.query, app.rt
-    if (req.method, action) == ("GET", "truth"):
-        stream = q.get("stream", "")
-        if q.get("unique", "").lower() == "true":
-            return control.unique_ids(app, stream)
-        return {str(pid): ids for pid, ids in control.truth(app, stream).items()}
-    if (req.method, action) == ("POST", "events"):
-        body = req.json()
-        return {"ids": rt.dataset.append_events(int(body["project_id"]), list(body["events"]))}
-    if (req.method, action) == ("GET", "requests"):
-        since = int(q.get("since", "0"))
-        return [e for e in list(rt.log) if e["n"] >= since]
-    if (req.method, action) == ("DELETE", "requests"):
-        rt.log.clear()
-        return {"cleared": True}
-    if (req.method, action) == ("POST", "configure"):
-        body = req.json()
-        return control.configure(app, body.get("quirks"), body.get("faults"), body.get("limits"))
-    if (req.method, action) == ("GET", "config"):
-        return control.current(app)
-    if (req.method, action) == ("POST", "reset"):
-        control.reset(app, data=req.json().get("data", True))
-        return {"reset": True}
-    if (req.method, action) == ("GET", "keys"):
-        return {name: key.secret for name, key in rt.keys.items()}
-    if (req.method, action) == ("GET", "health"):
-        return {"ok": True, "projects": [p["id"] for p in rt.dataset.projects]}
-    raise ApiError(404, "Endpoint not found.")
+    handler = ACTIONS.get((req.method, action))
+    if handler is None:
+        raise ApiError(404, "Endpoint not found.")
+    return handler(app, req)
+
+
+def _truth(app: App, req: Request) -> Any:
+    stream = req.query.get("stream", "")
+    if req.query.get("unique", "").lower() == "true":
+        return control.unique_ids(app, stream)
+    return {str(pid): ids for pid, ids in control.truth(app, stream).items()}
+
+
+def _append(app: App, req: Request) -> Any:
+    body = req.json()
+    return {"ids": app.rt.dataset.append_events(int(body["project_id"]), list(body["events"]))}
+
+
+def _requests(app: App, req: Request) -> Any:
+    since = int(req.query.get("since", "0"))
+    return [e for e in list(app.rt.log) if e["n"] >= since]
+
+
+def _clear_requests(app: App, _req: Request) -> Any:
+    app.rt.log.clear()
+    return {"cleared": True}
+
+
+def _configure(app: App, req: Request) -> Any:
+    body = req.json()
+    return control.configure(app, body.get("quirks"), body.get("faults"), body.get("limits"))
+
+
+def _reset(app: App, req: Request) -> Any:
+    control.reset(app, data=bool(req.json().get("data", True)))
+    return {"reset": True}
+
+
+def _keys(app: App) -> dict[str, str]:
+    return {name: key.secret for name, key in app.rt.keys.items()}
+
+
+def _health(app: App) -> dict[str, Any]:
+    return {"ok": True, "projects": [p["id"] for p in app.rt.dataset.projects]}
+
+
+ACTIONS: dict[tuple[str, str], Callable[[App, Request], Any]] = {
+    ("GET", "truth"): _truth,
+    ("POST", "events"): _append,
+    ("GET", "requests"): _requests,
+    ("DELETE", "requests"): _clear_requests,
+    ("POST", "configure"): _configure,
+    ("GET", "config"): lambda app, _req: control.current(app),
+    ("POST", "reset"): _reset,
+    ("GET", "keys"): lambda app, _req: _keys(app),
+    ("GET", "health"): lambda app, _req: _health(app),
+}

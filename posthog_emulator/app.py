@@ -40,6 +40,7 @@ class App:
         self.injector.load(rt.faults)
 
     def handle(self, req: Request) -> Outcome:
+        """Admin routes bypass auth, faults, throttles and the request log."""
         if req.path.startswith("/_emulator/"):
             return Outcome(admin.handle(self, req), meta={"admin": True})
         outcome = Outcome(Response(500))

@@ -25,15 +25,16 @@ class ApiKey:
     projects: tuple[int, ...] | None = None
 
     def allows(self, scope: str) -> bool:
+        """`*` and legacy scope-less keys allow all; `x:write` implies `x:read`."""
         if self.scopes is None or "*" in self.scopes:
             return True
-        obj = scope.split(":")[0]
+        obj = scope.split(":", maxsplit=1)[0]
         return scope in self.scopes or f"{obj}:write" in self.scopes
 
 
 def make_keys(seed: int, project_ids: list[int]) -> dict[str, ApiKey]:
     """The keys tests can use, by name; deterministic from the seed."""
-    rng = random.Random(f"keys-{seed}")
+    rng = random.Random(f"keys-{seed}")  # noqa: S311 - emulator keys, deterministic on purpose
     specs: list[tuple[str, tuple[str, ...] | None, tuple[int, ...] | None]] = [
         ("all", ("*",), None),
         ("read_only", READ_SCOPES, None),
@@ -53,6 +54,7 @@ class Authenticator:
         self.by_secret = {k.secret: k for k in keys.values()}
 
     def authenticate(self, req: Request) -> ApiKey:
+        """The key behind `Authorization: Bearer ...`, else the right 401."""
         header = req.headers.get("authorization", "")
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():

@@ -33,6 +33,7 @@ class Dataset:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def project(self, pid: int) -> dict[str, Any] | None:
+        """The project record by id, or None (the API's 404)."""
         return next((p for p in self.projects if p["id"] == pid), None)
 
     def append_events(self, pid: int, events: list[dict[str, Any]]) -> list[str]:
@@ -53,13 +54,14 @@ class Dataset:
             custom = Custom(dict(raw.get("properties") or {}), str(raw.get("elements_chain") or ""))
         distinct = str(raw.get("distinct_id") or (store.distinct_ids[0] if store.distinct_ids else "anonymous"))
         seed = self.append_rng.getrandbits(40)
-        store.insert(us, uuid_int, str(raw.get("event") or "$pageview"), distinct, custom, seed)
+        store.insert(us, uuid_int, event=str(raw.get("event") or "$pageview"), distinct_id=distinct, custom=custom,
+                     seed=seed)
         return ids.uuid_text(uuid_int)
 
 
 def build_dataset(settings: EmulatorSettings) -> Dataset:
     """Everything from the seed: same (seed, end) -> byte-identical API responses."""
-    rng = random.Random(settings.seed)
+    rng = random.Random(settings.seed)  # noqa: S311 - seeded test data
     end = to_micros(settings.anchor()) - END_GAP_US
     start = end - settings.span_days * DAY_US
     org = ids.uuid7(rng, start)
@@ -71,7 +73,7 @@ def build_dataset(settings: EmulatorSettings) -> Dataset:
     for k, pid in enumerate(regular + edge):
         name = f"Project {k + 1}" if pid in regular else ("Empty project" if pid == edge[0] else "One event")
         tz = gen_entities.TIMEZONES[k % len(gen_entities.TIMEZONES)] if pid in regular else "UTC"
-        projects.append(gen_entities.make_project(rng, pid, name, tz, org, start))
+        projects.append(gen_entities.make_project(rng, pid, name=name, tz=tz, org=org, created=start))
         entities[pid] = gen_entities.make_project_entities(maker, pid, 1)
         count = settings.persons_per_project if pid in regular else (0 if pid == edge[0] else 1)
         persons[pid] = gen_people.make_persons(rng, pid, count, start, end)
@@ -79,12 +81,14 @@ def build_dataset(settings: EmulatorSettings) -> Dataset:
         events[pid] = EventStore(gen_people.event_distinct_ids(persons[pid], rng, anonymous))
     org_notes = [maker.annotation(regular[0], "organization", k == ORG_ANNOTATIONS - 1) for k in range(ORG_ANNOTATIONS)]
     entities[regular[0]]["annotations"].extend(org_notes)
-    _fill_events(settings, rng, events, regular, edge, start, end)
-    return Dataset(org, projects, entities, persons, events, end, random.Random(settings.seed + 1))
+    _fill_events(settings, rng, events, regular=regular, edge=edge, span=(start, end))
+    append_rng = random.Random(settings.seed + 1)  # noqa: S311 - seeded test data
+    return Dataset(org, projects, entities, persons, events, end, append_rng)
 
 
-def _fill_events(settings: EmulatorSettings, rng: random.Random, events: dict[int, EventStore],
-                 regular: list[int], edge: list[int], start: int, end: int) -> None:
+def _fill_events(settings: EmulatorSettings, rng: random.Random, events: dict[int, EventStore], *,
+                 regular: list[int], edge: list[int], span: tuple[int, int]) -> None:
+    start, end = span
     total = max(0, settings.events - (1 if edge else 0))
     shares = [0.6] + [0.4 / (len(regular) - 1)] * (len(regular) - 1) if len(regular) > 1 else [1.0]
     counts = [int(total * s) for s in shares]

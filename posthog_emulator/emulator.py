@@ -26,12 +26,14 @@ class Emulator:
         self._thread: threading.Thread | None = None
 
     def start(self) -> Emulator:
+        """Serve from a daemon thread (port 0 = any free port) and return self."""
         self._server = EmulatorServer((self.settings.host, self.settings.port), self.app)
         self._thread = threading.Thread(target=self._server.serve_forever, name="posthog-emulator", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Shut the server down and release the port."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -45,6 +47,7 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
+        """`http://127.0.0.1:PORT`, the connector's `base_url`."""
         if self._server is None:
             raise RuntimeError("emulator not started")
         host, port = self._server.server_address[:2]
@@ -52,6 +55,7 @@ class Emulator:
 
     @property
     def admin_url(self) -> str:
+        """Root of the `/_emulator/` routes."""
         return f"{self.base_url}/_emulator"
 
     @property
@@ -61,18 +65,23 @@ class Emulator:
 
     @property
     def keys(self) -> dict[str, str]:
-        """Named keys: all, read_only, write_scopes, no_person_read, no_query_read, project_scoped,
-        legacy_unscoped, plus project_token (a `phc_` token, always 401)."""
+        """Secrets by name.
+
+        all, read_only, write_scopes, no_person_read, no_query_read, project_scoped (first project
+        only), legacy_unscoped, plus project_token (a `phc_` project token: always 401).
+        """
         keys = {name: key.secret for name, key in self.app.rt.keys.items()}
         keys["project_token"] = self.app.rt.dataset.projects[0]["api_token"]
         return keys
 
     @property
     def project_ids(self) -> list[int]:
+        """All project ids, edge projects included."""
         return [p["id"] for p in self.app.rt.dataset.projects]
 
     @property
     def projects(self) -> list[dict[str, Any]]:
+        """Copies of the project records."""
         return [dict(p) for p in self.app.rt.dataset.projects]
 
     @property
@@ -81,6 +90,7 @@ class Emulator:
         return list(self.app.rt.log)
 
     def clear_requests(self) -> None:
+        """Empty the request log."""
         self.app.rt.log.clear()
 
     def truth(self, stream: str, unique: bool = False) -> Any:
@@ -91,8 +101,9 @@ class Emulator:
         """Insert events (dicts with `timestamp`, optional event/distinct_id/properties/uuid)."""
         return self.app.rt.dataset.append_events(project_id, events)
 
-    def append_tie_block(self, project_id: int, timestamp: datetime | str, n: int, event: str = "$pageview") -> list[str]:
-        """n events sharing one timestamp (a batch import)."""
+    def append_tie_block(self, project_id: int, timestamp: datetime | str, n: int,
+                         event: str = "$pageview") -> list[str]:
+        """N events sharing one timestamp (a batch import)."""
         return self.append_events(project_id, [{"timestamp": timestamp, "event": event} for _ in range(n)])
 
     def events_at(self, project_id: int, timestamp: datetime | str) -> list[str]:

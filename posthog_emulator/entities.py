@@ -16,10 +16,12 @@ INSIGHT_HEAVY_FIELDS = ("result", "hasMore", "columns", "types", "hogql", "resol
 
 
 def list_projects(rt: Runtime, req: Request, _pid: int | None) -> Response:
+    """Projects of the (single) current organisation, by id."""
     return Response(200, offset_page(req, sorted(rt.dataset.projects, key=lambda p: p["id"]), 100))
 
 
 def get_project(rt: Runtime, _req: Request, pid: int | None) -> Response:
+    """`GET /api/projects/{id}/` (works for project-scoped keys)."""
     return Response(200, rt.dataset.project(pid or 0))
 
 
@@ -34,6 +36,7 @@ def visible_annotations(rt: Runtime, pid: int) -> list[dict[str, Any]]:
 
 
 def list_annotations(rt: Runtime, req: Request, pid: int | None) -> Response:
+    """Newest `date_marker` first, default page 1000, scope/date/search filters."""
     q = req.query
     items = visible_annotations(rt, pid or 0)
     scope = q.get("scope")
@@ -62,6 +65,7 @@ def _when(text: str, attr: str) -> int:
 
 
 def list_cohorts(rt: Runtime, req: Request, pid: int | None) -> Response:
+    """Newest first; `basic=true` drops filters, query and groups."""
     q = req.query
     items = [c for c in rt.dataset.entities[pid or 0]["cohorts"] if not c["deleted"]]
     search = q.get("search")
@@ -105,7 +109,7 @@ def list_insights(rt: Runtime, req: Request, pid: int | None) -> Response:
         field = order.lstrip("-")
         items.sort(key=lambda i: _sort_key(i, field), reverse=order.startswith("-"))
     elif rt.quirks.insights_unstable_order:
-        random.Random(rt.next_number()).shuffle(items)
+        random.Random(rt.next_number()).shuffle(items)  # noqa: S311 - not security
     if q.get("basic", "").lower() == "true":
         items = [{k: v for k, v in i.items() if k not in INSIGHT_HEAVY_FIELDS} for i in items]
     return Response(200, offset_page(req, items, 100))

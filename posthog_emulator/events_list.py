@@ -24,6 +24,7 @@ OFFSET_WARNING = "Offset is deprecated and will be removed. Use after/before tim
 
 
 def list_events(rt: Runtime, req: Request, pid: int | None) -> Response:
+    """One page of the legacy events list (see module docstring)."""
     q, quirks = req.query, rt.quirks
     limit = _int_or_500(q.get("limit", "100"))
     if quirks.events_limit_clamp is not None:
@@ -32,9 +33,9 @@ def list_events(rt: Runtime, req: Request, pid: int | None) -> Response:
     after = _bound(q["after"], "after") if "after" in q else None
     if after is None and quirks.events_after_default_24h:
         after = before - DAY_US
-    if after is not None and quirks.events_max_span_days is not None:
-        if before - after > quirks.events_max_span_days * DAY_US:
-            raise server_error()  # a plain exception in PostHog, hence 500
+    max_days = quirks.events_max_span_days
+    if after is not None and max_days is not None and before - after > max_days * DAY_US:
+        raise server_error()  # a plain exception in PostHog, hence 500
     offset = _int_or_500(q.get("offset", "0"))
     if quirks.events_offset_cap is not None and offset > quirks.events_offset_cap:
         raise ApiError(400, f"Offset is deprecated. Max supported offset value is {quirks.events_offset_cap}",
@@ -46,7 +47,7 @@ def list_events(rt: Runtime, req: Request, pid: int | None) -> Response:
     desc = _descending(q.get("orderBy"))
     store = rt.dataset.events[pid or 0]
     with store.lock:
-        rows = _select(rt, store, q, after, before, desc, offset, limit)
+        rows = _select(rt, store, q, bounds=(after, before), desc=desc, offset=offset, limit=limit)
         more = len(rows) > limit
         rows = rows[:limit]
         body = {"next": _next_url(rt, req, store, rows[-1], desc) if more else None,
@@ -55,6 +56,7 @@ def list_events(rt: Runtime, req: Request, pid: int | None) -> Response:
 
 
 def to_micros_now() -> int:
+    """Wall-clock now: the default `before` is now + 5 s, as in PostHog."""
     return to_micros(datetime.now(UTC))
 
 
@@ -82,13 +84,14 @@ def _descending(order_by: str | None) -> bool:
         return False
 
 
-def _select(rt: Runtime, store: EventStore, q: dict[str, str], after: int | None, before: int,
-            desc: bool, offset: int, limit: int) -> list[int]:
+def _select(rt: Runtime, store: EventStore, q: dict[str, str], *, bounds: tuple[int | None, int], desc: bool,
+            offset: int, limit: int) -> list[int]:
     """Row indexes of the page (+1 row to know whether more exist)."""
+    after, before = bounds
     start, stop = _index_range(rt, store, q, after, before)
     keep = _filter(store, q)
     if desc and rt.quirks.events_window_probing:
-        start = _probe(store, keep, start, stop, before, after, limit)
+        start = _probe(store, keep, (start, stop), (after, before), limit)
     indexes = range(stop - 1, start - 1, -1) if desc else range(start, stop)
     out: list[int] = []
     skipped = 0
@@ -136,16 +139,15 @@ def _matching(indexes: range, keep: Callable[[int], bool] | None) -> Iterator[in
     return iter(indexes) if keep is None else (i for i in indexes if keep(i))
 
 
-def _probe(store: EventStore, keep: Callable[[int], bool] | None, start: int, stop: int, before: int,
-           after: int | None, limit: int) -> int:
+def _probe(store: EventStore, keep: Callable[[int], bool] | None, rows: tuple[int, int],
+           bounds: tuple[int | None, int], limit: int) -> int:
     """PR #42990: first window ending at `before` holding >= limit // 2 rows wins (§6.7)."""
+    (start, stop), (after, before) = rows, bounds
     for window in PROBE_WINDOWS_US:
         if after is not None and before - after <= window:
             break
         lo = max(start, store.span(before - window, None)[0])
-        found = 0
-        for _ in _matching(range(stop - 1, lo - 1, -1), keep):
-            found += 1
+        for found, _ in enumerate(_matching(range(stop - 1, lo - 1, -1), keep), start=1):
             if found >= limit // 2:
                 return lo
     return start

@@ -23,13 +23,9 @@ def legacy_row(rt: Runtime, store: EventStore, pid: int, i: int, q: dict[str, st
 
 
 def _unquoted(props: dict[str, Any]) -> dict[str, Any]:
-    """String values lose surrounding double quotes (`"\\"x\\""` -> `"x"`), as PostHog does."""
-    out = {}
-    for key, value in props.items():
-        if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1]
-        out[key] = value
-    return out
+    """String values lose one pair of surrounding double quotes, as PostHog does."""
+    return {key: value[1:-1] if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"'
+            else value for key, value in props.items()}
 
 
 def _person(rt: Runtime, pid: int, distinct: str) -> dict[str, Any] | None:

@@ -55,21 +55,26 @@ class EventStore:
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def event(self, i: int) -> str:
+        """Event name of row i."""
         return self.names[self.name[i]]
 
     def distinct_id(self, i: int) -> str:
+        """Distinct id of row i."""
         return self.distinct_ids[self.did[i]]
 
     def properties(self, i: int) -> dict[str, Any]:
+        """Property dict of row i (a fresh copy)."""
         seed = self.seed[i]
         if seed < 0:
             return dict(self.custom[~seed].properties)
         return eventprops.event_properties(seed, self.event(i))
 
     def properties_json(self, i: int) -> str:
+        """Properties of row i as a JSON string (the /query/ cell)."""
         return orjson.dumps(self.properties(i)).decode()
 
     def elements_chain(self, i: int) -> str:
+        """`elements_chain` of row i ('' for non-autocapture events)."""
         seed = self.seed[i]
         if seed < 0:
             return self.custom[~seed].elements_chain
@@ -82,9 +87,10 @@ class EventStore:
         return start, max(start, stop)
 
     def ids(self) -> list[str]:
+        """Every row's UUID text in storage order."""
         return [self.uuid(i) for i in range(len(self.ts))]
 
-    def extend_sorted(self, ts: list[int], hi: list[int], lo: list[int], name: list[int],
+    def extend_sorted(self, ts: list[int], hi: list[int], lo: list[int], *, name: list[int],
                       did: list[int], seed: list[int]) -> None:
         """Bulk load rows already in (ts, lo, hi) order (the generator's fast path)."""
         self.ts.extend(ts)
@@ -94,7 +100,7 @@ class EventStore:
         self.did.extend(did)
         self.seed.extend(seed)
 
-    def insert(self, ts: int, uuid_int: int, event: str, distinct_id: str, custom: Custom | None,
+    def insert(self, ts: int, uuid_int: int, *, event: str, distinct_id: str, custom: Custom | None,
                seed: int) -> None:
         """Insert one row at its sorted position (appends are rare; memmove is fine)."""
         hi, lo = uuid_int >> 64, uuid_int & 0xFFFFFFFFFFFFFFFF

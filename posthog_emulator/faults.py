@@ -52,7 +52,7 @@ class FaultInjector:
             self.attempts[key] = attempt + 1
             kind = None
             if faults.rate > 0 and self.consecutive.get(key, 0) < faults.max_consecutive:
-                rng = random.Random(f"{faults.seed}:{key}:{attempt}")
+                rng = random.Random(f"{faults.seed}:{key}:{attempt}")  # noqa: S311 - seeded faults
                 if rng.random() < faults.rate and faults.kinds:
                     kind = rng.choice(faults.kinds)
             self.consecutive[key] = self.consecutive.get(key, 0) + 1 if kind else 0
@@ -60,6 +60,7 @@ class FaultInjector:
 
 
 def request_key(req: Request) -> str:
+    """Method, absolute URL and body digest: what a retry repeats exactly."""
     digest = hashlib.sha1(req.body, usedforsecurity=False).hexdigest()[:12] if req.body else ""
     return f"{req.method} {req.url()} {digest}"
 

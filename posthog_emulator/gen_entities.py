@@ -27,7 +27,8 @@ def make_users(rng: random.Random) -> list[dict[str, Any]]:
     ]
 
 
-def make_project(rng: random.Random, pid: int, name: str, tz: str, org: str, created: int) -> dict[str, Any]:
+def make_project(rng: random.Random, pid: int, *, name: str, tz: str, org: str, created: int) -> dict[str, Any]:
+    """A project record (§6.1) with its own `phc_` token."""
     return {"id": pid, "uuid": ids.uuid7(rng, created), "organization": org,
             "api_token": ids.token(rng, "phc_"), "name": name, "completed_snippet_onboarding": True,
             "has_completed_onboarding_for": {"product_analytics": True}, "ingested_event": True,
@@ -53,11 +54,13 @@ class EntityMaker:
         return None if self.rng.random() < 0.1 else self.rng.choice(self.users)
 
     def annotation(self, pid: int, scope: str, deleted: bool) -> dict[str, Any]:
+        """An annotation; `_project_id` owns it, `_marker` sorts it."""
         marker = self._time()
         marker -= marker % 60_000_000
         created = marker + self.rng.randrange(0, 3_600_000_000)
         dashboard = scope in ("dashboard_item", "dashboard")
-        return {"id": self._id("annotation"), "content": f"Deployed v{self.rng.randrange(1, 40)}.{self.rng.randrange(10)}",
+        version = f"v{self.rng.randrange(1, 40)}.{self.rng.randrange(10)}"
+        return {"id": self._id("annotation"), "content": f"Deployed {version}",
                 "date_marker": drf(marker), "creation_type": self.rng.choice(("USR", "USR", "GIT")),
                 "dashboard_item": self.rng.randrange(1, 500) if scope == "dashboard_item" else None,
                 "dashboard_id": self.rng.randrange(1, 50) if dashboard else None,
@@ -69,6 +72,7 @@ class EntityMaker:
                 "_project_id": pid, "_marker": marker}
 
     def cohort(self, deleted: bool) -> dict[str, Any]:
+        """A cohort; static ones have no filters."""
         static = self.rng.random() < 0.3
         created = self._time()
         props = {"type": "AND", "values": [{"type": "AND", "values": [
@@ -83,6 +87,7 @@ class EntityMaker:
                 "experiment_set": [], "_created": created}
 
     def flag(self, archived: bool, deleted: bool) -> dict[str, Any]:
+        """A feature flag with every §6.4 field; every third is multivariate."""
         created = self._time()
         fid = self._id("flag")
         multivariate = None if fid % 3 else {"variants": [
@@ -104,6 +109,7 @@ class EntityMaker:
                 "bucketing_identifier": None, "last_called_at": None, "is_used_in_replay_settings": False}
 
     def insight(self, deleted: bool) -> dict[str, Any]:
+        """A saved trends insight with every §6.5 field."""
         created = self._time()
         iid = self._id("insight")
         query = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": [

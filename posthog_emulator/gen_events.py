@@ -20,7 +20,7 @@ _NAME_TABLE = [i for i, w in enumerate(eventprops.EVENT_WEIGHTS) for _ in range(
 
 
 def draw_timestamps(rng: random.Random, n: int, start: int, end: int, blocks: Sequence[int]) -> list[int]:
-    """n sorted timestamps in [start, end): growing traffic, ties, midnights, coarse precision."""
+    """N sorted timestamps in [start, end): growing traffic, ties, midnights, coarse precision."""
     span = end - start
     out: list[int] = []
     for size in blocks:
@@ -54,7 +54,7 @@ def fill_store(store: EventStore, rng: random.Random, ts: list[int], seed_base: 
     names = [table[int(rand() * n_table)] for _ in ts]
     dids = [int(rand() * n_ids) for _ in ts]
     seeds = list(range(seed_base, seed_base + len(ts)))
-    store.extend_sorted(ts, hi, lo, names, dids, seeds)
+    store.extend_sorted(ts, hi, lo, name=names, did=dids, seed=seeds)
 
 
 def _sort_ties(ts: list[int], hi: list[int], lo: list[int]) -> None:

@@ -45,6 +45,7 @@ class Val:
     is_ts_column: bool = False
 
     def at(self) -> Callable[[int], Any]:
+        """A per-row function even for constants."""
         if self.fn is not None:
             return self.fn
         value = self.const
@@ -52,6 +53,7 @@ class Val:
 
 
 def unresolved(name: str) -> ApiError:
+    """HogQL's error for an unknown column."""
     return ApiError(400, f"Unable to resolve field: {name}", code="hogql_error")
 
 
@@ -62,6 +64,7 @@ class Compiler:
         self.store, self.tz = store, tz
 
     def compile(self, node: Node) -> Val:
+        """Dispatch on the node kind (`_const`, `_field`, `_call`...)."""
         handler = getattr(self, f"_{node.kind}", None)
         if handler is None:
             raise ApiError(400, f"Unsupported expression: {node.kind}", code="hogql_error")
@@ -173,7 +176,8 @@ class Compiler:
     def _cmp_tuple(self, op: str, left: Val, right: Val) -> Val:
         if left.type != "tuple" or right.type != "tuple" or len(left.const) != len(right.const):
             raise ApiError(400, "Tuple comparison needs tuples of the same size", code="hogql_error")
-        pairs = [(self._coerce(a, b.type), self._coerce(b, a.type)) for a, b in zip(left.const, right.const, strict=True)]
+        pairs = [(self._coerce(a, b.type), self._coerce(b, a.type))
+                 for a, b in zip(left.const, right.const, strict=True)]
         lfs = [a.at() for a, _ in pairs]
         rfs = [b.at() for _, b in pairs]
         compare = OPS[op]

@@ -27,6 +27,8 @@ TYPE_NAMES = {"uuid": "UUID", "str": "String", "json": "String", "number": "Floa
 
 @dataclass
 class Outcome:
+    """Rows plus the paging fields of the response (§6.8)."""
+
     columns: list[str]
     types: list[list[str]]
     rows: list[list[Any]]
@@ -37,6 +39,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Options:
+    """Per-request knobs derived from quirks and modifiers."""
+
     tz_name: str
     json_properties: bool  # False: properties come back as objects (ideal mode)
     row_cap: int | None
@@ -44,6 +48,7 @@ class Options:
 
 
 def execute(query: Select, store: EventStore, opts: Options) -> Outcome:
+    """Run `query` on `store`: rows, column names and types, paging fields."""
     if query.table != "events":
         raise ApiError(400, f"Unknown table `{query.table}`.", code="hogql_error")
     compiler = Compiler(store, ZoneInfo(opts.tz_name))
@@ -112,8 +117,11 @@ def _storage_direction(order: list[tuple[Node, bool]]) -> str | None:
 def _projection(query: Select, compiler: Compiler, store: EventStore,
                 opts: Options) -> tuple[list[Callable[[int], Any]], list[str], list[list[str]]]:
     renderer = TzRenderer(opts.tz_name)
-    cells, names, types = [], [], []
-    items = [(Node("field", (c,)), None) for c in COLUMNS] if query.columns[0][0].kind == "star" else query.columns
+    cells: list[Callable[[int], Any]] = []
+    names: list[str] = []
+    types: list[list[str]] = []
+    star = query.columns[0][0].kind == "star"
+    items = [(Node("field", (c,)), None) for c in COLUMNS] if star else query.columns
     for node, alias in items:
         name = alias or _label(node)
         if node.kind == "field" and node.value == ("properties",) and not opts.json_properties:
@@ -124,8 +132,14 @@ def _projection(query: Select, compiler: Compiler, store: EventStore,
         val = compiler.compile(node)
         cells.append(_cell(val, renderer))
         names.append(name)
-        types.append([name, f"DateTime64(6, '{opts.tz_name}')" if val.type == "datetime" else TYPE_NAMES.get(val.type, "String")])
+        types.append([name, _type_name(val, opts)])
     return cells, names, types
+
+
+def _type_name(val: Val, opts: Options) -> str:
+    if val.type == "datetime":
+        return f"DateTime64(6, '{opts.tz_name}')"
+    return TYPE_NAMES.get(val.type, "String")
 
 
 def _cell(val: Val, renderer: TzRenderer) -> Callable[[int], Any]:
@@ -157,7 +171,9 @@ def _aggregate(query: Select, compiler: Compiler, where: Val, store: EventStore,
     test = where.at()
     matches = [i for i in range(start, stop) if test(i)]
     renderer = TzRenderer(opts.tz_name)
-    row, names, types = [], [], []
+    row: list[Any] = []
+    names: list[str] = []
+    types: list[list[str]] = []
     for node, alias in query.columns:
         if node.kind != "call" or node.value not in AGGREGATES:
             raise ApiError(400, "Mixing aggregates and plain columns needs GROUP BY, which is not supported",
@@ -172,7 +188,7 @@ def _aggregate(query: Select, compiler: Compiler, where: Val, store: EventStore,
         best = (min if node.value == "min" else max)(values) if values else None
         row.append(renderer.render(best) if val.type == "datetime" and best is not None else
                    (_uuid_cell(best) if val.type == "uuid" and best is not None else best))
-        types.append([names[-1], f"DateTime64(6, '{opts.tz_name}')" if val.type == "datetime" else TYPE_NAMES.get(val.type, "String")])
+        types.append([names[-1], _type_name(val, opts)])
     return Outcome(names, types, [row], None, None, None)
 
 

@@ -37,6 +37,8 @@ class Node:
 
 @dataclass
 class Select:
+    """A parsed SELECT statement."""
+
     columns: list[tuple[Node, str | None]]
     table: str
     where: Node | None = None
@@ -46,6 +48,7 @@ class Select:
 
 
 def syntax_error(pos: int, found: str) -> ApiError:
+    """A 400 shaped like HogQL's syntax errors."""
     return ApiError(400, f"Syntax error at line 1, column {pos}: unexpected {found!r}", code="hogql_error")
 
 
@@ -75,9 +78,11 @@ class Parser:
         self.values = values
 
     def peek(self, text: str) -> bool:
+        """Is the next token this keyword/operator?"""
         return self.tokens[self.i][1] == text and self.tokens[self.i][0] in ("kw", "op")
 
     def take(self, text: str | None = None) -> tuple[str, str, int]:
+        """Consume the next token, which must be `text` when given."""
         tok = self.tokens[self.i]
         if text is not None and not self.peek(text):
             raise syntax_error(tok[2], tok[1] or "end of query")
@@ -85,12 +90,14 @@ class Parser:
         return tok
 
     def accept(self, text: str) -> bool:
+        """Consume the next token if it is `text`."""
         if self.peek(text):
             self.i += 1
             return True
         return False
 
     def select(self) -> Select:
+        """Grammar: select := SELECT column {, column} FROM table [WHERE] [ORDER BY] [LIMIT/OFFSET]."""
         self.take("SELECT")
         columns = [self.column()]
         while self.accept(","):
@@ -110,6 +117,7 @@ class Parser:
         return query
 
     def limit_clause(self, query: Select) -> None:
+        """LIMIT n [OFFSET m] | LIMIT m, n, then an optional trailing OFFSET m."""
         if self.accept("LIMIT"):
             query.limit = self.expr()
             if self.accept(","):
@@ -118,6 +126,7 @@ class Parser:
             query.offset = self.expr()
 
     def column(self) -> tuple[Node, str | None]:
+        """Grammar: column := * | expr [AS alias]."""
         if self.accept("*"):
             return Node("star"), None
         node = self.expr()
@@ -125,6 +134,7 @@ class Parser:
         return node, alias
 
     def order_item(self) -> tuple[Node, bool]:
+        """order_item := expr [ASC | DESC]."""
         node = self.expr()
         if self.accept("DESC"):
             return node, True
@@ -132,6 +142,7 @@ class Parser:
         return node, False
 
     def identifier(self) -> str:
+        """A bare or quoted name."""
         kind, text, pos = self.take()
         if kind == "quoted":
             return text[1:-1]
@@ -140,23 +151,27 @@ class Parser:
         return text
 
     def expr(self) -> Node:
+        """Grammar: expr := conjunction {OR conjunction}."""
         items = [self.conjunction()]
         while self.accept("OR"):
             items.append(self.conjunction())
         return items[0] if len(items) == 1 else Node("or", args=tuple(items))
 
     def conjunction(self) -> Node:
+        """Grammar: conjunction := negation {AND negation}."""
         items = [self.negation()]
         while self.accept("AND"):
             items.append(self.negation())
         return items[0] if len(items) == 1 else Node("and", args=tuple(items))
 
     def negation(self) -> Node:
+        """Grammar: negation := NOT negation | comparison."""
         if self.accept("NOT"):
             return Node("not", args=(self.negation(),))
         return self.comparison()
 
     def comparison(self) -> Node:
+        """Grammar: comparison := primary [op primary]."""
         left = self.primary()
         for op in ("=", "==", "!=", "<>", "<=", ">=", "<", ">"):
             if self.accept(op):
@@ -165,15 +180,13 @@ class Parser:
         return left
 
     def primary(self) -> Node:
+        """Literals, placeholders, parentheses/tuples, fields and calls."""
         kind, text, pos = self.take()
-        if kind == "str":
-            return Node("const", _unescape(text[1:-1]))
-        if kind == "num":
-            return Node("const", float(text) if "." in text else int(text))
+        literal = _literal(kind, text)
+        if literal is not None:
+            return literal
         if kind == "ph":
             return self.placeholder(text[1:-1].strip(), pos)
-        if kind == "kw" and text in ("NULL", "TRUE", "FALSE"):
-            return Node("const", {"NULL": None, "TRUE": True, "FALSE": False}[text])
         if kind == "op" and text == "-" and self.tokens[self.i][0] == "num":
             number = self.primary()
             return Node("const", -number.value)
@@ -184,6 +197,7 @@ class Parser:
         raise syntax_error(pos, text or "end of query")
 
     def parenthesised(self) -> Node:
+        """( expr ) or a tuple ( expr, expr, ... )."""
         items = [self.expr()]
         while self.accept(","):
             items.append(self.expr())
@@ -191,6 +205,7 @@ class Parser:
         return items[0] if len(items) == 1 else Node("tuple", args=tuple(items))
 
     def name_or_call(self, name: str) -> Node:
+        """name(args) or a dotted field chain such as properties.$browser."""
         if self.accept("("):
             args: list[Node] = []
             if not self.accept(")"):
@@ -205,10 +220,21 @@ class Parser:
         return Node("field", tuple(chain))
 
     def placeholder(self, name: str, pos: int) -> Node:
+        """`{name}` -> the constant from `values`, or HogQL's 400."""
         if name not in self.values:
             raise ApiError(400, f"Placeholder {{{name}}} is not available in this context. You can use the "
                                 f"following: {', '.join(sorted(self.values))}", code="hogql_error")
         return Node("const", self.values[name])
+
+
+def _literal(kind: str, text: str) -> Node | None:
+    if kind == "str":
+        return Node("const", _unescape(text[1:-1]))
+    if kind == "num":
+        return Node("const", float(text) if "." in text else int(text))
+    if kind == "kw" and text in ("NULL", "TRUE", "FALSE"):
+        return Node("const", {"NULL": None, "TRUE": True, "FALSE": False}[text])
+    return None
 
 
 def _unescape(body: str) -> str:

@@ -23,6 +23,7 @@ def uuid_text(value: int) -> str:
 
 
 def uuid7(rng: random.Random, us: int) -> str:
+    """UUIDv7 text for the instant `us`."""
     return uuid_text(uuid7_int(rng, us))
 
 
@@ -40,6 +41,7 @@ def clickhouse_key(value: int) -> tuple[int, int]:
 
 
 def short_id(rng: random.Random, length: int = 8) -> str:
+    """An insight-style short id."""
     return "".join(rng.choice(_SHORT) for _ in range(length))
 
 

@@ -22,6 +22,7 @@ def persons_listable(rt: Runtime, pid: int) -> list[dict[str, Any]]:
 
 
 def list_persons(rt: Runtime, req: Request, pid: int | None) -> Response:
+    """One page: `next` iff the id page was full, unloadable rows dropped."""
     q = req.query
     people = _filtered(rt.dataset.persons[pid or 0], q)
     limit = positive_int(q.get("limit"), 100, strict=True)

@@ -17,6 +17,7 @@ ASYNC_POLLS_BEFORE_DONE = 1  # the first status poll still says "running"
 
 
 def run_query(rt: Runtime, req: Request, pid: int | None) -> Response:
+    """Execute a HogQLQuery synchronously, or start the async flow."""
     body = req.json()
     node = body.get("query") if isinstance(body, dict) else None
     if not isinstance(node, dict) or "kind" not in node:

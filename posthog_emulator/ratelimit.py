@@ -27,6 +27,7 @@ class RateLimiter:
         self.lock = threading.Lock()
 
     def reset(self) -> None:
+        """Forget all request history."""
         with self.lock:
             self.history.clear()
 

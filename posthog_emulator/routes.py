@@ -16,6 +16,8 @@ PROJECT = r"^/api/(?:projects|environments)/(?P<pid>\d+)"
 
 @dataclass(frozen=True)
 class Route:
+    """One API route and what guards it."""
+
     pattern: re.Pattern[str]
     methods: tuple[str, ...]
     scope: str

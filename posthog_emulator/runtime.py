@@ -37,6 +37,7 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: EmulatorSettings) -> Runtime:
+        """Build the dataset and keys for `settings`, pinning its time anchor."""
         settings = dataclasses.replace(settings, end=settings.anchor())  # reset() rebuilds identical data
         dataset = build_dataset(settings)
         keys = auth.make_keys(settings.seed, [p["id"] for p in dataset.projects])

@@ -21,6 +21,8 @@ LOGGED_BODY_LIMIT = 16_384  # request bodies above this are not kept in the log
 
 
 class EmulatorServer(ThreadingHTTPServer):
+    """Threaded server owning the App; daemon threads so stop() never hangs."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
@@ -31,29 +33,38 @@ class EmulatorServer(ThreadingHTTPServer):
 
 
 class Handler(BaseHTTPRequestHandler):
+    """One connection; HTTP/1.1 keep-alive, Content-Length always set."""
+
     protocol_version = "HTTP/1.1"
     server: EmulatorServer
 
     def setup(self) -> None:
+        """Disable Nagle so small responses are not delayed by delayed ACKs."""
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle stalls
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
+        """Serve a GET."""
         self._serve()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
+        """Serve a POST."""
         self._serve()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
+        """Serve a DELETE."""
         self._serve()
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
+        """Serve a PUT (no route accepts it: 404/405)."""
         self._serve()
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
+        """Serve a PATCH (404/405)."""
         self._serve()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr access log
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence http.server's stderr access log; the request log replaces it."""
         return
 
     def _serve(self) -> None:

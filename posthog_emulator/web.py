@@ -19,7 +19,7 @@ ERROR_TYPES = {400: "validation_error", 401: "authentication_error", 403: "authe
 class ApiError(Exception):
     """An error PostHog would answer with its four-key JSON envelope."""
 
-    def __init__(self, status: int, detail: str, code: str | None = None, attr: str | None = None,
+    def __init__(self, status: int, detail: str, *, code: str | None = None, attr: str | None = None,
                  headers: dict[str, str] | None = None, type_: str | None = None) -> None:
         super().__init__(detail)
         self.status, self.detail, self.attr = status, detail, attr
@@ -28,6 +28,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
+        """Serialised body bytes."""
         return {"type": self.type, "code": self.code, "detail": self.detail, "attr": self.attr}
 
 
@@ -55,12 +56,14 @@ class Request:
 
     @classmethod
     def build(cls, method: str, target: str, headers: dict[str, str], body: bytes, host: str) -> Request:
+        """Split the request target into path and ordered params; lower-case header names."""
         path, _, raw_query = target.partition("?")
         params = parse_qsl(raw_query, keep_blank_values=True)
         return cls(method, path, params, {k.lower(): v for k, v in headers.items()}, body, host)
 
     @property
     def query(self) -> dict[str, str]:
+        """Params as a dict; a repeated name keeps its last value."""
         return dict(self.params)
 
     def url(self, params: list[tuple[str, str]] | None = None) -> str:
@@ -70,6 +73,7 @@ class Request:
         return f"http://{self.host}{self.path}{suffix}"
 
     def json(self) -> Any:
+        """The JSON body, or the DRF-style 400 parse error."""
         try:
             return orjson.loads(self.body or b"{}")
         except orjson.JSONDecodeError as exc:
@@ -86,12 +90,14 @@ class Response:
     raw: bytes | None = None  # a non-JSON body (502 page, 204)
 
     def body(self) -> bytes:
+        """Serialised body bytes."""
         if self.raw is not None:
             return self.raw
         return orjson.dumps(self.payload)
 
 
 def error_response(err: ApiError) -> Response:
+    """The envelope response of an ApiError."""
     return Response(err.status, err.body(), dict(err.headers))
 
 
