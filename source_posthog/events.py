@@ -1,25 +1,48 @@
-"""Events through `POST /query/` (HogQL) with keyset pagination on (timestamp, uuid)."""
+"""Events, complete and exactly once: `POST /query/` (HogQL) with keyset pagination on (timestamp, uuid).
 
-from datetime import datetime, timedelta
+Why nothing is lost or read twice (slice boundaries and cursors: see windows.py):
+- Rows come `ORDER BY timestamp ASC, uuid ASC`, a total order, and the next page asks for rows strictly
+  after the last row's (timestamp, uuid) — both compared as their own types (DateTime64, UUID), exactly
+  as ORDER BY compares them, since ClickHouse UUID order is not string order. A block of thousands of
+  equal timestamps is split by uuid, never skipped or repeated. No OFFSET (rejected for API keys).
+- Literals are explicit UTC `toDateTime64(.., 6, 'UTC')` placeholders (bare ones are project-local).
+- `LIMIT` is the page size (<= 50,000, PostHog's silent cap): a full page means "maybe more" and is
+  followed by another query; a shorter one ends the slice.
+- STATE (the last row's (timestamp, uuid)) follows every page, after its records: a killed read resumes
+  right after that row and re-delivers at most the page it was writing.
+- The upper bound is the sync's start time, fixed once; a finished project's cursor is that bound.
+If `/query/` answers 404/405 before any query succeeded, the instance lacks it: events_legacy.py reads
+`/events/` for the rest of the run.
+"""
+
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from source_posthog.catalog import ConfiguredStream
 from source_posthog.client import ApiClient
+from source_posthog.errors import ApiError, InternalError
+from source_posthog.event_rows import COLUMNS, column_indexes, iter_records
+from source_posthog.events_legacy import read_project_legacy
+from source_posthog.events_run import STREAM, Checkpoint, EventsRun
+from source_posthog.late_events import check_late_events
 from source_posthog.ratelimit import EndpointClass
-from source_posthog.state import Cursor
-from source_posthog.timestamps import hogql_literal
+from source_posthog.state import Cursor, parse_events_state
+from source_posthog.streams import SyncContext
+from source_posthog.timestamps import hogql_literal, parse_timestamp
+from source_posthog.windows import RANGE_SQL, iter_slices, range_values, start_point
 
-COLUMNS = ("uuid", "event", "distinct_id", "timestamp", "properties", "elements_chain")
-RANGE = "timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC')"
 AFTER = (
     "(timestamp > toDateTime64({after_ts}, 6, 'UTC')"
     " OR (timestamp = toDateTime64({after_ts}, 6, 'UTC') AND uuid > toUUID({after_uuid})))"
 )
+FIRST_EVENT_SQL = "SELECT count(), min(timestamp) FROM events WHERE " + RANGE_SQL  # noqa: S608 - constants only
+MISSING_ENDPOINT = frozenset({404, 405})  # POST /query/ unknown or not allowed: an instance without it
 
 
 def build_query(start: datetime, end: datetime, after: Cursor | None, limit: int) -> dict[str, Any]:
     """The /query/ body for one page: rows in [start, end) after `after`, oldest first, ties by uuid."""
-    where = RANGE
-    values = {"start": hogql_literal(start), "end": hogql_literal(end)}
+    where = RANGE_SQL
+    values = range_values(start, end)
     if after is not None and after.uuid is not None:
         where += " AND " + AFTER
         values |= {"after_ts": hogql_literal(after.timestamp), "after_uuid": after.uuid}
@@ -41,3 +64,82 @@ def probe_query(client: ApiClient, project_id: int, since: datetime) -> Any:
     """One minimal query, used by `check` to prove the key has query:read."""
     body = build_query(since, since + timedelta(minutes=1), None, 1)
     return client.post_json(f"projects/{project_id}/query/", body, EndpointClass.QUERY)
+
+
+def fetch_page(run: EventsRun, project_id: int, start: datetime, end: datetime, after: Cursor | None) -> dict[str, Any]:
+    """One page of the slice [start, end) strictly after `after` (the only network call of the hot loop)."""
+    body = build_query(start, end, after, run.config.events_page_size)
+    page = run.client.post_json(f"projects/{project_id}/query/", body, EndpointClass.QUERY)
+    run.query_answered = True
+    if not isinstance(page, dict):
+        raise InternalError("Unexpected /query/ response: expected a JSON object.")
+    return page
+
+
+def find_first_event(run: EventsRun, project_id: int, start: datetime) -> datetime | None:
+    """The earliest event timestamp in [start, upper), None if there is none: empty slices are then skipped.
+
+    Without this a start_date years before the first event costs one empty query per slice.
+    """
+    query = {"kind": "HogQLQuery", "query": FIRST_EVENT_SQL, "values": range_values(start, run.upper)}
+    query["modifiers"] = {"convertToProjectTimezone": False}
+    body = {"query": query, "refresh": "force_blocking", "name": "source-posthog first event"}
+    page = run.client.post_json(f"projects/{project_id}/query/", body, EndpointClass.QUERY)
+    run.query_answered = True
+    count, first = page["results"][0]
+    return parse_timestamp(first) if count and first else None
+
+
+def read_events(configured: ConfiguredStream, ctx: SyncContext, stream_state: Any) -> int:
+    """Read every project's events from its cursor up to now; return how many records were emitted."""
+    # A full refresh re-reads from start_date; it still emits STATE so the next incremental run can use it.
+    incoming = parse_events_state(stream_state) if configured.sync_mode == "incremental" and stream_state else {}
+    run = EventsRun(ctx.config, ctx.client, ctx.output, Checkpoint(ctx.output, incoming), datetime.now(UTC))
+    total = 0
+    for project in ctx.projects:
+        total += read_project(run, int(project["id"]))
+    return total
+
+
+def read_project(run: EventsRun, project_id: int) -> int:
+    """One project through /query/, or through /events/ when the instance has no /query/."""
+    if not run.legacy:
+        try:
+            return read_project_query(run, project_id)
+        except ApiError as error:
+            if error.status not in MISSING_ENDPOINT or run.query_answered:
+                raise
+            run.legacy = True
+            run.output.log(
+                "WARN",
+                f"POST /query/ is not available on this PostHog instance (HTTP {error.status}); reading events "
+                "from the legacy /events/ list for this run (slower: at most 1,000 events per request).",
+            )
+    return read_project_legacy(run, project_id)
+
+
+def read_project_query(run: EventsRun, project_id: int) -> int:
+    """Emit the project's events from its cursor to the upper bound; checkpoint every page."""
+    cursor = run.checkpoint.cursor(project_id)
+    late_check = check_late_events(run, project_id, cursor.late_check if cursor else None)
+    point = start_point(cursor, run.config.start, run.lookback)
+    first = find_first_event(run, project_id, point.start)
+    after, count = point.after, 0
+    for start, end in iter_slices(max(point.start, first or run.upper), run.upper, run.step):
+        while True:
+            page = fetch_page(run, project_id, start, end, after)
+            indexes = column_indexes(page)
+            rows = page["results"]
+            for record in iter_records(rows, indexes, project_id):
+                run.output.record(STREAM, record)
+            if not rows:
+                break
+            last = rows[-1]
+            after = Cursor(parse_timestamp(last[indexes[3]]), last[indexes[0]], late_check)
+            run.checkpoint.save(project_id, after)
+            count += len(rows)
+            if len(rows) < run.config.events_page_size:
+                break
+        after = None  # the next slice starts past every row read so far
+    run.checkpoint.save(project_id, Cursor(run.upper, None, late_check))
+    return count

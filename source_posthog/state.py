@@ -3,8 +3,8 @@
 Accepted files: a list of per-stream STATE payloads (`{"type": "STREAM", "stream": {...}}`), a
 GLOBAL payload's `stream_states`, a legacy list of `{"type": "LEGACY", "data": {...}}`, or a
 plain dict keyed by stream name (`{"events": {...}}`). The events stream state is
-`{"<project_id>": {"timestamp": T[, "uuid": U]}}`, optionally with the pre-0.1.8 flat
-`{"timestamp": T}` that applies to projects without their own entry.
+`{"<project_id>": {"timestamp": T[, "uuid": U][, "late_check": {"from", "to", "count"}]}}`, optionally
+with the pre-0.1.8 flat `{"timestamp": T}` that applies to projects without their own entry.
 """
 
 from dataclasses import dataclass
@@ -19,6 +19,19 @@ FLAT_KEY = None  # the key under which the legacy flat cursor is kept in `Events
 
 
 @dataclass(frozen=True)
+class LateCheck:
+    """How many events a sync counted in [start, end), a range the next sync does not re-read (late_events.py)."""
+
+    start: datetime
+    end: datetime
+    count: int
+
+    def to_state(self) -> dict[str, Any]:
+        """The JSON form saved in STATE."""
+        return {"from": format_timestamp(self.start), "to": format_timestamp(self.end), "count": self.count}
+
+
+@dataclass(frozen=True)
 class Cursor:
     """A position in one project's events, ordered by (timestamp, uuid).
 
@@ -28,12 +41,15 @@ class Cursor:
 
     timestamp: datetime
     uuid: str | None = None
+    late_check: LateCheck | None = None
 
-    def to_state(self) -> dict[str, str]:
+    def to_state(self) -> dict[str, Any]:
         """The JSON form saved in STATE."""
-        state = {"timestamp": format_timestamp(self.timestamp)}
+        state: dict[str, Any] = {"timestamp": format_timestamp(self.timestamp)}
         if self.uuid is not None:
             state["uuid"] = self.uuid
+        if self.late_check is not None:
+            state["late_check"] = self.late_check.to_state()
         return state
 
 
@@ -114,7 +130,15 @@ def _parse_cursor(value: Any, where: str) -> Cursor:
     except ValueError:
         raise ConfigError(f"The events state entry {where!r} has an unreadable timestamp.") from None
     uuid = value.get("uuid")
-    return Cursor(timestamp, uuid if isinstance(uuid, str) else None)
+    return Cursor(timestamp, uuid if isinstance(uuid, str) else None, _parse_late_check(value.get("late_check")))
+
+
+def _parse_late_check(value: Any) -> LateCheck | None:
+    # Advisory only (it feeds a warning), so an unreadable one is dropped rather than failing the sync.
+    try:
+        return LateCheck(parse_timestamp(value["from"]), parse_timestamp(value["to"]), int(value["count"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def events_state(cursors: EventsState) -> dict[str, Any]:

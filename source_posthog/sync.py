@@ -11,6 +11,7 @@ from typing import Any
 from source_posthog.catalog import ConfiguredStream
 from source_posthog.client import ApiClient
 from source_posthog.config import Config
+from source_posthog.events import read_events
 from source_posthog.projects import list_projects
 from source_posthog.protocol import Output
 from source_posthog.ratelimit import Pacer
@@ -23,7 +24,7 @@ def _read_full_refresh(configured: ConfiguredStream, ctx: SyncContext, _state: A
     return read_full_refresh(configured.stream, ctx)
 
 
-READERS: dict[str, Reader] = {}
+READERS: dict[str, Reader] = {"events": read_events}
 
 
 def make_client(config: Config, output: Output, max_tries: int | None = None) -> ApiClient:
