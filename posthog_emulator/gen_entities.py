@@ -77,7 +77,8 @@ class EntityMaker:
         created = self._time()
         props = {"type": "AND", "values": [{"type": "AND", "values": [
             {"key": "email", "type": "person", "value": "@example.com", "operator": "icontains"}]}]}
-        return {"id": self._id("cohort"), "name": f"Cohort {self.next_id['cohort']}", "description": "",
+        cid = self._id("cohort")
+        return {"id": cid, "name": f"Cohort {cid}", "description": "",
                 "groups": [], "deleted": deleted, "filters": None if static else {"properties": props},
                 "query": None, "version": None if static else self.rng.randrange(1, 20), "pending_version": None,
                 "is_calculating": False, "created_by": self._user(), "created_at": drf(created),
