@@ -1,0 +1,140 @@
+"""The physical limit: pull every events page over HTTP as fast as possible, with no connector logic.
+
+Same `/query/` HogQL as the connector (keyset on (timestamp, uuid), same page size), one window
+per project from start_date to now (the fewest requests possible), a raw keep-alive
+`http.client` connection, orjson, and the same RECORD lines written in one write per page. No
+retries, pacing, state, slicing or validation: whatever the connector adds costs time above this.
+
+    python bench/bare_loop.py CONFIG_JSON > out.jsonl
+"""
+
+import http.client
+import re
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+
+SQL = (
+    "SELECT uuid, event, distinct_id, timestamp, properties, elements_chain FROM events"
+    " WHERE timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC')"
+    "{after} ORDER BY timestamp ASC, uuid ASC LIMIT %d"
+)
+AFTER = (
+    " AND (timestamp > toDateTime64({after_ts}, 6, 'UTC')"
+    " OR (timestamp = toDateTime64({after_ts}, 6, 'UTC') AND uuid > toUUID({after_uuid})))"
+)
+PREFIX = b'{"type":"RECORD","record":{"stream":"events","data":'
+# PostHog's chain_to_elements, the same three expressions the connector must use to build `elements`.
+SPLIT_CHAIN = re.compile(r'(?:[^\s;"]|"(?:\\.|[^"])*")+')
+CLASS_AND_ATTRS = re.compile(r"(.*?)($|:([a-zA-Z\-_0-9]*=.*))")
+ATTRS = re.compile(r'([a-zA-Z\-_0-9]*)="((?:\\.|[^"])*)"')
+NAMED_ATTRS = {
+    "href": "href",
+    "text": "text",
+    "attr_id": "attr_id",
+    "nth-child": "nth_child",
+    "nth-of-type": "nth_of_type",
+}
+
+
+def parse_elements(chain: str) -> list[dict[str, Any]]:
+    """`elements_chain` -> the legacy `elements` list."""
+    elements = []
+    for order, text in enumerate(SPLIT_CHAIN.findall(chain)):
+        match = CLASS_AND_ATTRS.search(text)
+        if match is None:
+            continue
+        tag, *classes = match.group(1).split(".")
+        element: dict[str, Any] = {
+            "event": None, "text": None, "tag_name": tag, "attr_class": classes or None, "href": None,
+            "attr_id": None, "nth_child": None, "nth_of_type": None, "attributes": {}, "order": order,
+        }  # fmt: skip
+        for key, raw in ATTRS.findall(match.group(3) or ""):
+            value = raw.replace('\\"', '"')
+            if key in NAMED_ATTRS:
+                element[NAMED_ATTRS[key]] = int(value) if key.startswith("nth") else value
+            elif key:
+                element["attributes"][key] = value
+        elements.append(element)
+    return elements
+
+
+def canonical(ts: str) -> str:
+    """`...Z` with microseconds is the common case: a string edit; anything else goes through datetime."""
+    if len(ts) == 27 and ts[-1] == "Z":
+        return ts[:-1] + "+00:00"
+    return datetime.fromisoformat(ts).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def hogql(ts: str) -> str:
+    return datetime.fromisoformat(ts).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class Api:
+    """One keep-alive connection to the emulator."""
+
+    def __init__(self, base_url: str, api_key: str) -> None:
+        self.connection = http.client.HTTPConnection(urlsplit(base_url).netloc, timeout=600)
+        self.headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+
+    def call(self, method: str, path: str, body: bytes | None = None) -> Any:
+        self.connection.request(method, path, body=body, headers=self.headers)
+        response = self.connection.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            sys.exit(f"{method} {path}: HTTP {response.status}")
+        return orjson.loads(payload)
+
+
+def page_lines(rows: list[list[Any]], project_id: int) -> bytes:
+    """One page of rows as RECORD lines, in the connector's field order."""
+    suffix = b',"emitted_at":%d}}\n' % int(time.time() * 1000)
+    loads, dumps = orjson.loads, orjson.dumps
+    lines = []
+    for uuid, event, distinct_id, ts, properties, chain in rows:
+        record = {
+            "id": uuid, "distinct_id": distinct_id, "properties": loads(properties), "event": event,
+            "timestamp": canonical(ts), "person": None, "elements": parse_elements(chain) if chain else [],
+            "elements_chain": chain, "project_id": project_id,
+        }  # fmt: skip
+        lines.append(PREFIX + dumps(record) + suffix)
+    return b"".join(lines)
+
+
+def read_project(api: Api, project_id: int, window: tuple[str, str], page_size: int, sink: Any) -> None:
+    """Every row of one project in [start, end), page by page, keyset on (timestamp, uuid)."""
+    start, end = window
+    values: dict[str, str] = {"start": start, "end": end}
+    while True:
+        sql = SQL.replace("{after}", AFTER if "after_ts" in values else "") % page_size
+        node = {"kind": "HogQLQuery", "query": sql, "values": values, "modifiers": {"convertToProjectTimezone": False}}
+        body = orjson.dumps({"query": node, "refresh": "force_blocking", "name": "bare loop"})
+        rows = api.call("POST", f"/api/projects/{project_id}/query/", body)["results"]
+        sink.write(page_lines(rows, project_id))
+        if len(rows) < page_size:
+            return
+        values = {"start": start, "end": end, "after_ts": hogql(rows[-1][3]), "after_uuid": rows[-1][0]}
+
+
+def main(config_path: str) -> None:
+    config = orjson.loads(open(config_path, "rb").read())  # noqa: SIM115 (read once, at start)
+    api = Api(config["base_url"], config["api_key"])
+    start = hogql(config["start_date"])
+    end = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    page_size = int(config.get("events_page_size", 20000))
+    projects, url = [], "/api/projects/"
+    while url:
+        page = api.call("GET", url)
+        projects += [project["id"] for project in page["results"]]
+        url = page.get("next") and urlsplit(page["next"])._replace(scheme="", netloc="").geturl()
+    for project_id in projects:
+        read_project(api, project_id, (start, end), page_size, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
