@@ -1,0 +1,107 @@
+"""An in-memory PostHog events API for requests-mock: `/query/` (the connector's HogQL shapes) and `/events/`.
+
+Rows are (timestamp, uuid) pairs. `/query/` answers in a project timezone with JSON-string properties and
+columns in a shuffled order; `/events/` clamps its page, has exclusive bounds and no tie-breaker, exactly
+the traps the readers must survive. Uuids in tests differ only in their last group, so text order and
+ClickHouse order agree.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from unit_tests.fakes import API
+
+COLUMNS = ["timestamp", "uuid", "properties", "event", "elements_chain", "distinct_id"]  # not the asked order
+CHAIN = 'a.nav:href="/pricing"nth-child="1"nth-of-type="1"text="Pricing"'
+PREFIX = re.compile(r"toString\(uuid\) >= '([-0-9a-f]*)'")
+
+
+def uid(n: int) -> str:
+    return f"0190f1c2-7d1e-7a3b-9c4d-{n:012x}"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+class FakeEventsApi:
+    """Serves one project's rows; records every query body and /events/ params it saw."""
+
+    def __init__(self, rows: list[tuple[datetime, str]], tz: str = "UTC", events_page: int = 1000) -> None:
+        self.rows = sorted(rows)
+        self.tz = ZoneInfo(tz)
+        self.events_page = events_page
+        self.honours_hogql_filter = True
+        self.queries: list[dict[str, Any]] = []
+        self.event_params: list[dict[str, str]] = []
+
+    def mount(self, mocker: Any, project_id: int = 1) -> None:
+        mocker.post(f"{API}/projects/{project_id}/query/", json=self.query)
+        mocker.get(f"{API}/projects/{project_id}/events/", json=self.events)
+
+    def cell(self, when: datetime) -> str:
+        return when.astimezone(self.tz).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+    def render(self, when: datetime, uuid: str) -> list[Any]:
+        props = orjson.dumps({"$browser": "Chrome", "n": uuid[-4:]}).decode()
+        chain = CHAIN if uuid.endswith("0") else ""
+        return [self.cell(when), uuid, props, "$pageview", chain, "user"]
+
+    def query(self, request: Any, _context: Any) -> dict[str, Any]:
+        body = request.json()
+        self.queries.append(body)
+        sql, values = body["query"]["query"], body["query"]["values"]
+        start, end = at(values["start"]), at(values["end"])
+        rows = [(ts, u) for ts, u in self.rows if start <= ts < end]
+        if sql.startswith("SELECT count(), min(timestamp)"):
+            return {
+                "columns": ["count()", "min(timestamp)"],
+                "results": [[len(rows), self.cell(rows[0][0]) if rows else None]],
+            }
+        if sql.startswith("SELECT count()"):
+            return {"columns": ["count()"], "results": [[len(rows)]]}
+        if "after_ts" in values:
+            rows = [r for r in rows if r > (at(values["after_ts"]), values["after_uuid"])]
+        limit = int(sql.rsplit("LIMIT ", 1)[1])
+        return {"columns": COLUMNS, "results": [self.render(ts, u) for ts, u in rows[:limit]], "hasMore": None}
+
+    def events(self, request: Any, _context: Any) -> dict[str, Any]:
+        params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+        self.event_params.append(params)
+        after, before = datetime.fromisoformat(params["after"]), datetime.fromisoformat(params["before"])
+        rows = [(ts, u) for ts, u in self.rows if after < ts < before]  # both bounds exclusive
+        if "properties" in params and self.honours_hogql_filter:
+            prefix = PREFIX.search(orjson.loads(params["properties"])[0]["key"]).group(1)  # type: ignore[union-attr]
+            rows = [(ts, u) for ts, u in rows if u.startswith(prefix)]
+        rows.sort(key=lambda r: (r[0], -int(r[1][-12:], 16)))  # ties in no useful order
+        page = rows[: min(int(params["limit"]), self.events_page)]
+        more = len(rows) > len(page)
+        next_url = f"{API}/next?after={page[-1][0].isoformat()}" if more else None
+        return {"next": next_url, "results": [self.legacy_row(ts, u) for ts, u in page]}
+
+    def legacy_row(self, when: datetime, uuid: str) -> dict[str, Any]:
+        return {
+            "id": uuid,
+            "distinct_id": "user",
+            "properties": {"$browser": "Chrome"},
+            "event": "$pageview",
+            "timestamp": when.isoformat(),
+            "person": None,
+            "elements": [],
+            "elements_chain": "",
+        }
+
+
+def spread(first: datetime, count: int, gap: timedelta, base: int = 0) -> list[tuple[datetime, str]]:
+    """`count` rows `gap` apart from `first`, uuids numbered from `base`."""
+    return [(first + i * gap, uid(base + i)) for i in range(count)]
+
+
+def tie(when: datetime, count: int, base: int) -> list[tuple[datetime, str]]:
+    """`count` rows sharing one timestamp."""
+    return [(when, uid(base + i)) for i in range(count)]

@@ -1,0 +1,207 @@
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from source_posthog.catalog import ConfiguredStream
+from source_posthog.event_rows import canonical_timestamp, column_indexes, iter_records
+from source_posthog.events import build_query, read_events
+from source_posthog.state import Cursor
+from source_posthog.streams import STREAMS_BY_NAME, SyncContext
+from unit_tests.events_fake_api import CHAIN, FakeEventsApi, at, spread, tie, uid
+from unit_tests.fakes import API, Harness, make_config
+
+START = "2024-01-01T00:00:00Z"
+DAY0 = at("2024-01-01 00:00:00")
+
+
+def run_read(harness: Harness, state: Any = None, mode: str = "incremental", projects: int = 1) -> int:
+    ctx = SyncContext(harness.config, harness.client, harness.output, [{"id": i + 1} for i in range(projects)])
+    return read_events(ConfiguredStream(STREAMS_BY_NAME["events"], mode), ctx, state)
+
+
+def states(harness: Harness) -> list[dict[str, Any]]:
+    return [m["state"]["stream"]["stream_state"] for m in harness.messages() if m["type"] == "STATE"]
+
+
+def ids(harness: Harness) -> list[str]:
+    return [r["id"] for r in harness.records("events")]
+
+
+def harness_for(**config: Any) -> Harness:
+    return Harness(make_config(start_date=START, **config))
+
+
+class TestBuildQuery:
+    def test_given_no_cursor_when_built_then_half_open_utc_range_ordered_with_limit(self) -> None:
+        body = build_query(DAY0, DAY0 + timedelta(days=1), None, 500)
+        sql = body["query"]["query"]
+        assert "timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC')" in sql
+        assert sql.endswith("ORDER BY timestamp ASC, uuid ASC LIMIT 500")
+        assert "OFFSET" not in sql
+        assert body["query"]["values"] == {"start": "2024-01-01 00:00:00.000000", "end": "2024-01-02 00:00:00.000000"}
+        assert body["query"]["modifiers"] == {"convertToProjectTimezone": False}
+        assert body["refresh"] == "force_blocking"
+
+    def test_given_checkpoint_when_built_then_keyset_compares_uuid_as_uuid(self) -> None:
+        after = Cursor(at("2024-01-01 10:00:00.000001"), uid(7))
+        body = build_query(DAY0, DAY0 + timedelta(days=1), after, 10)
+        assert "uuid > toUUID({after_uuid})" in body["query"]["query"]
+        assert "timestamp = toDateTime64({after_ts}, 6, 'UTC')" in body["query"]["query"]
+        assert body["query"]["values"]["after_ts"] == "2024-01-01 10:00:00.000001"
+        assert body["query"]["values"]["after_uuid"] == uid(7)
+
+    def test_given_finished_cursor_when_built_then_no_keyset(self) -> None:
+        body = build_query(DAY0, DAY0 + timedelta(days=1), Cursor(DAY0), 10)
+        assert "after_ts" not in body["query"]["values"]
+
+
+class TestCanonicalTimestamp:
+    @pytest.mark.parametrize(
+        ("cell", "expected"),
+        [
+            ("2026-05-01T12:00:00.123000Z", "2026-05-01T12:00:00.123000+00:00"),
+            ("2026-05-01T12:00:00.123000+00:00", "2026-05-01T12:00:00.123000+00:00"),
+            ("2026-05-01T08:00:00.123000-04:00", "2026-05-01T12:00:00.123000+00:00"),
+            ("2026-05-01T14:00:00.000001+02:00", "2026-05-01T12:00:00.000001+00:00"),
+            ("2026-05-01T12:00:00Z", "2026-05-01T12:00:00.000000+00:00"),
+            ("2026-05-01T12:00:00+00:00", "2026-05-01T12:00:00.000000+00:00"),
+            ("2026-05-01T12:00:00.5Z", "2026-05-01T12:00:00.500000+00:00"),
+        ],
+    )
+    def test_given_posthog_datetime_when_converted_then_canonical_utc(self, cell: str, expected: str) -> None:
+        assert canonical_timestamp(cell) == expected
+
+
+class TestIterRecords:
+    def test_given_rows_in_any_column_order_when_parsed_then_legacy_event_fields(self) -> None:
+        api = FakeEventsApi([], tz="America/New_York")
+        page = {"columns": ["timestamp", "uuid", "properties", "event", "elements_chain", "distinct_id"]}
+        page["results"] = [api.render(at("2024-07-01 12:00:00.5"), uid(16)), api.render(DAY0, uid(1))]
+        first, second = iter_records(page["results"], column_indexes(page), 9)
+        assert first == {
+            "id": uid(16),
+            "distinct_id": "user",
+            "properties": {"$browser": "Chrome", "n": "0010"},
+            "event": "$pageview",
+            "timestamp": "2024-07-01T12:00:00.500000+00:00",
+            "person": None,
+            "elements": [first["elements"][0]],
+            "elements_chain": CHAIN,
+            "project_id": 9,
+        }
+        assert first["elements"][0]["text"] == "Pricing"
+        assert second["elements"] == []
+        assert second["timestamp"] == "2024-01-01T00:00:00.000000+00:00"
+
+    @pytest.mark.parametrize(("cell", "expected"), [({"a": 1}, {"a": 1}), ("", {}), ('{"a": 1}', {"a": 1})])
+    def test_given_properties_as_object_or_string_when_parsed_then_object(self, cell: Any, expected: Any) -> None:
+        page = {"columns": ["uuid", "event", "distinct_id", "timestamp", "properties", "elements_chain"]}
+        page["results"] = [[uid(1), "e", "d", "2024-01-01T00:00:00.000000Z", cell, ""]]
+        (record,) = iter_records(page["results"], column_indexes(page), 1)
+        assert record["properties"] == expected
+
+    def test_given_missing_column_when_indexed_then_internal_error(self) -> None:
+        from source_posthog.errors import InternalError
+
+        with pytest.raises(InternalError, match="lacks a column"):
+            column_indexes({"columns": ["uuid"], "results": []})
+
+
+class TestReadEvents:
+    def test_given_tie_block_bigger_than_page_across_slices_when_read_then_each_event_once(
+        self, requests_mock: Any
+    ) -> None:
+        rows = [(DAY0, uid(900))]  # exactly at start_date
+        rows += tie(at("2024-01-01 23:59:59.999999"), 7, 100) + tie(at("2024-01-02 00:00:00"), 5, 200)
+        rows += spread(at("2024-01-03 05:00:00"), 4, timedelta(hours=20), 300)
+        api = FakeEventsApi(rows, tz="Asia/Kolkata")
+        api.mount(requests_mock)
+        harness = harness_for(events_page_size=3, events_time_step=1)
+        assert run_read(harness) == len(rows)
+        assert sorted(ids(harness)) == sorted(u for _, u in rows)
+        assert len(ids(harness)) == len(set(ids(harness)))
+
+    def test_given_pages_when_read_then_state_after_each_page_and_final_upper_bound(self, requests_mock: Any) -> None:
+        api = FakeEventsApi(spread(at("2024-01-01 01:00:00"), 7, timedelta(minutes=1)))
+        api.mount(requests_mock)
+        harness = harness_for(events_page_size=3)
+        before = datetime.now(UTC)
+        run_read(harness)
+        saved = states(harness)
+        assert [s["1"].get("uuid") for s in saved] == [uid(2), uid(5), uid(6), None]
+        assert before <= datetime.fromisoformat(saved[-1]["1"]["timestamp"]) <= datetime.now(UTC)
+        kinds = [m["type"] for m in harness.messages()]
+        assert kinds.index("STATE") == 3  # three records, then their STATE
+
+    def test_given_checkpoint_when_read_then_resumes_strictly_after_it_without_lookback(
+        self, requests_mock: Any
+    ) -> None:
+        rows = tie(at("2024-02-01 00:00:00"), 5, 0)
+        FakeEventsApi(rows).mount(requests_mock)
+        harness = harness_for()
+        run_read(harness, {"1": {"timestamp": "2024-02-01T00:00:00.000000+00:00", "uuid": uid(2)}})
+        assert ids(harness) == [uid(3), uid(4)]
+
+    @pytest.mark.parametrize(
+        "state",
+        [
+            {"1": {"timestamp": "2024-02-01T10:00:00.000000+00:00"}},
+            {"timestamp": "2024-02-01T10:00:00+00:00"},  # the existing connector's flat form
+        ],
+    )
+    def test_given_finished_cursor_when_read_then_rereads_lookback_inclusive(
+        self, requests_mock: Any, state: dict[str, Any]
+    ) -> None:
+        rows = [(at("2024-02-01 08:59:59.999999"), uid(1)), (at("2024-02-01 09:00:00"), uid(2))]
+        rows += [(at("2024-02-01 10:00:00"), uid(3))]
+        FakeEventsApi(rows).mount(requests_mock)
+        harness = harness_for(events_lookback_minutes=60)
+        run_read(harness, state)
+        assert ids(harness) == [uid(2), uid(3)]
+
+    def test_given_full_refresh_when_read_then_state_ignored(self, requests_mock: Any) -> None:
+        FakeEventsApi([(DAY0, uid(1))]).mount(requests_mock)
+        harness = harness_for()
+        run_read(harness, {"1": {"timestamp": "2025-01-01T00:00:00+00:00"}}, mode="full_refresh")
+        assert ids(harness) == [uid(1)]
+
+    def test_given_empty_project_when_read_then_no_page_query_and_cursor_at_upper(self, requests_mock: Any) -> None:
+        api = FakeEventsApi([])
+        api.mount(requests_mock)
+        harness = harness_for()
+        assert run_read(harness) == 0
+        assert not [q for q in api.queries if "LIMIT" in q["query"]["query"]]
+        assert "uuid" not in states(harness)[-1]["1"]
+
+    def test_given_start_date_newer_than_data_when_read_then_nothing(self, requests_mock: Any) -> None:
+        FakeEventsApi([(at("2023-06-01 00:00:00"), uid(1))]).mount(requests_mock)
+        harness = harness_for()
+        assert run_read(harness) == 0
+
+    def test_given_more_events_in_guard_range_when_read_then_warns(self, requests_mock: Any) -> None:
+        now = datetime.now(UTC)
+        rows = [(now - timedelta(days=2), uid(1)), (now - timedelta(days=3), uid(2))]
+        FakeEventsApi(rows).mount(requests_mock)
+        check = {"from": "2024-01-01T00:00:00+00:00", "to": (now - timedelta(days=1)).isoformat(), "count": 1}
+        harness = harness_for()
+        run_read(harness, {"1": {"timestamp": now.isoformat(), "late_check": check}})
+        assert any("up to 1 event(s)" in log for log in harness.logs())
+        assert states(harness)[-1]["1"]["late_check"]["count"] == 2
+
+    @pytest.mark.parametrize("status", [404, 405])
+    def test_given_no_query_endpoint_when_read_then_legacy_list_used(self, requests_mock: Any, status: int) -> None:
+        api = FakeEventsApi(spread(at("2024-03-01 00:00:00"), 4, timedelta(seconds=1)))
+        api.mount(requests_mock)
+        requests_mock.post(f"{API}/projects/1/query/", status_code=status, json={"detail": "Endpoint not found."})
+        harness = harness_for()
+        assert run_read(harness) == 4
+        assert any("legacy /events/" in log for log in harness.logs())
+
+    def test_given_query_404_after_a_success_when_read_then_error(self, requests_mock: Any) -> None:
+        from source_posthog.errors import ApiError
+
+        FakeEventsApi([(DAY0, uid(1))]).mount(requests_mock, 1)
+        requests_mock.post(f"{API}/projects/2/query/", status_code=404, json={"detail": "Not found."})
+        with pytest.raises(ApiError):
+            run_read(harness_for(), projects=2)

@@ -1,0 +1,59 @@
+from datetime import timedelta
+from typing import Any
+
+from source_posthog.events_legacy import MAX_UUID
+from unit_tests.events_fake_api import FakeEventsApi, at, spread, tie, uid
+from unit_tests.fakes import API, Harness, make_config
+from unit_tests.test_events import ids, run_read, states
+
+
+def legacy_api(requests_mock: Any, rows: list[Any], page: int) -> FakeEventsApi:
+    api = FakeEventsApi(rows, events_page=page)
+    api.mount(requests_mock)
+    requests_mock.post(f"{API}/projects/1/query/", status_code=404, json={"detail": "Endpoint not found."})
+    return api
+
+
+def harness(step: int = 91) -> Harness:
+    return Harness(make_config(start_date="2024-01-01T00:00:00Z", events_time_step=step))
+
+
+class TestLegacyEvents:
+    def test_given_ties_at_page_boundaries_when_read_then_none_lost_none_repeated(self, requests_mock: Any) -> None:
+        rows = [(at("2024-01-01 00:00:00"), uid(999))]  # exactly at start_date: `after` is exclusive
+        rows += spread(at("2024-01-01 01:00:00"), 4, timedelta(seconds=1), 0) + tie(at("2024-01-01 02:00:00"), 3, 50)
+        rows += spread(at("2024-01-01 23:59:59"), 3, timedelta(microseconds=500_000), 70)  # crosses midnight
+        api = legacy_api(requests_mock, rows, page=4)
+        h = harness(step=1)
+        run_read(h)
+        assert sorted(ids(h)) == sorted(u for _, u in rows)
+        assert len(ids(h)) == len(rows)
+        assert all(p["orderBy"] == '["timestamp"]' for p in api.event_params)
+
+    def test_given_tie_block_bigger_than_page_when_read_then_split_by_uuid_prefix(self, requests_mock: Any) -> None:
+        rows = [*tie(at("2024-01-01 05:00:00"), 40, 0), (at("2024-01-01 06:00:00"), uid(500))]
+        api = legacy_api(requests_mock, rows, page=4)
+        h = harness()
+        run_read(h)
+        assert sorted(ids(h)) == sorted(u for _, u in rows)
+        assert any("properties" in p for p in api.event_params)
+
+    def test_given_instance_ignoring_hogql_filter_when_tie_block_too_big_then_warns(self, requests_mock: Any) -> None:
+        api = legacy_api(requests_mock, tie(at("2024-01-01 05:00:00"), 10, 0), page=4)
+        api.honours_hogql_filter = False
+        h = harness()
+        run_read(h)
+        assert any("ignores the HogQL filter" in log for log in h.logs())
+
+    def test_given_page_read_when_checkpointed_then_resume_starts_at_the_last_timestamp(
+        self, requests_mock: Any
+    ) -> None:
+        rows = spread(at("2024-01-01 01:00:00"), 6, timedelta(seconds=1))
+        legacy_api(requests_mock, rows, page=4)
+        h = harness()
+        run_read(h)
+        first = states(h)[0]["1"]
+        assert first == {"timestamp": "2024-01-01T01:00:02.999999+00:00", "uuid": MAX_UUID}
+        resumed = harness()
+        run_read(resumed, {"1": first})
+        assert ids(resumed) == [uid(3), uid(4), uid(5)]
