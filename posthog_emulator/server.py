@@ -75,9 +75,9 @@ class Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or f"127.0.0.1:{port}"
         req = Request.build(self.command, self.path, dict(self.headers.items()), body, host)
         outcome = self.server.app.handle(req)
-        self._write(outcome)
-        if not outcome.meta.get("admin"):
+        if not outcome.meta.get("admin"):  # logged before writing, so a client never outruns its entry
             self._log(req, outcome, wall, time.monotonic() - started)
+        self._write(outcome)
 
     def _write(self, outcome: Outcome) -> None:
         resp, fault = outcome.response, outcome.fault
