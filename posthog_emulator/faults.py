@@ -12,7 +12,7 @@ import hashlib
 import random
 import threading
 from collections import deque
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from posthog_emulator.settings import Faults
 from posthog_emulator.web import ApiError, Request, Response
@@ -60,9 +60,9 @@ class FaultInjector:
 
 
 def request_key(req: Request) -> str:
-    """Method, absolute URL and body digest: what a retry repeats exactly."""
+    """Method, path, params and body digest: what a retry repeats exactly."""
     digest = hashlib.sha1(req.body, usedforsecurity=False).hexdigest()[:12] if req.body else ""
-    return f"{req.method} {req.url()} {digest}"
+    return f"{req.method} {req.path}?{urlencode(req.params)} {digest}"  # no host: same across ports
 
 
 def status_fault(kind: str, req: Request) -> Response:
