@@ -1,9 +1,9 @@
 """The physical limit: pull every events page over HTTP as fast as possible, with no connector logic.
 
-Same `/query/` HogQL as the connector (keyset on (timestamp, uuid), same page size), one window
-per project from start_date to now (the fewest requests possible), a raw keep-alive
-`http.client` connection, orjson, and the same RECORD lines written in one write per page. No
-retries, pacing, state, slicing or validation: whatever the connector adds costs time above this.
+Same pages as the connector: the same `/query/` HogQL (keyset on (timestamp, uuid)), page size
+and `events_time_step` slices from start_date to now. Then a raw keep-alive `http.client`
+connection, orjson, and the same RECORD lines written in one write per page. No retries, pacing,
+state or validation: whatever the connector adds costs time above this.
 
     python bench/bare_loop.py CONFIG_JSON > out.jsonl
 """
@@ -12,7 +12,7 @@ import http.client
 import re
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,10 +28,10 @@ AFTER = (
     " OR (timestamp = toDateTime64({after_ts}, 6, 'UTC') AND uuid > toUUID({after_uuid})))"
 )
 PREFIX = b'{"type":"RECORD","record":{"stream":"events","data":'
-# PostHog's chain_to_elements, the same three expressions the connector must use to build `elements`.
+# PostHog's chain_to_element_dicts: the same expressions the connector uses to build `elements`.
 SPLIT_CHAIN = re.compile(r'(?:[^\s;"]|"(?:\\.|[^"])*")+')
 CLASS_AND_ATTRS = re.compile(r"(.*?)($|:([a-zA-Z\-_0-9]*=.*))")
-ATTRS = re.compile(r'([a-zA-Z\-_0-9]*)="((?:\\.|[^"])*)"')
+ATTRS = re.compile(r'(.*?)="((?:[^"\\]|\\.)*)"')
 NAMED_ATTRS = {
     "href": "href",
     "text": "text",
@@ -46,15 +46,14 @@ def parse_elements(chain: str) -> list[dict[str, Any]]:
     elements = []
     for order, text in enumerate(SPLIT_CHAIN.findall(chain)):
         match = CLASS_AND_ATTRS.search(text)
-        if match is None:
-            continue
-        tag, *classes = match.group(1).split(".")
+        tag_part = match.group(1) if match else ""
+        tag, dot, classes = tag_part.partition(".")
         element: dict[str, Any] = {
-            "event": None, "text": None, "tag_name": tag, "attr_class": classes or None, "href": None,
-            "attr_id": None, "nth_child": None, "nth_of_type": None, "attributes": {}, "order": order,
+            "event": None, "text": None, "tag_name": tag if tag_part else None,
+            "attr_class": [name for name in classes.split(".") if name] if dot else None,
+            "href": None, "attr_id": None, "nth_child": None, "nth_of_type": None, "attributes": {}, "order": order,
         }  # fmt: skip
-        for key, raw in ATTRS.findall(match.group(3) or ""):
-            value = raw.replace('\\"', '"')
+        for key, value in ATTRS.findall(match.group(3) or "" if match else ""):  # values keep their escaping
             if key in NAMED_ATTRS:
                 element[NAMED_ATTRS[key]] = int(value) if key.startswith("nth") else value
             elif key:
@@ -70,8 +69,21 @@ def canonical(ts: str) -> str:
     return datetime.fromisoformat(ts).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
-def hogql(ts: str) -> str:
-    return datetime.fromisoformat(ts).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+def hogql(ts: str | datetime) -> str:
+    """A datetime (or ISO text) as a HogQL toDateTime64 literal in UTC."""
+    value = datetime.fromisoformat(ts) if isinstance(ts, str) else ts
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def slices(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """[start, start + step) ... up to now, as HogQL literals: the connector's slices."""
+    start, now = datetime.fromisoformat(config["start_date"]), datetime.now(UTC)
+    step = timedelta(days=int(config.get("events_time_step", 30)))
+    bounds = []
+    while start < now:
+        bounds.append((hogql(start), hogql(min(start + step, now))))
+        start += step
+    return bounds
 
 
 class Api:
@@ -105,7 +117,7 @@ def page_lines(rows: list[list[Any]], project_id: int) -> bytes:
     return b"".join(lines)
 
 
-def read_project(api: Api, project_id: int, window: tuple[str, str], page_size: int, sink: Any) -> None:
+def read_window(api: Api, project_id: int, window: tuple[str, str], page_size: int, sink: Any) -> None:
     """Every row of one project in [start, end), page by page, keyset on (timestamp, uuid)."""
     start, end = window
     values: dict[str, str] = {"start": start, "end": end}
@@ -123,16 +135,16 @@ def read_project(api: Api, project_id: int, window: tuple[str, str], page_size: 
 def main(config_path: str) -> None:
     config = orjson.loads(open(config_path, "rb").read())  # noqa: SIM115 (read once, at start)
     api = Api(config["base_url"], config["api_key"])
-    start = hogql(config["start_date"])
-    end = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     page_size = int(config.get("events_page_size", 20000))
     projects, url = [], "/api/projects/"
     while url:
         page = api.call("GET", url)
         projects += [project["id"] for project in page["results"]]
         url = page.get("next") and urlsplit(page["next"])._replace(scheme="", netloc="").geturl()
+    windows = slices(config)
     for project_id in projects:
-        read_project(api, project_id, (start, end), page_size, sys.stdout.buffer)
+        for window in windows:
+            read_window(api, project_id, window, page_size, sys.stdout.buffer)
     sys.stdout.buffer.flush()
 
 

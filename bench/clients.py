@@ -56,10 +56,15 @@ def ensure_legacy_venv() -> Path:
 
 def write_inputs(workdir: Path, emulator: Emulator, start_date: str, page_size: int) -> dict[str, Path]:
     """Config files (one per connector) and the catalog, under `workdir`."""
-    common = {"api_key": emulator.api_key, "start_date": start_date, "base_url": emulator.base_url}
+    common = {
+        "api_key": emulator.api_key,
+        "start_date": start_date,
+        "base_url": emulator.base_url,
+        "events_time_step": 30,
+    }
     files = {
         "ours_config": common | {"events_page_size": page_size},
-        "legacy_config": common | {"events_time_step": 30},
+        "legacy_config": common,
         "catalog": configured_catalog(),
     }
     paths = {}
