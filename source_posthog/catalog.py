@@ -8,6 +8,8 @@ from source_posthog.errors import ConfigError
 from source_posthog.schemas import load_schema
 from source_posthog.streams import STREAMS, STREAMS_BY_NAME, Stream
 
+SYNC_MODES = ("full_refresh", "incremental")
+
 
 def build_catalog() -> dict[str, Any]:
     """The CATALOG: every stream with its schema, sync modes, primary key and cursor."""
@@ -54,12 +56,12 @@ def parse_configured_catalog(raw: Any) -> list[ConfiguredStream]:
         if stream is None:
             known = ", ".join(STREAMS_BY_NAME)
             raise ConfigError(f"The catalog names an unknown stream {name!r}; this source has: {known}.")
-        supported = ("full_refresh", "incremental") if stream.cursor_field else ("full_refresh",)
-        if sync_mode not in supported:
+        if sync_mode not in SYNC_MODES:
             raise ConfigError(
-                f"Stream {name!r} does not support sync_mode {sync_mode!r}; use one of: {', '.join(supported)}."
+                f"Stream {name!r} does not support sync_mode {sync_mode!r}; use one of: {', '.join(SYNC_MODES)}."
             )
-        chosen[name] = ConfiguredStream(stream, sync_mode)
+        # PyAirbyte asks `incremental` of every stream; like the CDK, read a stream without a cursor in full.
+        chosen[name] = ConfiguredStream(stream, sync_mode if stream.cursor_field else "full_refresh")
     return [chosen[stream.name] for stream in STREAMS if stream.name in chosen]
 
 

@@ -38,11 +38,16 @@ class TestParseConfiguredCatalog:
         assert [c.stream.name for c in chosen] == ["projects", "events", "persons"]
         assert chosen[1].sync_mode == "incremental"
 
+    def test_given_incremental_on_a_stream_without_cursor_when_parsed_then_it_is_read_in_full(self) -> None:
+        # PyAirbyte configures every stream as incremental, whatever its supported_sync_modes.
+        chosen = parse_configured_catalog({"streams": [entry("cohorts", "incremental")]})
+        assert chosen[0].sync_mode == "full_refresh"
+
     @pytest.mark.parametrize(
         ("raw", "fragment"),
         [
             ({"streams": [entry("nope")]}, "unknown stream 'nope'"),
-            ({"streams": [entry("cohorts", "incremental")]}, "does not support sync_mode 'incremental'"),
+            ({"streams": [entry("cohorts", "sideways")]}, "does not support sync_mode 'sideways'"),
             ({"streams": [entry("events", "INVALID")]}, "does not support sync_mode 'INVALID'"),
             ({"streams": []}, "non-empty streams"),
             ({}, "non-empty streams"),
