@@ -71,7 +71,10 @@ class EventStore:
 
     def properties_json(self, i: int) -> str:
         """Properties of row i as a JSON string (the /query/ cell)."""
-        return orjson.dumps(self.properties(i)).decode()
+        seed = self.seed[i]
+        if seed < 0:
+            return orjson.dumps(self.custom[~seed].properties).decode()
+        return eventprops.event_properties_json(seed, self.names[self.name[i]])
 
     def elements_chain(self, i: int) -> str:
         """`elements_chain` of row i ('' for non-autocapture events)."""

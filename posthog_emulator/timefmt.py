@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DAY_US = 86_400_000_000
 BUCKET_US = 900_000_000  # UTC offsets only change on 15-minute boundaries
+MINUTE_US = 60_000_000
+MINUTE_CACHE = 200_000  # cached 'YYYY-MM-DDTHH:MM:' prefixes before the cache is dropped
 
 
 def to_micros(dt: datetime) -> int:
@@ -63,7 +65,7 @@ class TzRenderer:
         self.tz_name = tz_name
         self._tz = ZoneInfo(tz_name)
         self._utc = tz_name == "UTC"
-        self._days: dict[int, str] = {}
+        self._minutes: dict[int, str] = {}
         self._offsets: dict[int, tuple[int, str]] = {}
 
     def render(self, us: int) -> str:
@@ -72,14 +74,14 @@ class TzRenderer:
         if not self._utc:
             shift, suffix = self._offset(us)
             us += shift
-        day, rest = divmod(us, DAY_US)
-        date = self._days.get(day)
-        if date is None:
-            date = self._days[day] = (EPOCH + timedelta(days=day)).strftime("%Y-%m-%d")
+        minute, rest = divmod(us, MINUTE_US)
+        prefix = self._minutes.get(minute)
+        if prefix is None:
+            if len(self._minutes) > MINUTE_CACHE:
+                self._minutes.clear()
+            prefix = self._minutes[minute] = (EPOCH + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:")
         secs, frac = divmod(rest, 1_000_000)
-        hours, secs = divmod(secs, 3600)
-        mins, secs = divmod(secs, 60)
-        return f"{date}T{hours:02d}:{mins:02d}:{secs:02d}.{frac:06d}{suffix}"
+        return f"{prefix}{secs:02d}.{frac:06d}{suffix}"
 
     def _offset(self, us: int) -> tuple[int, str]:
         bucket = us // BUCKET_US
