@@ -36,6 +36,7 @@ AFTER = (
     " OR (timestamp = toDateTime64({after_ts}, 6, 'UTC') AND uuid > toUUID({after_uuid})))"
 )
 FIRST_EVENT_SQL = "SELECT count(), min(timestamp) FROM events WHERE " + RANGE_SQL  # noqa: S608 - constants only
+FIRST_EVENT_MARGIN = timedelta(days=1)
 MISSING_ENDPOINT = frozenset({404, 405})  # POST /query/ unknown or not allowed: an instance without it
 
 
@@ -125,7 +126,9 @@ def read_project_query(run: EventsRun, project_id: int) -> int:
     point = start_point(cursor, run.config.start, run.lookback)
     first = find_first_event(run, project_id, point.start)
     after, count = point.after, 0
-    for start, end in iter_slices(max(point.start, first or run.upper), run.upper, run.step):
+    # A day of margin: a datetime cell misread by a timezone offset (<= 14 h) can never skip an event.
+    skip_to = run.upper if first is None else first - FIRST_EVENT_MARGIN
+    for start, end in iter_slices(max(point.start, skip_to), run.upper, run.step):
         while True:
             page = fetch_page(run, project_id, start, end, after)
             indexes = column_indexes(page)
