@@ -63,4 +63,4 @@ def _peak_rss_mb() -> float:
 
 
 if __name__ == "__main__":
-    print(orjson.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)).decode())  # noqa: T201
+    print(orjson.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)).decode())

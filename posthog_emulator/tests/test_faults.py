@@ -28,7 +28,8 @@ def test_given_status_fault_when_requesting_then_that_status_once(api: Api, emu:
 def test_given_query_timeout_fault_when_querying_then_504_time_limit_envelope(api: Api, emu: Emulator) -> None:
     emu.configure(faults={"queue": ["504"]})
     r = api("POST", f"/api/projects/{MAIN}/query/", json={"query": {"kind": "HogQLQuery", "query": "SELECT 1"}})
-    assert r.status_code == 504 and "10-second time limit" in r.json()["detail"]
+    assert r.status_code == 504
+    assert "10-second time limit" in r.json()["detail"]
 
 
 def test_given_reset_fault_when_reading_body_then_connection_error(api: Api, emu: Emulator) -> None:
@@ -62,13 +63,15 @@ def test_given_next_repeat_fault_when_paging_then_next_is_the_current_url(api: A
 def test_given_next_foreign_fault_when_paging_then_next_points_at_another_host(api: Api, emu: Emulator) -> None:
     emu.configure(faults={"queue": ["next_foreign"]})
     body = api("GET", COHORTS).json()
-    assert body["next"].startswith("http://localhost:") and not body["next"].startswith(emu.base_url)
+    assert body["next"].startswith("http://localhost:")
+    assert not body["next"].startswith(emu.base_url)
 
 
 def test_given_fault_rate_1_when_retrying_then_success_after_max_consecutive(api: Api, emu: Emulator) -> None:
     emu.configure(faults={"rate": 1.0, "kinds": ["503", "500"], "max_consecutive": 2})
     statuses = [api("GET", COHORTS).status_code for _ in range(3)]
-    assert statuses[:2] != [200, 200] and statuses[2] == 200
+    assert statuses[:2] != [200, 200]
+    assert statuses[2] == 200
 
 
 def test_given_same_seed_when_two_emulators_then_same_faults() -> None:
@@ -81,9 +84,12 @@ def test_given_same_seed_when_two_emulators_then_same_faults() -> None:
                     for k in range(12)]
 
     first = run()
-    assert first == run() and 200 in first and len(set(first)) > 1
+    assert first == run()
+    assert 200 in first
+    assert len(set(first)) > 1
 
 
 def test_given_path_filter_when_faults_on_then_other_paths_unaffected(api: Api, emu: Emulator) -> None:
     emu.configure(faults={"rate": 1.0, "kinds": ["500"], "path_contains": "/persons"})
-    assert api("GET", COHORTS).ok and api("GET", f"/api/projects/{MAIN}/persons/").status_code == 500
+    assert api("GET", COHORTS).ok
+    assert api("GET", f"/api/projects/{MAIN}/persons/").status_code == 500

@@ -45,16 +45,20 @@ def test_given_another_host_name_when_paging_then_next_uses_the_request_host(emu
 def test_given_annotations_when_listing_then_default_page_1000_newest_first(api: Api) -> None:
     body = api("GET", f"/api/projects/{MAIN}/annotations/").json()
     markers = [a["date_marker"] for a in body["results"]]
-    assert body["next"] is None and len(markers) == body["count"] > 20
+    assert body["next"] is None
+    assert len(markers) == body["count"] > 20
     assert markers == sorted(markers, reverse=True)
     assert all(DRF_Z.match(m) for m in markers)
     assert not any(a["deleted"] for a in body["results"])
 
 
 def test_given_org_annotations_when_listing_each_project_then_repeated_everywhere(api: Api, emu: Emulator) -> None:
-    org_main = {a["id"] for a in read_all(api, f"/api/projects/{MAIN}/annotations/", {}) if a["scope"] == "organization"}
-    org_ny = {a["id"] for a in read_all(api, f"/api/projects/{NEW_YORK}/annotations/", {}) if a["scope"] == "organization"}
-    assert org_main == org_ny and len(org_main) == 3
+    main = read_all(api, f"/api/projects/{MAIN}/annotations/", {})
+    ny = read_all(api, f"/api/projects/{NEW_YORK}/annotations/", {})
+    org_main = {a["id"] for a in main if a["scope"] == "organization"}
+    org_ny = {a["id"] for a in ny if a["scope"] == "organization"}
+    assert org_main == org_ny
+    assert len(org_main) == 3
     truth = emu.truth("annotations")
     assert org_main <= set(truth[NEW_YORK])
     assert len(emu.truth("annotations", unique=True)) < sum(len(v) for v in truth.values())
@@ -68,15 +72,19 @@ def test_given_org_quirk_off_when_listing_other_project_then_no_org_annotations(
 
 def test_given_bad_annotation_scope_when_listing_then_400_with_attr(api: Api) -> None:
     r = api("GET", f"/api/projects/{MAIN}/annotations/", params={"scope": "everything"})
-    assert r.status_code == 400 and r.json()["attr"] == "scope" and r.json()["type"] == "validation_error"
+    assert r.status_code == 400
+    assert r.json()["attr"] == "scope"
+    assert r.json()["type"] == "validation_error"
 
 
 def test_given_archived_flags_when_listing_default_then_hidden_and_archived_true_lists_only_them(
         api: Api, emu: Emulator) -> None:
     default = read_all(api, f"/api/projects/{MAIN}/feature_flags/", {})
     archived = read_all(api, f"/api/projects/{MAIN}/feature_flags/", {"archived": "true"})
-    assert default and archived
-    assert not any(f["archived"] for f in default) and all(f["archived"] for f in archived)
+    assert default
+    assert archived
+    assert not any(f["archived"] for f in default)
+    assert all(f["archived"] for f in archived)
     assert sorted(f["id"] for f in default + archived) == emu.truth("feature_flags")[MAIN]
 
 
@@ -104,18 +112,23 @@ def test_given_insight_quirk_off_when_paging_then_complete(api: Api, emu: Emulat
 
 def test_given_cohorts_when_basic_or_long_search_then_fields_dropped_or_400(api: Api) -> None:
     basic = api("GET", f"/api/projects/{MAIN}/cohorts/", params={"basic": "true"}).json()["results"][0]
-    assert "filters" not in basic and "groups" not in basic
+    assert "filters" not in basic
+    assert "groups" not in basic
     r = api("GET", f"/api/projects/{MAIN}/cohorts/", params={"search": "x" * 201})
-    assert r.status_code == 400 and r.json()["attr"] == "search"
+    assert r.status_code == 400
+    assert r.json()["attr"] == "search"
 
 
 def test_given_persons_when_paging_then_no_count_short_pages_still_have_next(api: Api, emu: Emulator) -> None:
     page = api("GET", f"/api/projects/{MAIN}/persons/", params={"limit": 100}).json()
-    assert "count" not in page and set(page) == {"results", "next", "previous"}
-    assert len(page["results"]) < 100 and page["next"] is not None  # short page, yet more exist
+    assert "count" not in page
+    assert set(page) == {"results", "next", "previous"}
+    assert len(page["results"]) < 100
+    assert page["next"] is not None
     rows = read_all(api, f"/api/projects/{MAIN}/persons/", {"limit": 100})
     assert sorted(p["id"] for p in rows) == emu.truth("persons")[MAIN]
-    assert rows[0]["id"] == rows[0]["uuid"] and rows[0]["created_at"].endswith("Z")
+    assert rows[0]["id"] == rows[0]["uuid"]
+    assert rows[0]["created_at"].endswith("Z")
     created = [p["created_at"] for p in rows]
     assert created == sorted(created, reverse=True)
 
@@ -124,9 +137,11 @@ def test_given_total_multiple_of_limit_when_paging_persons_then_last_page_empty(
     emu.configure(quirks={"persons_short_pages": False})
     total = len(emu.truth("persons")[MAIN])
     last = api("GET", f"/api/projects/{MAIN}/persons/", params={"limit": total}).json()
-    assert len(last["results"]) == total and last["next"] is not None
+    assert len(last["results"]) == total
+    assert last["next"] is not None
     final = api("GET", last["next"]).json()
-    assert final["results"] == [] and final["next"] is None
+    assert final["results"] == []
+    assert final["next"] is None
 
 
 def test_given_short_page_quirk_off_when_reading_page_then_full(api: Api, emu: Emulator) -> None:

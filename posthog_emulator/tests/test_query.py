@@ -21,7 +21,7 @@ NO_TZ = {"convertToProjectTimezone": False}
 
 def page_sql(keyset: bool, n: int) -> str:
     where = RANGE + (f" AND {KEYSET}" if keyset else "")
-    return f"SELECT {COLUMNS} FROM events WHERE {where} ORDER BY timestamp ASC, uuid ASC LIMIT {n}"
+    return f"SELECT {COLUMNS} FROM events WHERE {where} ORDER BY timestamp ASC, uuid ASC LIMIT {n}"  # noqa: S608
 
 
 def query(api: Api, pid: int, body: dict[str, object]) -> requests.Response:
@@ -45,8 +45,11 @@ def test_given_connector_query_when_posting_then_response_shape_of_6_8(api: Api)
     assert body["columns"] == ["uuid", "event", "distinct_id", "timestamp", "properties", "elements_chain"]
     assert body["types"][0] == ["uuid", "UUID"]
     assert body["types"][3] == ["timestamp", "DateTime64(6, 'UTC')"]
-    assert body["hasMore"] is None and body["limit"] is None and len(body["results"]) == 5
-    assert isinstance(body["results"][0][4], str) and body["results"][0][4].startswith("{")
+    assert body["hasMore"] is None
+    assert body["limit"] is None
+    assert len(body["results"]) == 5
+    assert isinstance(body["results"][0][4], str)
+    assert body["results"][0][4].startswith("{")
     assert body["results"][0][3].endswith("Z")
 
 
@@ -95,13 +98,15 @@ def test_given_offset_when_querying_then_400_for_personal_keys(api: Api, emu: Em
 def test_given_bad_hogql_when_querying_then_400_with_message(api: Api, sql: str, detail: str) -> None:
     r = query(api, MAIN, hogql(sql))
     assert r.status_code == 400
-    assert r.json()["detail"].startswith(detail) and r.json()["type"] == "validation_error"
+    assert r.json()["detail"].startswith(detail)
+    assert r.json()["type"] == "validation_error"
 
 
 def test_given_limit_above_cap_when_querying_then_silently_capped(api: Api, emu: Emulator) -> None:
     emu.configure(quirks={"query_row_cap": 500})
     body = query(api, MAIN, hogql("SELECT uuid FROM events ORDER BY timestamp LIMIT 1000")).json()
-    assert len(body["results"]) == 500 and body["hasMore"] is None
+    assert len(body["results"]) == 500
+    assert body["hasMore"] is None
     emu.configure(quirks={"query_row_cap": None})
     assert len(query(api, MAIN, hogql("SELECT uuid FROM events LIMIT 1000")).json()["results"]) == 1000
 
@@ -136,7 +141,8 @@ def test_given_literal_without_timezone_when_querying_then_read_in_project_timez
 def test_given_json_quirk_off_when_querying_then_properties_are_objects(api: Api, emu: Emulator) -> None:
     emu.configure(quirks={"query_json_string_properties": False})
     row = query(api, MAIN, hogql("SELECT properties, properties.$browser FROM events LIMIT 1")).json()["results"][0]
-    assert isinstance(row[0], dict) and row[1] == row[0]["$browser"]
+    assert isinstance(row[0], dict)
+    assert row[1] == row[0]["$browser"]
 
 
 def test_given_aggregates_when_querying_then_one_row(api: Api, emu: Emulator) -> None:
@@ -148,19 +154,21 @@ def test_given_aggregates_when_querying_then_one_row(api: Api, emu: Emulator) ->
 
 def test_given_async_refresh_when_polling_then_202_then_200_with_results(api: Api) -> None:
     start = query(api, MAIN, hogql("SELECT uuid FROM events LIMIT 3", refresh="async"))
-    assert start.status_code == 202 and start.json()["query_status"]["complete"] is False
+    assert start.status_code == 202
+    assert start.json()["query_status"]["complete"] is False
     qid = start.json()["query_status"]["id"]
     assert api("GET", f"/api/projects/{MAIN}/query/{qid}/").status_code == 202
     done = api("GET", f"/api/projects/{MAIN}/query/{qid}/")
-    assert done.status_code == 200 and len(done.json()["query_status"]["results"]["results"]) == 3
+    assert done.status_code == 200
+    assert len(done.json()["query_status"]["results"]["results"]) == 3
     assert api("DELETE", f"/api/projects/{MAIN}/query/{qid}/").status_code == 204
 
 
 def test_given_four_concurrent_queries_when_three_slots_then_429_without_retry_after(api: Api, emu: Emulator) -> None:
     emu.configure(faults={"query_latency_s": 0.6})
     results: list[requests.Response] = []
-    threads = [threading.Thread(target=lambda: results.append(query(api, MAIN, hogql("SELECT uuid FROM events LIMIT 1"))))
-               for _ in range(4)]
+    body = hogql("SELECT uuid FROM events LIMIT 1")
+    threads = [threading.Thread(target=lambda: results.append(query(api, MAIN, body))) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -168,4 +176,5 @@ def test_given_four_concurrent_queries_when_three_slots_then_429_without_retry_a
     statuses = sorted(r.status_code for r in results)
     assert statuses == [200, 200, 200, 429]
     refused = next(r for r in results if r.status_code == 429)
-    assert "Retry-After" not in refused.headers and refused.json()["type"] == "throttled_error"
+    assert "Retry-After" not in refused.headers
+    assert refused.json()["type"] == "throttled_error"
