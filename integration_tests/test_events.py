@@ -47,9 +47,13 @@ def assert_exactly_once(delivered: dict[int, list[str]], truth: dict[int, list[s
 
 @pytest.fixture
 def tie_emulator() -> Iterator[Emulator]:
-    """Two projects, one 2,500-event tie block, every quirk on, /query/ datetimes in the project timezone."""
+    """Two projects, one 2,500-event tie block, every quirk on, /query/ datetimes in the project timezone,
+    and a query failing twice (HTTP 500, then a truncated body) before a retry succeeds."""
     emu = Emulator(EmulatorSettings(seed=11, events=6_000, projects=2, tie_blocks=(2_500,))).start()
-    emu.configure(quirks={"query_ignore_tz_modifier": True})
+    emu.configure(
+        quirks={"query_ignore_tz_modifier": True},
+        faults={"queue": ["500", "truncated", "reset"], "path_contains": "/query"},
+    )
     yield emu
     emu.stop()
 
@@ -60,6 +64,7 @@ def test_given_tie_block_bigger_than_a_page_when_read_then_exactly_once(tie_emul
     run = Workspace(tmp_path, tie_emulator).read(EVENTS, events_page_size=1000, events_time_step=7)
     assert run.returncode == 0, run.stderr
     assert_exactly_once(event_ids(run), tie_emulator.truth("events"))
+    assert sum("Retrying POST" in log for log in run.logs) >= 2, run.logs  # the faults did happen
     assert all(r["timestamp"][-6:] == "+00:00" and len(r["timestamp"]) == 32 for r in run.records("events"))
 
 

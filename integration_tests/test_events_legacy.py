@@ -1,0 +1,35 @@
+"""The `/events/` fallback against the emulator's legacy list: 1,000-row clamp, exclusive bounds, tie loss.
+
+The emulator has no switch that removes `/query/`, so the fallback reader is driven in-process (the
+404 → fallback switch itself is covered in unit_tests/test_events.py).
+"""
+
+import io
+import json
+from datetime import UTC, datetime
+
+from posthog_emulator import Emulator, EmulatorSettings
+from source_posthog.config import parse_config
+from source_posthog.events_legacy import read_project_legacy
+from source_posthog.events_run import Checkpoint, EventsRun
+from source_posthog.protocol import Output
+from source_posthog.sync import make_client
+
+
+def test_given_legacy_list_with_ties_at_page_edges_when_read_then_exactly_once() -> None:
+    # Tie blocks of 900 and 700 straddle the clamped 1,000-row pages; `next` alone would lose their tails.
+    with Emulator(EmulatorSettings(seed=13, events=8_000, projects=2, tie_blocks=(900, 700))) as emu:
+        config = parse_config({"api_key": emu.api_key, "start_date": "2020-01-01T00:00:00Z",
+                               "base_url": emu.base_url, "events_time_step": 91})  # fmt: skip
+        buffer = io.BytesIO()
+        output = Output(buffer)
+        run = EventsRun(config, make_client(config, output), output, Checkpoint(output, {}), datetime.now(UTC))
+        for project_id in emu.truth("events"):
+            read_project_legacy(run, project_id)
+        messages = [json.loads(line) for line in buffer.getvalue().splitlines()]
+        records = [m["record"]["data"] for m in messages if m["type"] == "RECORD"]
+        for project_id, expected in emu.truth("events").items():
+            got = [r["id"] for r in records if r["project_id"] == project_id]
+            assert len(got) == len(set(got)), f"project {project_id}: duplicates"
+            assert sorted(got) == sorted(expected), f"project {project_id}: {len(got)} / {len(expected)}"
+        assert all(r["timestamp"].endswith("+00:00") and len(r["timestamp"]) == 32 for r in records)
