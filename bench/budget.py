@@ -45,23 +45,29 @@ def human(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
-def budget_lines(query_requests_per_1m: float | None, ours_s_per_1m: float | None) -> list[str]:
-    """README-ready lines: requests and least time for 10M events on each path."""
-    scale = BACKFILL_EVENTS / 1_000_000
+def budget_lines(measured: tuple[int, int, float] | None, page_size: int) -> list[str]:
+    """README-ready lines: requests and least time for 10M events on each path.
+
+    `measured` is (events, /query/ requests, wall seconds) of this connector's largest run.
+    """
     lines = [f"10M-event backfill under PostHog's documented limits (events: {BACKFILL_EVENTS:,}):"]
-    if query_requests_per_1m is not None:
-        requests = round(query_requests_per_1m * scale)
-        wait = throttled_seconds(requests, QUERY)
-        transfer = f", transfer at the measured 1M pace ≈ {human(ours_s_per_1m * scale)}" if ours_s_per_1m else ""
+    if measured is not None:
+        events, requests, wall = measured
+        scale = BACKFILL_EVENTS / events
+        linear = round(requests * scale)
+        # Slices and per-project queries do not grow with volume; only full pages do.
+        paged = requests + -(-(BACKFILL_EVENTS - events) // page_size)
         lines.append(
-            f"  this connector, {QUERY.name} {QUERY.burst_per_min}/min {QUERY.sustained_per_h}/h: "
-            f"{requests:,} requests ({query_requests_per_1m:.0f} per 1M), throttle floor {human(wait)}{transfer}"
+            f"  this connector, {QUERY.name} {QUERY.burst_per_min}/min {QUERY.sustained_per_h}/h "
+            f"(from the {events:,}-event run: {requests} requests): {linear:,} requests scaled linearly, "
+            f"throttle floor {human(throttled_seconds(linear, QUERY))}; {paged:,} requests if only pages grow, "
+            f"floor {human(throttled_seconds(paged, QUERY))}; transfer at the measured pace ≈ {human(wall * scale)}"
         )
     legacy_requests = BACKFILL_EVENTS // LEGACY_PAGE_ROWS
     wait = throttled_seconds(legacy_requests, EVENTS)
     lines.append(
         f"  existing connector's path, {EVENTS.name} {EVENTS.burst_per_min}/min {EVENTS.sustained_per_h}/h, "
         f"{LEGACY_PAGE_ROWS} rows per page: {legacy_requests:,} requests, throttle floor {human(wait)} "
-        "(even if it paged correctly; it stops after one clamped page per slice, and offset > 50,000 is refused)"
+        "(if it paged correctly; it stops after one clamped page per slice, and offset > 50,000 is refused)"
     )
     return lines

@@ -1,6 +1,7 @@
 """Run one client command in a fresh process and measure it: wall time, peak RSS, delivered events.
 
-Peak RSS is the largest *sum* of RSS over the process and all its descendants, sampled with
+CPU time (user + system, from `os.wait4`) is recorded too: on a shared machine it moves less than
+wall time. Peak RSS is the largest *sum* of RSS over the process and all its descendants, sampled with
 psutil every 50 ms (the legacy connector runs worker threads, not processes, but a wrapper
 script could fork). `ru_maxrss` from `os.wait4` (the largest single process, exact, no sampling
 gap) is recorded beside it as a cross-check.
@@ -25,6 +26,7 @@ class RunResult:
     """What one timed run cost."""
 
     wall_s: float
+    cpu_s: float  # user + system time of the client (robust to a busy machine, unlike wall time)
     peak_rss_mb: float
     maxrss_mb: float
     exit_code: int
@@ -62,7 +64,8 @@ def timed_run(command: list[str], output: Path, log: Path, env: dict[str, str] |
         child.returncode = os.waitstatus_to_exitcode(status)  # we reaped it; tell Popen
         done.set()
         sampler.join()
-    return RunResult(wall, peak[0] / 2**20, usage.ru_maxrss / 1024, child.returncode)
+    cpu = usage.ru_utime + usage.ru_stime
+    return RunResult(wall, cpu, peak[0] / 2**20, usage.ru_maxrss / 1024, child.returncode)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/run.py [--sizes 10000,100000,1000000] [--runs 3] [--profile] [--quick]
 
-One emulator process per size (build time not counted), each client run in a fresh process and
-timed from spawn to exit, output to a file that is counted afterwards. Results: bench/results/.
+One emulator process per size (build time not counted); clients take turns, each read in a fresh
+process timed from spawn to exit, output to a file that is counted afterwards. Results: bench/results/.
 """
 
 import argparse
@@ -18,7 +18,7 @@ from typing import Any
 from budget import budget_lines
 from clients import BENCH, CLIENTS, command, ensure_legacy_venv, write_inputs
 from emulator import Emulator, running_emulator
-from measure import count_events, timed_run
+from measure import Delivery, RunResult, count_events, timed_run
 from profile_report import profile_report
 
 RESULTS = BENCH / "results"
@@ -32,6 +32,7 @@ class Row:
     size: int
     client: str
     wall_s: float
+    cpu_s: float
     events_per_s: float
     peak_rss_mb: float
     maxrss_mb: float
@@ -55,26 +56,40 @@ def count_requests(log: list[dict[str, Any]]) -> tuple[int, int, int, int, float
     return len(api), query, events, failed, sum(entry["duration_s"] for entry in api)
 
 
-def measure_client(client: str, emulator: Emulator, inputs: dict[str, Path], runs: int, truth: set[str]) -> Row:
-    """`runs` timed reads of one client; medians, worst RSS, counts from the last run."""
-    walls, rss, maxrss = [], [], []
+@dataclass(frozen=True)
+class Sample:
+    """One timed read: its cost, the requests it made and what it delivered."""
+
+    result: RunResult
+    requests: tuple[int, int, int, int, float]
+    delivery: Delivery
+
+
+def measure_once(client: str, emulator: Emulator, inputs: dict[str, Path], truth: set[str]) -> Sample:
+    """One timed read of `client` in a fresh process; its output is counted after the clock stops."""
     output, log = RESULTS / f"tmp-{client}.jsonl", RESULTS / f"tmp-{client}.stderr"
-    for run in range(runs):
-        emulator.clear_request_log()
-        result = timed_run(command(client, inputs), output, log)
-        if result.exit_code != 0:
-            raise SystemExit(f"{client} exited with {result.exit_code}; see {log}")
-        walls.append(result.wall_s)
-        rss.append(result.peak_rss_mb)
-        maxrss.append(result.maxrss_mb)
-        print(f"    {client} run {run + 1}/{runs}: {result.wall_s:.2f} s, {result.peak_rss_mb:.0f} MB", flush=True)
-    requests = count_requests(emulator.request_log())
-    delivery = count_events(output, truth)
+    emulator.clear_request_log()
+    result = timed_run(command(client, inputs), output, log)
+    if result.exit_code != 0:
+        raise SystemExit(f"{client} exited with {result.exit_code}; see {log}")
+    sample = Sample(result, count_requests(emulator.request_log()), count_events(output, truth))
     output.unlink()
-    wall = statistics.median(walls)
+    print(
+        f"    {client}: {result.wall_s:.2f} s wall, {result.cpu_s:.2f} s CPU, {result.peak_rss_mb:.0f} MB, "
+        f"{sample.delivery.delivered:,} events",
+        flush=True,
+    )
+    return sample
+
+
+def summarise(client: str, samples: list[Sample], expected: int) -> Row:
+    """Median wall and CPU time, worst RSS, requests and delivery of the last run."""
+    walls = [s.result.wall_s for s in samples]
+    wall, last = statistics.median(walls), samples[-1]
     return Row(
-        len(truth), client, wall, delivery.delivered / wall, max(rss), max(maxrss), *requests,
-        delivery.delivered, delivery.records, len(truth), walls,
+        expected, client, wall, statistics.median(s.result.cpu_s for s in samples), last.delivery.delivered / wall,
+        max(s.result.peak_rss_mb for s in samples), max(s.result.maxrss_mb for s in samples), *last.requests,
+        last.delivery.delivered, last.delivery.records, expected, walls,
     )  # fmt: skip
 
 
@@ -85,7 +100,12 @@ def bench_size(size: int, args: argparse.Namespace) -> list[Row]:
         truth = emulator.truth_ids()
         start = (datetime.now(UTC) - timedelta(days=SPAN_DAYS)).strftime("%Y-%m-%dT00:00:00Z")
         inputs = write_inputs(RESULTS, emulator, start, args.page_size)
-        rows = [measure_client(client, emulator, inputs, args.runs, truth) for client in args.clients]
+        samples: dict[str, list[Sample]] = {client: [] for client in args.clients}
+        for run in range(args.runs):  # round-robin, so a busy moment on the machine hits every client alike
+            print(f"  run {run + 1}/{args.runs}", flush=True)
+            for client in args.clients:
+                samples[client].append(measure_once(client, emulator, inputs, truth))
+        rows = [summarise(client, samples[client], len(truth)) for client in args.clients]
         if args.profile and size == max(args.sizes):
             print(f"    profiling ours at {size:,} ...", flush=True)
             report = profile_report(command("ours", inputs, RESULTS / f"profile-{size}.prof"), RESULTS, size)
@@ -94,7 +114,7 @@ def bench_size(size: int, args: argparse.Namespace) -> list[Row]:
 
 
 TABLE_HEADER = (
-    f"{'events':>9} {'client':<7} {'wall s':>8} {'events/s':>9} {'peak RSS MB':>11} "
+    f"{'events':>9} {'client':<7} {'wall s':>8} {'CPU s':>7} {'events/s':>9} {'peak RSS MB':>11} "
     f"{'requests':>8} {'/query':>6} {'/events':>7} {'failed':>6} {'server s':>8} {'delivered / expected':>24}"
 )
 
@@ -105,7 +125,8 @@ def table(rows: list[Row]) -> list[str]:
     for r in rows:
         share = f"{r.delivered:,} / {r.expected:,}"
         lines.append(
-            f"{r.size:>9,} {r.client:<7} {r.wall_s:>8.2f} {r.events_per_s:>9,.0f} {r.peak_rss_mb:>11.0f} "
+            f"{r.size:>9,} {r.client:<7} {r.wall_s:>8.2f} {r.cpu_s:>7.2f} {r.events_per_s:>9,.0f} "
+            f"{r.peak_rss_mb:>11.0f} "
             f"{r.requests:>8} {r.query_requests:>6} {r.events_requests:>7} {r.failed_requests:>6} "
             f"{r.server_s:>8.2f} {share:>24}"
         )
@@ -123,13 +144,10 @@ def table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def budget(rows: list[Row]) -> list[str]:
+def budget(rows: list[Row], page_size: int) -> list[str]:
     """The 10M backfill budget from the largest size our connector was measured at."""
     ours = max((r for r in rows if r.client == "ours"), key=lambda r: r.size, default=None)
-    if ours is None:
-        return budget_lines(None, None)
-    per_1m = 1_000_000 / ours.expected
-    return budget_lines(ours.query_requests * per_1m, ours.wall_s * per_1m)
+    return budget_lines((ours.expected, ours.query_requests, ours.wall_s) if ours else None, page_size)
 
 
 def parse_args() -> argparse.Namespace:
@@ -158,7 +176,7 @@ def main() -> None:
         ensure_legacy_venv()
     started = time.monotonic()
     rows = [row for size in args.sizes for row in bench_size(size, args)]
-    lines = [*table(rows), "", *budget(rows)]
+    lines = [*table(rows), "", *budget(rows, args.page_size)]
     print("\n" + "\n".join(lines))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     settings = vars(args)
