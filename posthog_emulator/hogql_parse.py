@@ -11,19 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from posthog_emulator.hogql_lex import syntax_error, tokenize
 from posthog_emulator.web import ApiError
-
-KEYWORDS = {"SELECT", "FROM", "WHERE", "ORDER", "BY", "ASC", "DESC", "LIMIT", "OFFSET", "AND", "OR", "NOT",
-            "NULL", "TRUE", "FALSE", "AS"}
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+|--[^\n]*)
-  | (?P<str>'(?:[^'\\]|\\.|'')*')
-  | (?P<num>\d+(?:\.\d+)?)
-  | (?P<ph>\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\})
-  | (?P<quoted>`[^`]*`|"[^"]*")
-  | (?P<name>[A-Za-z_$][A-Za-z0-9_$]*)
-  | (?P<op><=|>=|!=|<>|==|[=<>(),.*+\-])
-""", re.VERBOSE)
 
 
 @dataclass(frozen=True)
@@ -45,28 +34,6 @@ class Select:
     order: list[tuple[Node, bool]] = field(default_factory=list)  # (expr, descending)
     limit: Node | None = None
     offset: Node | None = None
-
-
-def syntax_error(pos: int, found: str) -> ApiError:
-    """A 400 shaped like HogQL's syntax errors."""
-    return ApiError(400, f"Syntax error at line 1, column {pos}: unexpected {found!r}", code="hogql_error")
-
-
-def tokenize(sql: str) -> list[tuple[str, str, int]]:
-    """(kind, text, position) triples; keywords are upper-cased with kind "kw"."""
-    out, pos = [], 0
-    while pos < len(sql):
-        m = _TOKEN.match(sql, pos)
-        if m is None:
-            raise syntax_error(pos, sql[pos])
-        kind, text = m.lastgroup or "", m.group()
-        if kind == "name" and text.upper() in KEYWORDS:
-            kind, text = "kw", text.upper()
-        if kind != "ws":
-            out.append((kind, text, pos))
-        pos = m.end()
-    out.append(("end", "", pos))
-    return out
 
 
 class Parser:
