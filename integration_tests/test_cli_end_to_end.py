@@ -1,0 +1,36 @@
+"""The installed CLI, run as a subprocess against the emulator: every command, every stdout line a message."""
+
+from integration_tests.conftest import Workspace
+from integration_tests.helpers import run_connector
+
+FULL_REFRESH = ("projects", "annotations", "cohorts", "feature_flags", "insights", "persons")
+
+
+def test_given_emulator_when_spec_check_discover_then_each_succeeds(workspace: Workspace) -> None:
+    spec = run_connector(["spec"])
+    assert spec.returncode == 0
+    assert spec.of_type("SPEC")
+
+    check = run_connector(["check", "--config", workspace.config()])
+    assert check.returncode == 0
+    assert check.connection_status["status"] == "SUCCEEDED"
+
+    discover = run_connector(["discover", "--config", workspace.config()])
+    assert discover.returncode == 0
+    (catalog,) = discover.of_type("CATALOG")
+    assert len(catalog["catalog"]["streams"]) == 7
+
+
+def test_given_emulator_when_read_full_refresh_streams_then_records_statuses_and_exit_zero(
+    workspace: Workspace,
+) -> None:
+    run = workspace.read(FULL_REFRESH)
+    assert run.returncode == 0, run.errors
+    assert run.errors == []
+    assert set(run.counts()) == set(FULL_REFRESH)
+    statuses = [
+        m["trace"]["stream_status"]["status"] for m in run.of_type("TRACE") if m["trace"]["type"] == "STREAM_STATUS"
+    ]
+    assert statuses.count("COMPLETE") == len(FULL_REFRESH)
+    assert "INCOMPLETE" not in statuses
+    assert run.stderr == ""
