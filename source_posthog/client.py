@@ -21,10 +21,11 @@ from source_posthog.errors import ApiError, ConfigError, TransientError
 from source_posthog.failures import describe_failure, error_detail
 from source_posthog.protocol import Output
 from source_posthog.ratelimit import EndpointClass, Pacer
-from source_posthog.retry import RetryableError, RetryPolicy, parse_retry_after, wait_times
+from source_posthog.retry import RetryableError, RetryPolicy, give_up_message, parse_retry_after, wait_times
 
 TIMEOUT = (10.0, 180.0)  # connect, read (seconds); a /query/ page may take PostHog tens of seconds
 MAX_REDIRECTS = 5
+UNREACHED_MAX_TRIES = 3  # a host that never answered is most likely a wrong base_url: fail in seconds
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 BROKEN_CONNECTION = (
@@ -100,6 +101,8 @@ class ApiClient:
         policy = policy or RetryPolicy()
         self.policy = replace(policy, max_tries=max_tries or policy.max_tries)
         self.request_count = 0
+        self.answered = False  # has the host ever sent an HTTP response?
+        self.unanswered_failures = 0
         self.retry_count = 0
         self.throttled_count = 0
 
@@ -143,6 +146,7 @@ class ApiClient:
             max_tries=self.policy.max_tries,
             jitter=None,  # wait_times jitters itself, and must not jitter a Retry-After
             on_backoff=self._on_retry,
+            giveup=self._never_answered,
             on_giveup=last.update,
             raise_on_giveup=True,
             policy=self.policy,
@@ -150,7 +154,8 @@ class ApiClient:
         try:
             return retrying(method, url, endpoint_class, **kwargs)
         except RetryableError as error:
-            raise TransientError(self._give_up_message(method, url, error, last.get("tries", 0))) from None
+            where = f"{self._host} kept failing for {method} {urlsplit(url).path}"
+            raise TransientError(give_up_message(self.policy, where, error, last.get("tries", 0))) from None
 
     def _attempt(self, method: str, url: str, endpoint_class: EndpointClass, **kwargs: Any) -> Any:
         for _ in range(MAX_REDIRECTS + 1):
@@ -169,9 +174,16 @@ class ApiClient:
         self._pacer.acquire(endpoint_class)
         self.request_count += 1
         try:
-            return self._session.request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
+            response = self._session.request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
         except BROKEN_CONNECTION as error:
+            self.unanswered_failures += not self.answered
             raise RetryableError(f"connection failed ({type(error).__name__})") from None
+        self.answered = True
+        return response
+
+    def _never_answered(self, _error: Exception) -> bool:
+        """Stop early while the host has never answered; once it has, a broken connection is a blip."""
+        return not self.answered and self.unanswered_failures >= UNREACHED_MAX_TRIES
 
     def _on_retry(self, details: Any) -> None:  # backoff's Details type does not declare `exception`
         """Log the retry once and, after a 429, make every request of that class wait as long."""
@@ -188,13 +200,3 @@ class ApiClient:
             f"Retrying {method} {urlsplit(url).path} after {error.description}: waiting {wait:.1f} s ({source}), "
             f"attempt {details['tries'] + 1} of {self.policy.max_tries}.",
         )
-
-    def _give_up_message(self, method: str, url: str, error: RetryableError, tries: int) -> str:
-        where = f"PostHog at {self._host} kept failing for {method} {urlsplit(url).path}: {error.description}"
-        if error.retry_after is not None and error.retry_after > self.policy.max_retry_after:
-            return (
-                f"{where}, and asked to wait {error.retry_after:.0f} s, longer than the "
-                f"{self.policy.max_retry_after:.0f} s this connector waits. The key's hourly budget is probably spent "
-                "by other tools: lower rate_limit_share or run later."
-            )
-        return f"{where}, after {tries} attempts. Run again later; check base_url if it persists."

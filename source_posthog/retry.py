@@ -86,3 +86,15 @@ def wait_times(
             return
         waited += wait
         error = yield wait
+
+
+def give_up_message(policy: RetryPolicy, where: str, error: RetryableError, tries: int) -> str:
+    """Why retrying stopped, and what the user can do about it."""
+    failed = f"PostHog at {where}: {error.description}"
+    if error.retry_after is not None and error.retry_after > policy.max_retry_after:
+        return (
+            f"{failed}, and asked to wait {error.retry_after:.0f} s, longer than the {policy.max_retry_after:.0f} s "
+            "this connector waits. The key's hourly budget is probably spent by other tools: lower "
+            "rate_limit_share or run later."
+        )
+    return f"{failed}, after {tries} attempts. Run again later; check base_url if it persists."

@@ -268,3 +268,28 @@ class TestHosts:
         harness = Harness()
 
         assert harness.client.check_host("http://us.posthog.com/api/x/?a=1") == "https://us.posthog.com/api/x/?a=1"
+
+
+class TestUnreachedHost:
+    def test_given_host_never_answered_when_connections_fail_then_gives_up_after_three_attempts(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness(policy=RetryPolicy(max_tries=10))
+        requests_mock.get(f"{API}/projects/", exc=requests.ConnectionError("refused"))
+
+        with pytest.raises(TransientError, match=r"us\.posthog\.com.*after 3 attempts"):
+            harness.client.get_json("projects/")
+
+        assert requests_mock.call_count == 3
+
+    def test_given_host_answered_before_when_connections_fail_then_full_patience(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness(policy=RetryPolicy(max_tries=10))
+        requests_mock.get(f"{API}/projects/", json={})
+        harness.client.get_json("projects/")
+        flaky = [{"exc": requests.ConnectionError("reset")}] * 6 + [{"json": {"ok": 1}}]
+        requests_mock.get(f"{API}/projects/1/persons/", flaky)
+
+        assert harness.client.get_json("projects/1/persons/") == {"ok": 1}
+        assert len(backoff_sleeps) == 6
