@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from source_posthog.errors import ConfigError
+from source_posthog.ratelimit import parse_rates
 from source_posthog.redaction import register_secret
 
 US_CLOUD = "https://us.posthog.com"
@@ -20,6 +21,24 @@ US_CLOUD = "https://us.posthog.com"
 LEGACY_HOSTS = {"https://app.posthog.com": US_CLOUD}
 START_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 DOCS_URL = "https://posthog.com/docs/api"
+
+
+class RateLimits(BaseModel):
+    """Per-class overrides of PostHog's documented rate limits, in DRF's "N/unit" form."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    crud: Annotated[str, Field(description="Projects, annotations, cohorts, feature flags.")] = ""
+    analytics: Annotated[str, Field(description="Insights and the legacy events list.")] = ""
+    persons: Annotated[str, Field(description="The persons list.")] = ""
+    query: Annotated[str, Field(description="The HogQL query API used for events.")] = ""
+
+    @field_validator("crud", "analytics", "persons", "query")
+    @classmethod
+    def _check_rates(cls, value: str) -> str:
+        if value:
+            parse_rates(value)
+        return value
 
 
 class Config(BaseModel):
@@ -95,6 +114,16 @@ class Config(BaseModel):
             json_schema_extra={"order": 6},
         ),
     ] = 1.0
+    rate_limits: Annotated[
+        RateLimits,
+        Field(
+            title="Rate limit overrides",
+            description="Only for instances whose throttle rates differ from PostHog Cloud's (self-hosted), e.g. "
+            '{"query": "120/hour"}. Each value is one or more DRF-style rates: "240/minute, 2400/hour". '
+            "Empty means PostHog's documented limit.",
+            json_schema_extra={"order": 8},
+        ),
+    ] = RateLimits()
     events_page_size: Annotated[
         int,
         Field(
@@ -191,6 +220,10 @@ def read_json_file(path: str, what: str) -> Any:
 def spec_schema() -> dict[str, Any]:
     """The connectionSpecification, generated from `Config` so the two can never disagree."""
     schema = Config.model_json_schema()
+    definitions = schema.pop("$defs", {})
+    for name, prop in schema["properties"].items():  # Airbyte's UI renders inline objects, not $refs
+        if "$ref" in prop:
+            schema["properties"][name] = {**definitions[prop.pop("$ref").split("/")[-1]], **prop}
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     schema["additionalProperties"] = True
     schema.pop("description", None)

@@ -42,6 +42,29 @@ DOCUMENTED_LIMITS: dict[EndpointClass, tuple[Window, ...]] = {
 }
 
 
+RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rates(text: str) -> tuple[Window, ...]:
+    """Read DRF-style rates such as "240/minute, 2400/hour"; raises ValueError on anything else."""
+    windows = []
+    for part in text.split(","):
+        count, _, unit = part.strip().partition("/")
+        if not count.strip().isdigit() or int(count) < 1 or unit.strip() not in RATE_UNITS:
+            raise ValueError(f"{part.strip()!r} is not a rate like 240/minute (units: {', '.join(RATE_UNITS)})")
+        windows.append(Window(int(count), RATE_UNITS[unit.strip()]))
+    return tuple(windows)
+
+
+def limits_with(overrides: dict[str, str]) -> dict[EndpointClass, tuple[Window, ...]]:
+    """PostHog's documented limits, with the classes named in `overrides` replaced."""
+    limits = dict(DOCUMENTED_LIMITS)
+    for name, rates in overrides.items():
+        if rates:
+            limits[EndpointClass(name)] = parse_rates(rates)
+    return limits
+
+
 class SlidingWindow:
     """A send-time log for one window; `wait_time` says how long until one more request fits."""
 

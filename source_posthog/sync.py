@@ -14,7 +14,7 @@ from source_posthog.config import Config
 from source_posthog.events import read_events
 from source_posthog.projects import list_projects
 from source_posthog.protocol import Output
-from source_posthog.ratelimit import Pacer
+from source_posthog.ratelimit import Pacer, limits_with
 from source_posthog.streams import SyncContext, read_full_refresh
 
 Reader = Callable[[ConfiguredStream, SyncContext, Any], int]
@@ -29,7 +29,7 @@ READERS: dict[str, Reader] = {"events": read_events}
 
 def make_client(config: Config, output: Output, max_tries: int | None = None) -> ApiClient:
     """The API client with a pacer sized to the configured share of PostHog's limits."""
-    pacer = Pacer(share=config.rate_limit_share)
+    pacer = Pacer(limits_with(config.rate_limits.model_dump()), share=config.rate_limit_share)
     if max_tries is None:
         return ApiClient(config, output, pacer)
     return ApiClient(config, output, pacer, max_tries=max_tries)

@@ -105,3 +105,27 @@ class TestSpecSchema:
             assert prop.get("description"), name
             if name not in schema["required"]:
                 assert "default" in prop, name
+
+
+class TestRateLimits:
+    def test_given_overrides_when_parsed_then_windows_replace_documented_ones(self) -> None:
+        from source_posthog.ratelimit import DOCUMENTED_LIMITS, EndpointClass, Window, limits_with
+
+        config = parse_config(valid_config(rate_limits={"query": "3/second, 100/hour"}))
+        limits = limits_with(config.rate_limits.model_dump())
+        assert limits[EndpointClass.QUERY] == (Window(3, 1), Window(100, 3600))
+        assert limits[EndpointClass.CRUD] == DOCUMENTED_LIMITS[EndpointClass.CRUD]
+
+    @pytest.mark.parametrize("rates", ["3 per second", "0/minute", "5/fortnight", "/hour"])
+    def test_given_bad_rate_when_parsed_then_config_error_names_class(self, rates: str) -> None:
+        with pytest.raises(ConfigError, match=r"rate_limits\.query"):
+            parse_config(valid_config(rate_limits={"query": rates}))
+
+    def test_given_unknown_class_when_parsed_then_config_error(self) -> None:
+        with pytest.raises(ConfigError, match=r"rate_limits\.events"):
+            parse_config(valid_config(rate_limits={"events": "1/second"}))
+
+    def test_spec_inlines_the_sub_object(self) -> None:
+        prop = spec_schema()["properties"]["rate_limits"]
+        assert prop["type"] == "object"
+        assert set(prop["properties"]) == {"crud", "analytics", "persons", "query"}
