@@ -112,6 +112,7 @@ class Handler(BaseHTTPRequestHandler):
                         "content_type": req.headers.get("content-type")},
             "key": outcome.meta.get("key"), "project_id": outcome.meta.get("project_id"),
             "status": outcome.response.status, "fault": outcome.fault, "body": None,
+            "retry_after": outcome.response.headers.get("Retry-After"),  # to check clients wait as told
         }
         if req.body and len(req.body) <= LOGGED_BODY_LIMIT:
             try:

@@ -25,6 +25,13 @@ def test_given_burst_of_3_per_second_when_4th_request_then_real_429(api: Api, em
     assert api("GET", f"/api/projects/{MAIN}/persons/").status_code == 200  # another class, another bucket
 
 
+def test_given_a_429_when_request_log_read_then_it_holds_the_retry_after_sent(api: Api, emu: Emulator) -> None:
+    emu.configure(limits={"enabled": True, "classes": {"crud": {"burst": 1, "sustained": None, "burst_period_s": 1.0}}})
+    api("GET", f"/api/projects/{MAIN}/cohorts/")
+    api("GET", f"/api/projects/{MAIN}/cohorts/")
+    assert [(entry["status"], entry["retry_after"]) for entry in emu.requests[-2:]] == [(200, None), (429, "1")]
+
+
 def test_given_sustained_bucket_when_exhausted_then_retry_after_is_the_largest_wait(api: Api, emu: Emulator) -> None:
     emu.configure(limits={"enabled": True, "classes": {"query": {"burst": 10, "sustained": 2}}})
     for _ in range(2):
