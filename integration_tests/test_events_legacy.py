@@ -12,6 +12,7 @@ from posthog_emulator import Emulator, EmulatorSettings
 from source_posthog.config import parse_config
 from source_posthog.events_legacy import read_project_legacy
 from source_posthog.events_run import Checkpoint, EventsRun
+from source_posthog.progress import Progress
 from source_posthog.protocol import Output
 from source_posthog.sync import make_client
 
@@ -23,7 +24,8 @@ def test_given_legacy_list_with_ties_at_page_edges_when_read_then_exactly_once()
                                "base_url": emu.base_url, "events_time_step": 91})  # fmt: skip
         buffer = io.BytesIO()
         output = Output(buffer)
-        run = EventsRun(config, make_client(config, output), output, Checkpoint(output, {}), datetime.now(UTC))
+        client = make_client(config, output)
+        run = EventsRun(config, client, output, Checkpoint(output, {}), datetime.now(UTC), Progress(output, client))
         for project_id in emu.truth("events"):
             read_project_legacy(run, project_id)
         messages = [json.loads(line) for line in buffer.getvalue().splitlines()]

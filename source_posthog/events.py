@@ -95,7 +95,9 @@ def read_events(configured: ConfiguredStream, ctx: SyncContext, stream_state: An
     """Read every project's events from its cursor up to now; return how many records were emitted."""
     # A full refresh re-reads from start_date; it still emits STATE so the next incremental run can use it.
     incoming = parse_events_state(stream_state) if configured.sync_mode == "incremental" and stream_state else {}
-    run = EventsRun(ctx.config, ctx.client, ctx.output, Checkpoint(ctx.output, incoming), datetime.now(UTC))
+    run = EventsRun(
+        ctx.config, ctx.client, ctx.output, Checkpoint(ctx.output, incoming), datetime.now(UTC), ctx.progress
+    )
     total = 0
     for project in ctx.projects:
         total += read_project(run, int(project["id"]))
@@ -135,6 +137,7 @@ def read_project_query(run: EventsRun, project_id: int) -> int:
             rows = page["results"]
             for record in iter_records(rows, indexes, project_id):
                 run.output.record(STREAM, record)
+            run.progress.page(STREAM, len(rows), f"project {project_id}, window {start:%Y-%m-%d} → {end:%Y-%m-%d}")
             if not rows:
                 break
             last = rows[-1]

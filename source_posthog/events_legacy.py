@@ -69,6 +69,7 @@ class LegacyReader:
             row["project_id"] = self.project_id
             self.run.output.record(STREAM, row)
             self.count += 1
+        self.run.progress.page(STREAM, len(rows), f"project {self.project_id} (legacy /events/)")
 
     def read_slice(self, lower: datetime, end: datetime) -> None:
         """Every event in [lower, end), page by page, re-reading each page's last timestamp."""

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from source_posthog.client import ApiClient
 from source_posthog.config import Config
+from source_posthog.progress import Progress
 from source_posthog.protocol import Output
 from source_posthog.state import FLAT_KEY, Cursor, EventsState, events_state
 
@@ -41,6 +42,7 @@ class EventsRun:
     output: Output
     checkpoint: Checkpoint
     upper: datetime
+    progress: Progress
     legacy: bool = False
     """True once `/query/` proved unavailable: every later project is read from `/events/`."""
     query_answered: bool = field(default=False)

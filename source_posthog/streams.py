@@ -14,6 +14,7 @@ from source_posthog.client import ApiClient
 from source_posthog.config import Config
 from source_posthog.errors import ApiError
 from source_posthog.pagination import iter_pages
+from source_posthog.progress import Progress
 from source_posthog.protocol import Output
 from source_posthog.ratelimit import EndpointClass
 
@@ -83,6 +84,7 @@ class SyncContext:
     client: ApiClient
     output: Output
     projects: list[dict[str, Any]]
+    progress: Progress
 
 
 def read_full_refresh(stream: Stream, ctx: SyncContext) -> int:
@@ -118,7 +120,7 @@ def iter_project_records(stream: Stream, ctx: SyncContext, project_id: int) -> I
     for extra in stream.passes:
         params = {**stream.params, **extra}
         try:
-            yield from iter_records(ctx, path, {**params, **stream.optional_params}, stream.endpoint_class)
+            yield from iter_records(ctx, stream, path, {**params, **stream.optional_params})
         except ApiError as error:
             if error.status != 400 or not stream.optional_params:
                 raise
@@ -127,15 +129,14 @@ def iter_project_records(stream: Stream, ctx: SyncContext, project_id: int) -> I
                 f"PostHog rejected {sorted(stream.optional_params)} for {stream.name} ({error.message}); "
                 "reading again without, deduplicated by id.",
             )
-            yield from iter_records(ctx, path, params, stream.endpoint_class)
+            yield from iter_records(ctx, stream, path, params)
 
 
-def iter_records(
-    ctx: SyncContext, path: str, params: dict[str, Any], endpoint: EndpointClass
-) -> Iterator[dict[str, Any]]:
+def iter_records(ctx: SyncContext, stream: Stream, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The records of every page of one list."""
-    for page in iter_pages(ctx.client, path, params, endpoint):
+    for page in iter_pages(ctx.client, path, params, stream.endpoint_class):
         yield from page
+        ctx.progress.page(stream.name, len(page), path)
 
 
 def compact_key(value: Any) -> Any:

@@ -4,7 +4,6 @@ Streams are read one after another in `STREAMS` order: small lists first, then e
 last so a large persons list never delays events.
 """
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from source_posthog.catalog import ConfiguredStream
 from source_posthog.client import ApiClient
 from source_posthog.config import Config
 from source_posthog.events import read_events
+from source_posthog.progress import Progress
 from source_posthog.projects import list_projects
 from source_posthog.protocol import Output
 from source_posthog.ratelimit import Pacer, limits_with
@@ -38,21 +38,16 @@ def make_client(config: Config, output: Output, max_tries: int | None = None) ->
 def run_read(config: Config, streams: list[ConfiguredStream], state: dict[str, Any], output: Output) -> None:
     """Read every configured stream; an exception leaves the current stream INCOMPLETE and propagates."""
     client = make_client(config, output)
-    ctx = SyncContext(config, client, output, list_projects(client, config))
+    progress = Progress(output, client)
+    ctx = SyncContext(config, client, output, list_projects(client, config), progress)
     for configured in streams:
         name = configured.stream.name
         reader = READERS.get(name, _read_full_refresh)
-        output.stream_status(name, "STARTED")
-        started = time.monotonic()
+        progress.begin(name)
         try:
-            count = reader(configured, ctx, state.get(name))
+            emitted = reader(configured, ctx, state.get(name))
         except BaseException:
-            output.stream_status(name, "INCOMPLETE")
+            progress.end(name, None)
             raise
-        output.stream_status(name, "COMPLETE")
-        output.log("INFO", f"Stream {name}: {count} records in {time.monotonic() - started:.1f} s.")
-    output.log(
-        "INFO",
-        f"Sync finished: {client.request_count} requests, {client.retry_count} retries, "
-        f"{client.throttled_count} throttled (429).",
-    )
+        progress.end(name, emitted)
+    progress.finish()

@@ -6,6 +6,7 @@ import pytest
 from source_posthog.catalog import ConfiguredStream
 from source_posthog.event_rows import canonical_timestamp, column_indexes, iter_records
 from source_posthog.events import build_query, read_events
+from source_posthog.progress import Progress
 from source_posthog.state import Cursor
 from source_posthog.streams import STREAMS_BY_NAME, SyncContext
 from unit_tests.events_fake_api import CHAIN, FakeEventsApi, at, spread, tie, uid
@@ -16,7 +17,10 @@ DAY0 = at("2024-01-01 00:00:00")
 
 
 def run_read(harness: Harness, state: Any = None, mode: str = "incremental", projects: int = 1) -> int:
-    ctx = SyncContext(harness.config, harness.client, harness.output, [{"id": i + 1} for i in range(projects)])
+    projects_list = [{"id": i + 1} for i in range(projects)]
+    ctx = SyncContext(
+        harness.config, harness.client, harness.output, projects_list, Progress(harness.output, harness.client)
+    )
     return read_events(ConfiguredStream(STREAMS_BY_NAME["events"], mode), ctx, state)
 
 
@@ -131,8 +135,8 @@ class TestReadEvents:
         saved = states(harness)
         assert [s["1"].get("uuid") for s in saved] == [uid(2), uid(5), uid(6), None]
         assert before <= datetime.fromisoformat(saved[-1]["1"]["timestamp"]) <= datetime.now(UTC)
-        kinds = [m["type"] for m in harness.messages()]
-        assert kinds.index("STATE") == 3  # three records, then their STATE
+        kinds = [m["type"] for m in harness.messages() if m["type"] in ("RECORD", "STATE")]
+        assert kinds[:5] == ["RECORD", "RECORD", "RECORD", "STATE", "RECORD"]  # three records, then their STATE
 
     def test_given_checkpoint_when_read_then_resumes_strictly_after_it_without_lookback(
         self, requests_mock: Any

@@ -3,6 +3,7 @@
 import pytest
 import requests_mock as rm
 
+from source_posthog.progress import Progress
 from source_posthog.streams import STREAMS, STREAMS_BY_NAME, SyncContext, compact_key, read_full_refresh
 from unit_tests.fakes import API, Harness, page
 
@@ -11,7 +12,10 @@ PERSON_B = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0e"
 
 
 def context(harness: Harness, project_ids: tuple[int, ...] = (1,)) -> SyncContext:
-    return SyncContext(harness.config, harness.client, harness.output, [{"id": pid} for pid in project_ids])
+    projects = [{"id": pid} for pid in project_ids]
+    return SyncContext(
+        harness.config, harness.client, harness.output, projects, Progress(harness.output, harness.client)
+    )
 
 
 def ids(harness: Harness, stream: str) -> list[object]:
