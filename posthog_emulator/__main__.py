@@ -44,9 +44,18 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         limits = Limits(enabled=True, scale=args.limits_scale, query_queue_s=limits.query_queue_s)
     faults = Faults(rate=args.fault_rate, kinds=tuple(k for k in args.fault_kinds.split(",") if k), seed=args.seed)
     end = datetime.fromisoformat(args.end.replace("Z", "+00:00")) if args.end else None
-    return EmulatorSettings(seed=args.seed, events=args.events, projects=args.projects,
-                            edge_projects=not args.no_edge_projects, end=end, host=args.host, port=args.port,
-                            quirks=Quirks.ideal() if args.no_quirks else Quirks(), faults=faults, limits=limits)
+    return EmulatorSettings(
+        seed=args.seed,
+        events=args.events,
+        projects=args.projects,
+        edge_projects=not args.no_edge_projects,
+        end=end,
+        host=args.host,
+        port=args.port,
+        quirks=Quirks.ideal() if args.no_quirks else Quirks(),
+        faults=faults,
+        limits=limits,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,8 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
     emu = Emulator(settings_from(args)).start()
-    ready = {"base_url": emu.base_url, "api_key": emu.api_key, "admin": emu.admin_url, "keys": emu.keys,
-             "project_ids": emu.project_ids, "startup_s": round(time.monotonic() - started, 2)}
+    ready = {
+        "base_url": emu.base_url,
+        "api_key": emu.api_key,
+        "admin": emu.admin_url,
+        "keys": emu.keys,
+        "project_ids": emu.project_ids,
+        "startup_s": round(time.monotonic() - started, 2),
+    }
     line = orjson.dumps(ready).decode()
     if args.ready_file:
         args.ready_file.write_text(line + "\n")

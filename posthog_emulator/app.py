@@ -71,12 +71,14 @@ class App:
         except ApiError as err:
             outcome.response = error_response(err)
         if kind in ("next_repeat", "next_foreign") and not faults.rewrite_next(
-                kind or "", outcome.response, req, self.rt.faults.foreign_host):
+            kind or "", outcome.response, req, self.rt.faults.foreign_host
+        ):
             outcome.fault = None
         return outcome
 
-    def _authorized(self, req: Request, route: routes.Route, pid: int | None, obj: str | None,
-                    meta: dict[str, Any]) -> Response:
+    def _authorized(
+        self, req: Request, route: routes.Route, pid: int | None, obj: str | None, meta: dict[str, Any]
+    ) -> Response:
         key = self.authenticator.authenticate(req)
         meta["key"] = key.name
         if req.method not in route.methods:

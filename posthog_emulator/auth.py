@@ -8,8 +8,16 @@ from dataclasses import dataclass
 from posthog_emulator import ids
 from posthog_emulator.web import ApiError, Request
 
-READ_SCOPES = ("project:read", "annotation:read", "cohort:read", "feature_flag:read", "insight:read",
-               "person:read", "query:read", "organization:read")
+READ_SCOPES = (
+    "project:read",
+    "annotation:read",
+    "cohort:read",
+    "feature_flag:read",
+    "insight:read",
+    "person:read",
+    "query:read",
+    "organization:read",
+)
 INVALID_KEY = "Personal API key found in request Authorization header is invalid."
 NO_CREDENTIALS = "Authentication credentials were not provided."
 SCOPED_ONLY_PROJECT_ENDPOINTS = "API keys with scoped projects are only supported on project-based endpoints."

@@ -69,8 +69,11 @@ def configure(app: App, quirks: Any = None, faults: Any = None, limits: Any = No
 def current(app: App) -> dict[str, Any]:
     """The quirks, faults and limits in force, as plain dicts."""
     rt = app.rt
-    return {"quirks": dataclasses.asdict(rt.quirks), "faults": dataclasses.asdict(rt.faults),
-            "limits": dataclasses.asdict(rt.limits)}
+    return {
+        "quirks": dataclasses.asdict(rt.quirks),
+        "faults": dataclasses.asdict(rt.faults),
+        "limits": dataclasses.asdict(rt.limits),
+    }
 
 
 def reset(app: App, data: bool = True) -> None:

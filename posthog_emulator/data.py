@@ -54,8 +54,9 @@ class Dataset:
             custom = Custom(dict(raw.get("properties") or {}), str(raw.get("elements_chain") or ""))
         distinct = str(raw.get("distinct_id") or (store.distinct_ids[0] if store.distinct_ids else "anonymous"))
         seed = self.append_rng.getrandbits(40)
-        store.insert(us, uuid_int, event=str(raw.get("event") or "$pageview"), distinct_id=distinct, custom=custom,
-                     seed=seed)
+        store.insert(
+            us, uuid_int, event=str(raw.get("event") or "$pageview"), distinct_id=distinct, custom=custom, seed=seed
+        )
         return ids.uuid_text(uuid_int)
 
 
@@ -86,8 +87,15 @@ def build_dataset(settings: EmulatorSettings) -> Dataset:
     return Dataset(org, projects, entities, persons, events, end, append_rng)
 
 
-def _fill_events(settings: EmulatorSettings, rng: random.Random, events: dict[int, EventStore], *,
-                 regular: list[int], edge: list[int], span: tuple[int, int]) -> None:
+def _fill_events(
+    settings: EmulatorSettings,
+    rng: random.Random,
+    events: dict[int, EventStore],
+    *,
+    regular: list[int],
+    edge: list[int],
+    span: tuple[int, int],
+) -> None:
     start, end = span
     total = max(0, settings.events - (1 if edge else 0))
     shares = [0.6] + [0.4 / (len(regular) - 1)] * (len(regular) - 1) if len(regular) > 1 else [1.0]

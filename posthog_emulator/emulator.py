@@ -101,8 +101,9 @@ class Emulator:
         """Insert events (dicts with `timestamp`, optional event/distinct_id/properties/uuid)."""
         return self.app.rt.dataset.append_events(project_id, events)
 
-    def append_tie_block(self, project_id: int, timestamp: datetime | str, n: int,
-                         event: str = "$pageview") -> list[str]:
+    def append_tie_block(
+        self, project_id: int, timestamp: datetime | str, n: int, event: str = "$pageview"
+    ) -> list[str]:
         """N events sharing one timestamp (a batch import)."""
         return self.append_events(project_id, [{"timestamp": timestamp, "event": event} for _ in range(n)])
 

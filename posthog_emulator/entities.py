@@ -11,8 +11,19 @@ from posthog_emulator.timefmt import parse_datetime
 from posthog_emulator.web import ApiError, Request, Response
 
 ANNOTATION_SCOPES = {"dashboard_item", "dashboard", "project", "organization", "recording", "insight"}
-INSIGHT_HEAVY_FIELDS = ("result", "hasMore", "columns", "types", "hogql", "resolved_date_range",
-                        "query_status", "is_cached", "timezone", "cache_target_age", "next_allowed_client_refresh")
+INSIGHT_HEAVY_FIELDS = (
+    "result",
+    "hasMore",
+    "columns",
+    "types",
+    "hogql",
+    "resolved_date_range",
+    "query_status",
+    "is_cached",
+    "timezone",
+    "cache_target_age",
+    "next_allowed_client_refresh",
+)
 
 
 def list_projects(rt: Runtime, req: Request, _pid: int | None) -> Response:
@@ -71,8 +82,7 @@ def list_cohorts(rt: Runtime, req: Request, pid: int | None) -> Response:
     search = q.get("search")
     if search is not None:
         if len(search) > 200:
-            raise ApiError(400, "Ensure this field has no more than 200 characters.", code="max_length",
-                           attr="search")
+            raise ApiError(400, "Ensure this field has no more than 200 characters.", code="max_length", attr="search")
         items = [c for c in items if search.lower() in (c["name"] or "").lower()]
     if q.get("type") in ("static", "dynamic"):
         items = [c for c in items if c["is_static"] == (q["type"] == "static")]

@@ -62,8 +62,13 @@ _HEADS: dict[tuple[int, int, int, int, bool, bool], str] = {}
 def _head(browser: int, os_: int, path: int, width: int, plan: bool, _purchase: bool) -> str:
     """Every property but the session id (and amount), ending where `$session_id`'s value starts."""
     props: dict[str, Any] = {
-        "$browser": BROWSERS[browser], "$os": OSES[os_], "$current_url": f"https://example.com{PATHS[path]}",
-        "$pathname": PATHS[path], "$lib": "web", "$lib_version": "1.200.3", "$screen_width": 1280 + width * 160,
+        "$browser": BROWSERS[browser],
+        "$os": OSES[os_],
+        "$current_url": f"https://example.com{PATHS[path]}",
+        "$pathname": PATHS[path],
+        "$lib": "web",
+        "$lib_version": "1.200.3",
+        "$screen_width": 1280 + width * 160,
     }
     if plan:
         props["plan"] = '"pro"'  # literal quotes: the legacy endpoint strips them
@@ -83,8 +88,16 @@ def parse_elements(chain: str) -> list[dict[str, Any]]:
     for order, text in enumerate(_SPLIT_CHAIN.findall(chain)):
         match = _CLASS_AND_ATTRS.search(text)
         element: dict[str, Any] = {
-            "event": None, "text": None, "tag_name": None, "attr_class": None, "href": None,
-            "attr_id": None, "nth_child": None, "nth_of_type": None, "attributes": {}, "order": order,
+            "event": None,
+            "text": None,
+            "tag_name": None,
+            "attr_class": None,
+            "href": None,
+            "attr_id": None,
+            "nth_child": None,
+            "nth_of_type": None,
+            "attributes": {},
+            "order": order,
         }
         if match is None:
             continue

@@ -38,8 +38,11 @@ def list_events(rt: Runtime, req: Request, pid: int | None) -> Response:
         raise server_error()  # a plain exception in PostHog, hence 500
     offset = _int_or_500(q.get("offset", "0"))
     if quirks.events_offset_cap is not None and offset > quirks.events_offset_cap:
-        raise ApiError(400, f"Offset is deprecated. Max supported offset value is {quirks.events_offset_cap}",
-                       headers={"X-PostHog-Warn": OFFSET_WARNING})
+        raise ApiError(
+            400,
+            f"Offset is deprecated. Max supported offset value is {quirks.events_offset_cap}",
+            headers={"X-PostHog-Warn": OFFSET_WARNING},
+        )
     headers = {}
     if offset > 0:
         headers["X-PostHog-Warn"] = OFFSET_WARNING
@@ -50,8 +53,10 @@ def list_events(rt: Runtime, req: Request, pid: int | None) -> Response:
         rows = _select(rt, store, q, bounds=(after, before), desc=desc, offset=offset, limit=limit)
         more = len(rows) > limit
         rows = rows[:limit]
-        body = {"next": _next_url(rt, req, store, rows[-1], desc) if more else None,
-                "results": [events_render.legacy_row(rt, store, pid or 0, i, q) for i in rows]}
+        body = {
+            "next": _next_url(rt, req, store, rows[-1], desc) if more else None,
+            "results": [events_render.legacy_row(rt, store, pid or 0, i, q) for i in rows],
+        }
     return Response(200, body, headers)
 
 
@@ -84,8 +89,16 @@ def _descending(order_by: str | None) -> bool:
         return False
 
 
-def _select(rt: Runtime, store: EventStore, q: dict[str, str], *, bounds: tuple[int | None, int], desc: bool,
-            offset: int, limit: int) -> list[int]:
+def _select(
+    rt: Runtime,
+    store: EventStore,
+    q: dict[str, str],
+    *,
+    bounds: tuple[int | None, int],
+    desc: bool,
+    offset: int,
+    limit: int,
+) -> list[int]:
     """Row indexes of the page (+1 row to know whether more exist)."""
     after, before = bounds
     start, stop = _index_range(rt, store, q, after, before)
@@ -105,8 +118,7 @@ def _select(rt: Runtime, store: EventStore, q: dict[str, str], *, bounds: tuple[
     return out
 
 
-def _index_range(rt: Runtime, store: EventStore, q: dict[str, str], after: int | None,
-                 before: int) -> tuple[int, int]:
+def _index_range(rt: Runtime, store: EventStore, q: dict[str, str], after: int | None, before: int) -> tuple[int, int]:
     exclusive = rt.quirks.events_exclusive_after or "_cursor_uuid" in q
     start = 0 if after is None else (store.span(after + 1 if exclusive else after, None)[0])
     stop = store.span(None, before - 1)[1]
@@ -131,16 +143,22 @@ def _filter(store: EventStore, q: dict[str, str]) -> Callable[[int], bool] | Non
     event, distinct = q.get("event"), q.get("distinct_id")
     if event is None and distinct is None:
         return None
-    return lambda i: (event is None or store.event(i) == event) and (
-        distinct is None or store.distinct_id(i) == distinct)
+    return lambda i: (
+        (event is None or store.event(i) == event) and (distinct is None or store.distinct_id(i) == distinct)
+    )
 
 
 def _matching(indexes: range, keep: Callable[[int], bool] | None) -> Iterator[int]:
     return iter(indexes) if keep is None else (i for i in indexes if keep(i))
 
 
-def _probe(store: EventStore, keep: Callable[[int], bool] | None, rows: tuple[int, int],
-           bounds: tuple[int | None, int], limit: int) -> int:
+def _probe(
+    store: EventStore,
+    keep: Callable[[int], bool] | None,
+    rows: tuple[int, int],
+    bounds: tuple[int | None, int],
+    limit: int,
+) -> int:
     """PR #42990: first window ending at `before` holding >= limit // 2 rows wins (§6.7)."""
     (start, stop), (after, before) = rows, bounds
     for window in PROBE_WINDOWS_US:

@@ -93,8 +93,9 @@ class EventStore:
         """Every row's UUID text in storage order."""
         return [self.uuid(i) for i in range(len(self.ts))]
 
-    def extend_sorted(self, ts: list[int], hi: list[int], lo: list[int], *, name: list[int],
-                      did: list[int], seed: list[int]) -> None:
+    def extend_sorted(
+        self, ts: list[int], hi: list[int], lo: list[int], *, name: list[int], did: list[int], seed: list[int]
+    ) -> None:
         """Bulk load rows already in (ts, lo, hi) order (the generator's fast path)."""
         self.ts.extend(ts)
         self.hi.extend(hi)
@@ -103,8 +104,7 @@ class EventStore:
         self.did.extend(did)
         self.seed.extend(seed)
 
-    def insert(self, ts: int, uuid_int: int, *, event: str, distinct_id: str, custom: Custom | None,
-               seed: int) -> None:
+    def insert(self, ts: int, uuid_int: int, *, event: str, distinct_id: str, custom: Custom | None, seed: int) -> None:
         """Insert one row at its sorted position (appends are rare; memmove is fine)."""
         hi, lo = uuid_int >> 64, uuid_int & 0xFFFFFFFFFFFFFFFF
         with self.lock:
@@ -115,9 +115,14 @@ class EventStore:
             if custom is not None:
                 self.custom.append(custom)
                 seed = ~(len(self.custom) - 1)
-            for column, value in ((self.ts, ts), (self.hi, hi), (self.lo, lo),
-                                  (self.name, self._intern_name(event)),
-                                  (self.did, self._intern_did(distinct_id)), (self.seed, seed)):
+            for column, value in (
+                (self.ts, ts),
+                (self.hi, hi),
+                (self.lo, lo),
+                (self.name, self._intern_name(event)),
+                (self.did, self._intern_did(distinct_id)),
+                (self.seed, seed),
+            ):
                 column.insert(pos, value)
 
     def _intern_name(self, event: str) -> int:

@@ -31,11 +31,21 @@ def _person(rng: random.Random, pid: int, k: int, created: int, end: int) -> dic
     if identified:
         props |= {"email": f"{distinct}@example.com", "name": f"User {k}"}
     last_seen = created + int(rng.random() * (end - created))
-    return {"type": "person", "id": uid, "uuid": uid,
-            "name": props.get("email", distinct), "distinct_ids": [distinct, uid],
-            "properties": props, "is_identified": identified, "created_at": micros_z(created),
-            "last_seen_at": drf(last_seen), "matched_recordings": [], "value_at_data_point": None,
-            "_created": created, "_unloadable": k % UNLOADABLE_EVERY == UNLOADABLE_EVERY - 1}
+    return {
+        "type": "person",
+        "id": uid,
+        "uuid": uid,
+        "name": props.get("email", distinct),
+        "distinct_ids": [distinct, uid],
+        "properties": props,
+        "is_identified": identified,
+        "created_at": micros_z(created),
+        "last_seen_at": drf(last_seen),
+        "matched_recordings": [],
+        "value_at_data_point": None,
+        "_created": created,
+        "_unloadable": k % UNLOADABLE_EVERY == UNLOADABLE_EVERY - 1,
+    }
 
 
 def event_distinct_ids(persons: list[dict[str, Any]], rng: random.Random, anonymous: int) -> list[str]:

@@ -25,7 +25,13 @@ from posthog_emulator.timefmt import parse_datetime, to_micros
 from posthog_emulator.web import ApiError
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 COLUMNS = ("uuid", "event", "properties", "timestamp", "distinct_id", "elements_chain", "created_at")
 DATETIME_FUNCS = {"toDateTime64", "toDateTime", "toDateTime64OrNull", "toTimeZone"}
@@ -73,8 +79,13 @@ class Compiler:
 
     def _const(self, node: Node) -> Val:
         value = node.value
-        kind = "null" if value is None else "bool" if isinstance(value, bool) else (
-            "number" if isinstance(value, int | float) else "str")
+        kind = (
+            "null"
+            if value is None
+            else "bool"
+            if isinstance(value, bool)
+            else ("number" if isinstance(value, int | float) else "str")
+        )
         return Val(kind, const=value)
 
     def _field(self, node: Node) -> Val:
@@ -94,8 +105,12 @@ class Compiler:
             return Val("datetime", fn=lambda i: s.ts[i] + INGESTION_LAG_US)
         if name == "uuid":
             return Val("uuid", fn=lambda i: (s.lo[i], s.hi[i]))
-        getters = {"event": s.event, "distinct_id": s.distinct_id, "elements_chain": s.elements_chain,
-                   "properties": s.properties_json}
+        getters = {
+            "event": s.event,
+            "distinct_id": s.distinct_id,
+            "elements_chain": s.elements_chain,
+            "properties": s.properties_json,
+        }
         return Val("json" if name == "properties" else "str", fn=getters[name])
 
     def _call(self, node: Node) -> Val:
@@ -109,8 +124,7 @@ class Compiler:
         if name == "now" and not args:
             return Val("datetime", const=to_micros(datetime.now(UTC)))
         if name in AGGREGATES:
-            raise ApiError(400, f"Aggregation '{name}' is only supported as a whole select column",
-                           code="hogql_error")
+            raise ApiError(400, f"Aggregation '{name}' is only supported as a whole select column", code="hogql_error")
         raise ApiError(400, f"Unsupported function call '{name}(...)'", code="hogql_error")
 
     def _to_datetime(self, args: list[Val]) -> Val:
@@ -176,8 +190,9 @@ class Compiler:
     def _cmp_tuple(self, op: str, left: Val, right: Val) -> Val:
         if left.type != "tuple" or right.type != "tuple" or len(left.const) != len(right.const):
             raise ApiError(400, "Tuple comparison needs tuples of the same size", code="hogql_error")
-        pairs = [(self._coerce(a, b.type), self._coerce(b, a.type))
-                 for a, b in zip(left.const, right.const, strict=True)]
+        pairs = [
+            (self._coerce(a, b.type), self._coerce(b, a.type)) for a, b in zip(left.const, right.const, strict=True)
+        ]
         lfs = [a.at() for a, _ in pairs]
         rfs = [b.at() for _, b in pairs]
         compare = OPS[op]
@@ -185,8 +200,7 @@ class Compiler:
         lo, hi = (None, None)
         if first.is_ts_column and other.fn is None:
             lo, hi = _bounds({">": ">=", "<": "<="}.get(op, op), other.const)
-        return Val("bool", fn=lambda i: compare(tuple(f(i) for f in lfs), tuple(f(i) for f in rfs)),
-                   ts_lo=lo, ts_hi=hi)
+        return Val("bool", fn=lambda i: compare(tuple(f(i) for f in lfs), tuple(f(i) for f in rfs)), ts_lo=lo, ts_hi=hi)
 
     def _and(self, node: Node) -> Val:
         parts = [self.compile(a) for a in node.args]
@@ -204,8 +218,12 @@ class Compiler:
             fn = _either(fn, part.at())
         los = [p.ts_lo for p in parts]
         his = [p.ts_hi for p in parts]
-        return Val("bool", fn=fn, ts_lo=None if None in los else min(x for x in los if x is not None),
-                   ts_hi=None if None in his else max(x for x in his if x is not None))
+        return Val(
+            "bool",
+            fn=fn,
+            ts_lo=None if None in los else min(x for x in los if x is not None),
+            ts_hi=None if None in his else max(x for x in his if x is not None),
+        )
 
     def _not(self, node: Node) -> Val:
         inner = self.compile(node.args[0]).at()
@@ -225,8 +243,9 @@ def _either(a: Callable[[int], Any], b: Callable[[int], Any]) -> Callable[[int],
 
 def _bounds(op: str, value: int) -> tuple[int | None, int | None]:
     """Inclusive timestamp bounds implied by `timestamp <op> value`."""
-    return {"=": (value, value), ">": (value, None), ">=": (value, None),
-            "<": (None, value), "<=": (None, value)}.get(op, (None, None))
+    return {"=": (value, value), ">": (value, None), ">=": (value, None), "<": (None, value), "<=": (None, value)}.get(
+        op, (None, None)
+    )
 
 
 def _parse_dt(text: str, tz: ZoneInfo) -> int:

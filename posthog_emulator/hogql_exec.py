@@ -21,8 +21,14 @@ from posthog_emulator.timefmt import TzRenderer
 from posthog_emulator.web import ApiError
 
 DEFAULT_LIMIT = 100  # without LIMIT the API pages 100 rows with hasMore
-TYPE_NAMES = {"uuid": "UUID", "str": "String", "json": "String", "number": "Float64", "bool": "UInt8",
-              "null": "Nullable(Nothing)"}
+TYPE_NAMES = {
+    "uuid": "UUID",
+    "str": "String",
+    "json": "String",
+    "number": "Float64",
+    "bool": "UInt8",
+    "null": "Nullable(Nothing)",
+}
 
 
 @dataclass
@@ -61,7 +67,7 @@ def execute(query: Select, store: EventStore, opts: Options) -> Outcome:
     limit, offset, paged = _limits(query, compiler, opts)
     wanted = offset + limit + (1 if paged else 0)
     indexes = _ordered_matches(query, compiler, where, store, wanted)
-    rows = [[cell(i) for cell in cells] for i in indexes[offset:offset + limit]]
+    rows = [[cell(i) for cell in cells] for i in indexes[offset : offset + limit]]
     more = len(indexes) > offset + limit if paged else None
     return Outcome(names, types, rows, more, limit if paged else None, offset if paged else None)
 
@@ -105,7 +111,7 @@ def _ordered_matches(query: Select, compiler: Compiler, where: Val, store: Event
 
 
 def _storage_direction(order: list[tuple[Node, bool]]) -> str | None:
-    """"asc"/"desc" when ORDER BY is a prefix of (timestamp, uuid) in one direction."""
+    """Storage direction ("asc" or "desc") when ORDER BY is a prefix of (timestamp, uuid) in one direction."""
     if not order:
         return "asc"
     names = [n.value[-1] if n.kind == "field" else None for n, _ in order]
@@ -114,8 +120,9 @@ def _storage_direction(order: list[tuple[Node, bool]]) -> str | None:
     return "desc" if order[0][1] else "asc"
 
 
-def _projection(query: Select, compiler: Compiler, store: EventStore,
-                opts: Options) -> tuple[list[Callable[[int], Any]], list[str], list[list[str]]]:
+def _projection(
+    query: Select, compiler: Compiler, store: EventStore, opts: Options
+) -> tuple[list[Callable[[int], Any]], list[str], list[list[str]]]:
     renderer = TzRenderer(opts.tz_name)
     cells: list[Callable[[int], Any]] = []
     names: list[str] = []
@@ -176,8 +183,9 @@ def _aggregate(query: Select, compiler: Compiler, where: Val, store: EventStore,
     types: list[list[str]] = []
     for node, alias in query.columns:
         if node.kind != "call" or node.value not in AGGREGATES:
-            raise ApiError(400, "Mixing aggregates and plain columns needs GROUP BY, which is not supported",
-                           code="hogql_error")
+            raise ApiError(
+                400, "Mixing aggregates and plain columns needs GROUP BY, which is not supported", code="hogql_error"
+            )
         names.append(alias or _label(node))
         if node.value == "count":
             row.append(len(matches))
@@ -186,8 +194,11 @@ def _aggregate(query: Select, compiler: Compiler, where: Val, store: EventStore,
         val = compiler.compile(node.args[0])
         values = [val.at()(i) for i in matches]
         best = (min if node.value == "min" else max)(values) if values else None
-        row.append(renderer.render(best) if val.type == "datetime" and best is not None else
-                   (_uuid_cell(best) if val.type == "uuid" and best is not None else best))
+        row.append(
+            renderer.render(best)
+            if val.type == "datetime" and best is not None
+            else (_uuid_cell(best) if val.type == "uuid" and best is not None else best)
+        )
         types.append([names[-1], _type_name(val, opts)])
     return Outcome(names, types, [row], None, None, None)
 

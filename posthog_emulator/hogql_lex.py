@@ -6,9 +6,26 @@ import re
 
 from posthog_emulator.web import ApiError
 
-KEYWORDS = {"SELECT", "FROM", "WHERE", "ORDER", "BY", "ASC", "DESC", "LIMIT", "OFFSET", "AND", "OR", "NOT",
-            "NULL", "TRUE", "FALSE", "AS"}
-_TOKEN = re.compile(r"""
+KEYWORDS = {
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "ORDER",
+    "BY",
+    "ASC",
+    "DESC",
+    "LIMIT",
+    "OFFSET",
+    "AND",
+    "OR",
+    "NOT",
+    "NULL",
+    "TRUE",
+    "FALSE",
+    "AS",
+}
+_TOKEN = re.compile(
+    r"""
     (?P<ws>\s+|--[^\n]*)
   | (?P<str>'(?:[^'\\]|\\.|'')*')
   | (?P<num>\d+(?:\.\d+)?)
@@ -16,7 +33,9 @@ _TOKEN = re.compile(r"""
   | (?P<quoted>`[^`]*`|"[^"]*")
   | (?P<name>[A-Za-z_$][A-Za-z0-9_$]*)
   | (?P<op><=|>=|!=|<>|==|[=<>(),.*+\-])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 def syntax_error(pos: int, found: str) -> ApiError:

@@ -189,8 +189,12 @@ class Parser:
     def placeholder(self, name: str, pos: int) -> Node:
         """`{name}` -> the constant from `values`, or HogQL's 400."""
         if name not in self.values:
-            raise ApiError(400, f"Placeholder {{{name}}} is not available in this context. You can use the "
-                                f"following: {', '.join(sorted(self.values))}", code="hogql_error")
+            raise ApiError(
+                400,
+                f"Placeholder {{{name}}} is not available in this context. You can use the "
+                f"following: {', '.join(sorted(self.values))}",
+                code="hogql_error",
+            )
         return Node("const", self.values[name])
 
 

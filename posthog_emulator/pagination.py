@@ -47,8 +47,12 @@ def offset_page(req: Request, items: list[dict[str, Any]], default_limit: int) -
     if offset > 0:
         back = offset - limit
         previous = _link(req, {"limit": str(limit), "offset": None if back <= 0 else str(back)})
-    return {"count": count, "next": next_url, "previous": previous,
-            "results": [public(item) for item in items[offset:offset + limit]]}
+    return {
+        "count": count,
+        "next": next_url,
+        "previous": previous,
+        "results": [public(item) for item in items[offset : offset + limit]],
+    }
 
 
 def public(record: dict[str, Any]) -> dict[str, Any]:

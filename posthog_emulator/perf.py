@@ -18,10 +18,12 @@ from posthog_emulator.emulator import Emulator
 from posthog_emulator.settings import EmulatorSettings
 
 PAGE_ROWS = 50_000
-SQL = ("SELECT uuid, event, distinct_id, timestamp, properties, elements_chain FROM events "
-       "WHERE timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC') "
-       "AND (timestamp > toDateTime64({after_ts}, 6, 'UTC') OR (timestamp = toDateTime64({after_ts}, 6, 'UTC') "
-       "AND uuid > toUUID({after_uuid}))) ORDER BY timestamp ASC, uuid ASC LIMIT {n}")
+SQL = (
+    "SELECT uuid, event, distinct_id, timestamp, properties, elements_chain FROM events "
+    "WHERE timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC') "
+    "AND (timestamp > toDateTime64({after_ts}, 6, 'UTC') OR (timestamp = toDateTime64({after_ts}, 6, 'UTC') "
+    "AND uuid > toUUID({after_uuid}))) ORDER BY timestamp ASC, uuid ASC LIMIT {n}"
+)
 
 
 def measure(events: int = 1_000_000) -> dict[str, Any]:
@@ -35,22 +37,44 @@ def measure(events: int = 1_000_000) -> dict[str, Any]:
         second = _page(emu, last[3].replace("T", " ").rstrip("Z"), last[0])
     finally:
         emu.stop()
-    return {"events": events, "build_s": round(build_s, 2), "page_rows": len(second["body"]["results"]),
-            "first_page_s": first["seconds"], "keyset_page_s": second["seconds"],
-            "page_bytes": second["bytes"], "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "events": events,
+        "build_s": round(build_s, 2),
+        "page_rows": len(second["body"]["results"]),
+        "first_page_s": first["seconds"],
+        "keyset_page_s": second["seconds"],
+        "page_bytes": second["bytes"],
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def _page(emu: Emulator, after_ts: str, after_uuid: str) -> dict[str, Any]:
-    values = {"start": "2020-01-01 00:00:00", "end": "2030-01-01 00:00:00", "after_ts": after_ts,
-              "after_uuid": after_uuid}
-    body = orjson.dumps({"query": {"kind": "HogQLQuery", "query": SQL.replace("{n}", str(PAGE_ROWS)),
-                                   "values": values, "modifiers": {"convertToProjectTimezone": False}},
-                         "refresh": "force_blocking"})
+    values = {
+        "start": "2020-01-01 00:00:00",
+        "end": "2030-01-01 00:00:00",
+        "after_ts": after_ts,
+        "after_uuid": after_uuid,
+    }
+    body = orjson.dumps(
+        {
+            "query": {
+                "kind": "HogQLQuery",
+                "query": SQL.replace("{n}", str(PAGE_ROWS)),
+                "values": values,
+                "modifiers": {"convertToProjectTimezone": False},
+            },
+            "refresh": "force_blocking",
+        }
+    )
     host, port = emu.base_url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
     started = time.monotonic()
-    conn.request("POST", "/api/projects/101/query/", body=body,
-                 headers={"Authorization": f"Bearer {emu.api_key}", "Content-Type": "application/json"})
+    conn.request(
+        "POST",
+        "/api/projects/101/query/",
+        body=body,
+        headers={"Authorization": f"Bearer {emu.api_key}", "Content-Type": "application/json"},
+    )
     raw = conn.getresponse().read()
     parsed = orjson.loads(raw)
     seconds = round(time.monotonic() - started, 3)

@@ -27,7 +27,7 @@ def list_persons(rt: Runtime, req: Request, pid: int | None) -> Response:
     people = _filtered(rt.dataset.persons[pid or 0], q)
     limit = positive_int(q.get("limit"), 100, strict=True)
     offset = positive_int(q.get("offset"), 0, strict=False)
-    page = people[offset:offset + limit]
+    page = people[offset : offset + limit]
     next_url = None
     if len(page) >= limit:  # decided on the id page, before hydration drops rows
         next_url = req.url(with_param(with_param(req.params, "limit", str(limit)), "offset", str(offset + limit)))

@@ -39,19 +39,39 @@ def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> dict[str, Any]:
     values = node.get("values") or {}
     select = parse_select(sql, values if isinstance(values, dict) else {})
     tz = _timezone(rt, pid, node.get("modifiers") or {})
-    opts = hogql_exec.Options(tz, rt.quirks.query_json_string_properties, rt.quirks.query_row_cap,
-                              allow_offset=not rt.quirks.query_reject_offset)
+    opts = hogql_exec.Options(
+        tz,
+        rt.quirks.query_json_string_properties,
+        rt.quirks.query_row_cap,
+        allow_offset=not rt.quirks.query_reject_offset,
+    )
     store = rt.dataset.events[pid]
     with store.lock:
         out = hogql_exec.execute(select, store, opts)
     now = datetime.now(UTC).replace(microsecond=0)
-    return {"columns": out.columns, "types": out.types, "results": out.rows, "hasMore": out.has_more,
-            "limit": out.limit, "offset": out.offset, "hogql": sql, "clickhouse": sql, "query": sql,
-            "timezone": tz, "timings": [{"k": "./query", "t": 0.01}], "modifiers": node.get("modifiers") or {},
-            "error": None, "explain": None, "metadata": None, "is_cached": False,
-            "cache_key": f"cache_{uuidlib.uuid4().hex}", "last_refresh": _z(now),
-            "next_allowed_client_refresh": _z(now + timedelta(minutes=1)),
-            "cache_target_age": _z(now + timedelta(hours=6)), "query_status": None}
+    return {
+        "columns": out.columns,
+        "types": out.types,
+        "results": out.rows,
+        "hasMore": out.has_more,
+        "limit": out.limit,
+        "offset": out.offset,
+        "hogql": sql,
+        "clickhouse": sql,
+        "query": sql,
+        "timezone": tz,
+        "timings": [{"k": "./query", "t": 0.01}],
+        "modifiers": node.get("modifiers") or {},
+        "error": None,
+        "explain": None,
+        "metadata": None,
+        "is_cached": False,
+        "cache_key": f"cache_{uuidlib.uuid4().hex}",
+        "last_refresh": _z(now),
+        "next_allowed_client_refresh": _z(now + timedelta(minutes=1)),
+        "cache_target_age": _z(now + timedelta(hours=6)),
+        "query_status": None,
+    }
 
 
 def _z(dt: datetime) -> str:
@@ -83,9 +103,12 @@ class _slot:  # noqa: N801 - used as a context manager, reads like one
             while self.slots.get(self.pid, 0) >= self.limit:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise ApiError(429, f"Exceeded maximum concurrency limit: {self.limit} for key: "
-                                        f"api_queries_concurrency_team:{self.pid} and task: api_query",
-                                   code="throttled")
+                    raise ApiError(
+                        429,
+                        f"Exceeded maximum concurrency limit: {self.limit} for key: "
+                        f"api_queries_concurrency_team:{self.pid} and task: api_query",
+                        code="throttled",
+                    )
                 self.cond.wait(remaining)
             self.slots[self.pid] = self.slots.get(self.pid, 0) + 1
 
@@ -99,9 +122,21 @@ class _slot:  # noqa: N801 - used as a context manager, reads like one
 
 def _submit_async(rt: Runtime, pid: int, result: dict[str, Any]) -> Response:
     qid = uuidlib.uuid4().hex
-    status = {"id": qid, "team_id": pid, "complete": False, "error": False, "error_message": None,
-              "query_async": True, "results": None, "start_time": _z(datetime.now(UTC)), "end_time": None,
-              "expiration_time": None, "task_id": qid, "query_progress": None, "labels": None}
+    status = {
+        "id": qid,
+        "team_id": pid,
+        "complete": False,
+        "error": False,
+        "error_message": None,
+        "query_async": True,
+        "results": None,
+        "start_time": _z(datetime.now(UTC)),
+        "end_time": None,
+        "expiration_time": None,
+        "task_id": qid,
+        "query_progress": None,
+        "labels": None,
+    }
     with rt.lock:
         rt.async_queries[qid] = {"status": status, "result": result, "polls": 0, "pid": pid}
     return Response(202, {"query_status": status})

@@ -61,8 +61,10 @@ class RateLimiter:
 
 def _buckets(spec: ClassLimit, scale: float) -> list[tuple[str, int, float]]:
     out = []
-    for name, count, period in (("burst", spec.burst, spec.burst_period_s),
-                                ("sustained", spec.sustained, spec.sustained_period_s)):
+    for name, count, period in (
+        ("burst", spec.burst, spec.burst_period_s),
+        ("sustained", spec.sustained, spec.sustained_period_s),
+    ):
         if count is not None:
             out.append((name, max(1, round(count * scale)), period))
     return out
@@ -72,5 +74,6 @@ def throttled(wait: int, retry_after: bool = True) -> ApiError:
     """DRF's Throttled with drf-exceptions-hog's envelope and integer Retry-After."""
     unit = "second" if wait == 1 else "seconds"
     headers = {"Retry-After": str(wait)} if retry_after else {}
-    return ApiError(429, f"Request was throttled. Expected available in {wait} {unit}.", code="throttled",
-                    headers=headers)
+    return ApiError(
+        429, f"Request was throttled. Expected available in {wait} {unit}.", code="throttled", headers=headers
+    )

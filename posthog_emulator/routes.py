@@ -66,8 +66,13 @@ ROUTES = (
     _route(PROJECT + "/events", "query:read", "clickhouse", _plain(events_list.list_events)),
     _route(PROJECT + r"/events/(?P<obj>[^/]+)", "query:read", "clickhouse", _event_detail),
     _route(PROJECT + "/query", "query:read", "query", _plain(query_api.run_query), ("POST",)),
-    _route(PROJECT + r"/query/(?P<obj>[^/]+)", "query:read", "query",
-           lambda rt, req, pid, obj: query_api.query_status(rt, req, pid, obj or ""), ("GET", "DELETE")),
+    _route(
+        PROJECT + r"/query/(?P<obj>[^/]+)",
+        "query:read",
+        "query",
+        lambda rt, req, pid, obj: query_api.query_status(rt, req, pid, obj or ""),
+        ("GET", "DELETE"),
+    ),
 )
 
 

@@ -104,14 +104,24 @@ class Handler(BaseHTTPRequestHandler):
         rt = self.server.app.rt
         auth = req.headers.get("authorization")
         entry: dict[str, Any] = {
-            "time": wall, "duration_s": round(duration, 6), "method": req.method,
-            "path": req.path, "query": req.query, "url": req.url(), "host": req.host,
-            "headers": {"authorization": auth is not None,
-                        "authorization_scheme": auth.split(" ")[0] if auth else None,
-                        "user_agent": req.headers.get("user-agent"),
-                        "content_type": req.headers.get("content-type")},
-            "key": outcome.meta.get("key"), "project_id": outcome.meta.get("project_id"),
-            "status": outcome.response.status, "fault": outcome.fault, "body": None,
+            "time": wall,
+            "duration_s": round(duration, 6),
+            "method": req.method,
+            "path": req.path,
+            "query": req.query,
+            "url": req.url(),
+            "host": req.host,
+            "headers": {
+                "authorization": auth is not None,
+                "authorization_scheme": auth.split(" ")[0] if auth else None,
+                "user_agent": req.headers.get("user-agent"),
+                "content_type": req.headers.get("content-type"),
+            },
+            "key": outcome.meta.get("key"),
+            "project_id": outcome.meta.get("project_id"),
+            "status": outcome.response.status,
+            "fault": outcome.fault,
+            "body": None,
             "retry_after": outcome.response.headers.get("Retry-After"),  # to check clients wait as told
         }
         if req.body and len(req.body) <= LOGGED_BODY_LIMIT:

@@ -41,11 +41,21 @@ class Quirks:
     def ideal(cls) -> Quirks:
         """An API without any of the quirks: what a naive client would assume."""
         return cls(
-            events_limit_clamp=None, events_exclusive_after=False, events_tie_loss=False,
-            events_window_probing=False, events_after_default_24h=False, events_offset_penalty_s=0.0,
-            events_offset_cap=None, events_max_span_days=None, query_row_cap=None,
-            query_reject_offset=False, query_json_string_properties=False, query_project_timezone=False,
-            persons_short_pages=False, org_annotations_everywhere=False, flags_archived_hidden=False,
+            events_limit_clamp=None,
+            events_exclusive_after=False,
+            events_tie_loss=False,
+            events_window_probing=False,
+            events_after_default_24h=False,
+            events_offset_penalty_s=0.0,
+            events_offset_cap=None,
+            events_max_span_days=None,
+            query_row_cap=None,
+            query_reject_offset=False,
+            query_json_string_properties=False,
+            query_project_timezone=False,
+            persons_short_pages=False,
+            org_annotations_everywhere=False,
+            flags_archived_hidden=False,
             insights_unstable_order=False,
         )  # scopes stay enforced: they are a feature, not a misbehaviour
 

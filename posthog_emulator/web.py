@@ -12,15 +12,29 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
-ERROR_TYPES = {400: "validation_error", 401: "authentication_error", 403: "authentication_error",
-               404: "invalid_request", 405: "invalid_request", 429: "throttled_error"}
+ERROR_TYPES = {
+    400: "validation_error",
+    401: "authentication_error",
+    403: "authentication_error",
+    404: "invalid_request",
+    405: "invalid_request",
+    429: "throttled_error",
+}
 
 
 class ApiError(Exception):
     """An error PostHog would answer with its four-key JSON envelope."""
 
-    def __init__(self, status: int, detail: str, *, code: str | None = None, attr: str | None = None,
-                 headers: dict[str, str] | None = None, type_: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        code: str | None = None,
+        attr: str | None = None,
+        headers: dict[str, str] | None = None,
+        type_: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status, self.detail, self.attr = status, detail, attr
         self.type = type_ or ERROR_TYPES.get(status, "server_error")
@@ -33,8 +47,14 @@ class ApiError(Exception):
 
 
 def _default_code(status: int) -> str:
-    codes = {400: "invalid_input", 401: "authentication_failed", 403: "permission_denied",
-             404: "not_found", 405: "method_not_allowed", 429: "throttled"}
+    codes = {
+        400: "invalid_input",
+        401: "authentication_failed",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        429: "throttled",
+    }
     return codes.get(status, "error")
 
 

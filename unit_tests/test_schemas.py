@@ -248,9 +248,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "values": [
                     {
                         "type": "AND",
-                        "values": [
-                            {"key": "email", "type": "person", "value": "is_set", "operator": "is_set"}
-                        ],
+                        "values": [{"key": "email", "type": "person", "value": "is_set", "operator": "is_set"}],
                     }
                 ],
             }

@@ -13,10 +13,15 @@ from posthog_emulator.tests.conftest import EMPTY, END, MAIN, NEW_YORK, SINGLE, 
 
 
 def query_ids(emu: Emulator, pid: int, start: str, end: str) -> list[str]:
-    sql = ("SELECT uuid FROM events WHERE timestamp >= toDateTime64({s}, 6, 'UTC') "
-           "AND timestamp < toDateTime64({e}, 6, 'UTC') ORDER BY timestamp, uuid LIMIT 50000")
-    body = session_for(emu).post(f"{emu.base_url}/api/projects/{pid}/query/",
-                                 json=hogql(sql, {"s": start, "e": end}), timeout=30).json()
+    sql = (
+        "SELECT uuid FROM events WHERE timestamp >= toDateTime64({s}, 6, 'UTC') "
+        "AND timestamp < toDateTime64({e}, 6, 'UTC') ORDER BY timestamp, uuid LIMIT 50000"
+    )
+    body = (
+        session_for(emu)
+        .post(f"{emu.base_url}/api/projects/{pid}/query/", json=hogql(sql, {"s": start, "e": end}), timeout=30)
+        .json()
+    )
     return [r[0] for r in body["results"]]
 
 
@@ -39,11 +44,13 @@ def test_given_admin_routes_when_used_over_http_then_same_as_python_api(fresh: E
     admin = fresh.admin_url
     truth = requests.get(f"{admin}/truth", params={"stream": "cohorts"}, timeout=10).json()
     assert truth == {str(k): v for k, v in fresh.truth("cohorts").items()}
-    added = requests.post(f"{admin}/events", json={"project_id": NEW_YORK, "events": [
-        {"timestamp": "2026-10-01T12:00:00.5Z", "event": "x"}]}, timeout=10).json()["ids"]
+    added = requests.post(
+        f"{admin}/events",
+        json={"project_id": NEW_YORK, "events": [{"timestamp": "2026-10-01T12:00:00.5Z", "event": "x"}]},
+        timeout=10,
+    ).json()["ids"]
     assert added[0] in fresh.truth("events")[NEW_YORK]
-    changes = {"quirks": {"events_limit_clamp": None},
-               "limits": {"classes": {"crud": {"burst": 5, "sustained": None}}}}
+    changes = {"quirks": {"events_limit_clamp": None}, "limits": {"classes": {"crud": {"burst": 5, "sustained": None}}}}
     config = requests.post(f"{admin}/configure", json=changes, timeout=10).json()
     assert config["quirks"]["events_limit_clamp"] is None
     assert config["limits"]["classes"]["crud"]["burst"] == 5
@@ -94,16 +101,28 @@ def test_given_default_data_when_inspected_then_every_edge_case_is_present(emu: 
 
 def test_given_cli_when_started_then_one_ready_line_and_ready_file(tmp_path: Path) -> None:
     ready = tmp_path / "ready.json"
-    argv = [sys.executable, "-m", "posthog_emulator", "--port", "0", "--events", "2000",
-            "--ready-file", str(ready), "--end", "2026-11-01T00:00:00Z"]
+    argv = [
+        sys.executable,
+        "-m",
+        "posthog_emulator",
+        "--port",
+        "0",
+        "--events",
+        "2000",
+        "--ready-file",
+        str(ready),
+        "--end",
+        "2026-11-01T00:00:00Z",
+    ]
     with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) as proc:
         try:
             assert proc.stdout is not None
             line = json.loads(proc.stdout.readline())
             assert {"base_url", "api_key", "admin"} <= set(line)
             assert json.loads(ready.read_text()) == line
-            r = requests.get(f"{line['base_url']}/api/projects/",
-                             headers={"Authorization": f"Bearer {line['api_key']}"}, timeout=10)
+            r = requests.get(
+                f"{line['base_url']}/api/projects/", headers={"Authorization": f"Bearer {line['api_key']}"}, timeout=10
+            )
             assert r.status_code == 200
             assert requests.get(f"{line['admin']}/health", timeout=10).json()["ok"]
         finally:
@@ -116,6 +135,9 @@ def test_given_datetime_formats_when_serialised_then_as_the_real_api() -> None:
 
     us = parse_datetime("2026-05-01T12:34:56Z")
     assert (drf(us), iso_utc(us), micros_z(us)) == (
-        "2026-05-01T12:34:56Z", "2026-05-01T12:34:56+00:00", "2026-05-01T12:34:56.000000Z")
+        "2026-05-01T12:34:56Z",
+        "2026-05-01T12:34:56+00:00",
+        "2026-05-01T12:34:56.000000Z",
+    )
     assert drf(us + 789_012) == "2026-05-01T12:34:56.789012Z"
     assert datetime.fromisoformat(iso_utc(us)).timestamp() * 1e6 == us

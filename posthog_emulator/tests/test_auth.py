@@ -12,8 +12,12 @@ ENVELOPE_KEYS = {"type", "code", "detail", "attr"}
 def test_given_no_header_when_listing_projects_then_401_not_authenticated(emu: Emulator) -> None:
     r = requests.get(f"{emu.base_url}/api/projects/", timeout=10)
     assert r.status_code == 401
-    assert r.json() == {"type": "authentication_error", "code": "not_authenticated",
-                        "detail": "Authentication credentials were not provided.", "attr": None}
+    assert r.json() == {
+        "type": "authentication_error",
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+        "attr": None,
+    }
 
 
 @pytest.mark.parametrize("key", ["phx_unknown", "project_token"])
@@ -62,8 +66,9 @@ def test_given_scopes_not_enforced_when_reading_without_scope_then_allowed(emu: 
     assert r.status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/api/projects/101/cohorts", "/api/projects/101/cohorts/",
-                                  "/api/environments/101/cohorts/"])
+@pytest.mark.parametrize(
+    "path", ["/api/projects/101/cohorts", "/api/projects/101/cohorts/", "/api/environments/101/cohorts/"]
+)
 def test_given_any_slash_form_when_requesting_then_same_route(api, path: str) -> None:  # type: ignore[no-untyped-def]
     assert api("GET", path).status_code == 200
 

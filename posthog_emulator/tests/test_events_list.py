@@ -15,8 +15,9 @@ Api = Callable[..., requests.Response]
 ASC = orjson.dumps(["timestamp"]).decode()
 
 
-def follow(s: requests.Session, url: str, params: dict[str, object] | None = None,
-           max_pages: int = 200) -> tuple[list[dict[str, object]], int]:
+def follow(
+    s: requests.Session, url: str, params: dict[str, object] | None = None, max_pages: int = 200
+) -> tuple[list[dict[str, object]], int]:
     rows: list[dict[str, object]] = []
     body = s.get(url, params=params, timeout=30).json()
     pages = 1
@@ -46,8 +47,11 @@ def window_ids(emu: Emulator, after: str, before: str) -> set[str]:
 def test_given_tie_block_bigger_than_page_when_reading_ascending_then_rows_lost(emu: Emulator) -> None:
     ts, size = tie_block(emu)
     after, before = shift(ts, -1), shift(ts, 1)
-    rows, _ = follow(session_for(emu), f"{emu.base_url}/api/projects/{MAIN}/events/",
-                     {"after": after, "before": before, "orderBy": ASC, "limit": 1000})
+    rows, _ = follow(
+        session_for(emu),
+        f"{emu.base_url}/api/projects/{MAIN}/events/",
+        {"after": after, "before": before, "orderBy": ASC, "limit": 1000},
+    )
     expected = window_ids(emu, after, before)
     got = {r["id"] for r in rows}
     assert got < expected
@@ -58,8 +62,11 @@ def test_given_tie_loss_off_when_reading_ascending_then_complete(emu: Emulator) 
     emu.configure(quirks={"events_tie_loss": False})
     ts, _ = tie_block(emu)
     after, before = shift(ts, -1), shift(ts, 1)
-    rows, _ = follow(session_for(emu), f"{emu.base_url}/api/projects/{MAIN}/events/",
-                     {"after": after, "before": before, "orderBy": ASC, "limit": 1000})
+    rows, _ = follow(
+        session_for(emu),
+        f"{emu.base_url}/api/projects/{MAIN}/events/",
+        {"after": after, "before": before, "orderBy": ASC, "limit": 1000},
+    )
     assert sorted(r["id"] for r in rows) == sorted(window_ids(emu, after, before))
 
 
@@ -79,8 +86,7 @@ def test_given_window_with_half_a_page_when_reading_descending_then_next_null_ea
 
 
 def test_given_limit_above_1000_when_listing_then_silently_clamped(api: Api, emu: Emulator) -> None:
-    params = {"after": shift(END.isoformat(), -300 * 86400), "before": END.isoformat(), "orderBy": ASC,
-              "limit": 5000}
+    params = {"after": shift(END.isoformat(), -300 * 86400), "before": END.isoformat(), "orderBy": ASC, "limit": 5000}
     assert len(api("GET", f"/api/projects/{MAIN}/events/", params=params).json()["results"]) == 1000
     emu.configure(quirks={"events_limit_clamp": None})
     assert len(api("GET", f"/api/projects/{MAIN}/events/", params=params).json()["results"]) == 5000
@@ -136,10 +142,12 @@ def test_given_non_integer_limit_when_listing_then_500(api: Api) -> None:
     assert api("GET", f"/api/projects/{MAIN}/events/", params={"limit": "ten"}).status_code == 500
 
 
-@pytest.mark.parametrize(("order_by", "descending"), [(None, True), ('["-timestamp"]', True),
-                                                      ('["timestamp"]', False), ('["event"]', False)])
+@pytest.mark.parametrize(
+    ("order_by", "descending"), [(None, True), ('["-timestamp"]', True), ('["timestamp"]', False), ('["event"]', False)]
+)
 def test_given_order_by_when_listing_then_only_exact_minus_timestamp_is_descending(
-        api: Api, order_by: str | None, descending: bool) -> None:
+    api: Api, order_by: str | None, descending: bool
+) -> None:
     params = {"after": shift(END.isoformat(), -30 * 86400), "before": END.isoformat(), "limit": 50}
     if order_by:
         params["orderBy"] = order_by
@@ -148,8 +156,13 @@ def test_given_order_by_when_listing_then_only_exact_minus_timestamp_is_descendi
 
 
 def test_given_next_when_listing_then_own_params_plus_last_timestamp(api: Api, emu: Emulator) -> None:
-    params = {"after": shift(END.isoformat(), -300 * 86400), "before": END.isoformat(), "orderBy": ASC,
-              "limit": 3, "event": "$pageview"}
+    params = {
+        "after": shift(END.isoformat(), -300 * 86400),
+        "before": END.isoformat(),
+        "orderBy": ASC,
+        "limit": 3,
+        "event": "$pageview",
+    }
     body = api("GET", f"/api/projects/{MAIN}/events/", params=params).json()
     last = body["results"][-1]["timestamp"]
     assert body["next"].startswith(f"{emu.base_url}/api/projects/{MAIN}/events/?after=")
@@ -159,8 +172,13 @@ def test_given_next_when_listing_then_own_params_plus_last_timestamp(api: Api, e
 
 
 def test_given_rows_when_listing_then_shapes_match_legacy_output(api: Api) -> None:
-    params = {"after": shift(END.isoformat(), -300 * 86400), "before": END.isoformat(), "orderBy": ASC,
-              "limit": 1000, "include_person": "true"}
+    params = {
+        "after": shift(END.isoformat(), -300 * 86400),
+        "before": END.isoformat(),
+        "orderBy": ASC,
+        "limit": 1000,
+        "include_person": "true",
+    }
     rows = api("GET", f"/api/projects/{MAIN}/events/", params=params).json()["results"]
     assert all(r["timestamp"].endswith("+00:00") for r in rows)
     assert any("." not in r["timestamp"] for r in rows)  # whole seconds drop the fraction

@@ -80,8 +80,10 @@ def test_given_same_seed_when_two_emulators_then_same_faults() -> None:
         with Emulator(settings) as emu:
             s = requests.Session()
             s.headers["Authorization"] = f"Bearer {emu.api_key}"
-            return [s.get(f"{emu.base_url}/api/projects/{MAIN}/cohorts/?offset={k}", timeout=10).status_code
-                    for k in range(12)]
+            return [
+                s.get(f"{emu.base_url}/api/projects/{MAIN}/cohorts/?offset={k}", timeout=10).status_code
+                for k in range(12)
+            ]
 
     first = run()
     assert first == run()

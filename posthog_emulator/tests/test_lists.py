@@ -37,8 +37,9 @@ def test_given_small_limit_when_paging_then_next_and_previous_are_absolute_and_s
 def test_given_another_host_name_when_paging_then_next_uses_the_request_host(emu: Emulator) -> None:
     port = emu.base_url.rsplit(":", 1)[1]
     s = session_for(emu)
-    body = s.get(f"{emu.base_url}/api/projects/{MAIN}/cohorts/?limit=1", headers={"Host": f"localhost:{port}"},
-                 timeout=10).json()
+    body = s.get(
+        f"{emu.base_url}/api/projects/{MAIN}/cohorts/?limit=1", headers={"Host": f"localhost:{port}"}, timeout=10
+    ).json()
     assert body["next"].startswith(f"http://localhost:{port}/api/projects/{MAIN}/cohorts/")
 
 
@@ -78,7 +79,8 @@ def test_given_bad_annotation_scope_when_listing_then_400_with_attr(api: Api) ->
 
 
 def test_given_archived_flags_when_listing_default_then_hidden_and_archived_true_lists_only_them(
-        api: Api, emu: Emulator) -> None:
+    api: Api, emu: Emulator
+) -> None:
     default = read_all(api, f"/api/projects/{MAIN}/feature_flags/", {})
     archived = read_all(api, f"/api/projects/{MAIN}/feature_flags/", {"archived": "true"})
     assert default
@@ -96,8 +98,9 @@ def test_given_flag_quirk_off_when_listing_default_then_archived_included(api: A
 
 def test_given_unstable_insight_order_when_paging_then_rows_lost_or_duplicated(api: Api, emu: Emulator) -> None:
     expected = emu.truth("insights")[MAIN]
-    outcomes = [sorted(i["id"] for i in read_all(api, f"/api/projects/{MAIN}/insights/", {"limit": 3}))
-                for _ in range(5)]
+    outcomes = [
+        sorted(i["id"] for i in read_all(api, f"/api/projects/{MAIN}/insights/", {"limit": 3})) for _ in range(5)
+    ]
     assert any(ids != expected for ids in outcomes)
     stable = read_all(api, f"/api/projects/{MAIN}/insights/", {"limit": 3, "order": "id", "basic": "true"})
     assert [i["id"] for i in stable] == expected

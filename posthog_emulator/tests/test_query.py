@@ -12,9 +12,11 @@ from posthog_emulator.tests.conftest import END, MAIN, NEW_YORK, hogql
 
 Api = Callable[..., requests.Response]
 COLUMNS = "uuid, event, distinct_id, timestamp, properties, elements_chain"
-RANGE = ("timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC')")
-KEYSET = ("(timestamp > toDateTime64({after_ts}, 6, 'UTC') OR (timestamp = toDateTime64({after_ts}, 6, 'UTC') "
-          "AND uuid > toUUID({after_uuid})))")
+RANGE = "timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC')"
+KEYSET = (
+    "(timestamp > toDateTime64({after_ts}, 6, 'UTC') OR (timestamp = toDateTime64({after_ts}, 6, 'UTC') "
+    "AND uuid > toUUID({after_uuid})))"
+)
 WHOLE = {"start": "2020-01-01 00:00:00.000000", "end": "2030-01-01 00:00:00.000000"}
 NO_TZ = {"convertToProjectTimezone": False}
 
@@ -54,7 +56,8 @@ def test_given_connector_query_when_posting_then_response_shape_of_6_8(api: Api)
 
 
 def test_given_keyset_pages_over_a_tie_block_when_reading_then_nothing_lost_or_duplicated(
-        api: Api, emu: Emulator) -> None:
+    api: Api, emu: Emulator
+) -> None:
     ts, size = next((t, n) for t, n in emu.tie_blocks(MAIN, 1001))
     day = datetime.fromisoformat(ts).strftime("%Y-%m-%d")
     values = {"start": f"{day} 00:00:00.000000", "end": f"{day} 23:59:59.999999"}
@@ -67,17 +70,34 @@ def test_given_keyset_pages_over_a_tie_block_when_reading_then_nothing_lost_or_d
 def test_given_typed_uuids_when_ordering_then_clickhouse_order_differs_from_text(api: Api, emu: Emulator) -> None:
     ts, _ = next((t, n) for t, n in emu.tie_blocks(MAIN, 1001))
     at = {"t": datetime.fromisoformat(ts).strftime("%Y-%m-%d %H:%M:%S.%f")}
-    typed = query(api, MAIN, hogql("SELECT uuid FROM events WHERE timestamp = toDateTime64({t}, 6, 'UTC') "
-                                   "ORDER BY uuid LIMIT 5000", at)).json()["results"]
-    text = query(api, MAIN, hogql("SELECT toString(uuid) FROM events WHERE timestamp = toDateTime64({t}, 6, 'UTC') "
-                                  "ORDER BY toString(uuid) LIMIT 5000", at)).json()["results"]
+    typed = query(
+        api,
+        MAIN,
+        hogql("SELECT uuid FROM events WHERE timestamp = toDateTime64({t}, 6, 'UTC') ORDER BY uuid LIMIT 5000", at),
+    ).json()["results"]
+    text = query(
+        api,
+        MAIN,
+        hogql(
+            "SELECT toString(uuid) FROM events WHERE timestamp = toDateTime64({t}, 6, 'UTC') "
+            "ORDER BY toString(uuid) LIMIT 5000",
+            at,
+        ),
+    ).json()["results"]
     typed_ids = [r[0] for r in typed]
     assert typed_ids == emu.events_at(MAIN, ts)
     assert [r[0] for r in text] == sorted(typed_ids) != typed_ids
     pivot = typed_ids[len(typed_ids) // 2]
-    after = query(api, MAIN, hogql("SELECT uuid FROM events WHERE timestamp = toDateTime64({t}, 6, 'UTC') "
-                                   "AND uuid > toUUID({u}) ORDER BY uuid LIMIT 5000", at | {"u": pivot})).json()
-    assert [r[0] for r in after["results"]] == typed_ids[len(typed_ids) // 2 + 1:]
+    after = query(
+        api,
+        MAIN,
+        hogql(
+            "SELECT uuid FROM events WHERE timestamp = toDateTime64({t}, 6, 'UTC') "
+            "AND uuid > toUUID({u}) ORDER BY uuid LIMIT 5000",
+            at | {"u": pivot},
+        ),
+    ).json()
+    assert [r[0] for r in after["results"]] == typed_ids[len(typed_ids) // 2 + 1 :]
 
 
 def test_given_offset_when_querying_then_400_for_personal_keys(api: Api, emu: Emulator) -> None:
@@ -88,13 +108,18 @@ def test_given_offset_when_querying_then_400_for_personal_keys(api: Api, emu: Em
     assert len(query(api, MAIN, hogql("SELECT uuid FROM events LIMIT 10 OFFSET 5")).json()["results"]) == 10
 
 
-@pytest.mark.parametrize(("sql", "detail"), [
-    ("SELECT nope FROM events LIMIT 1", "Unable to resolve field: nope"),
-    ("SELECT uuid FROM events WHERE timestamp > parseDateTime64BestEffort('2026-01-01') LIMIT 1",
-     "Unsupported function call 'parseDateTime64BestEffort(...)'"),
-    ("SELECT uuid FROM events WHERE timestamp > {missing} LIMIT 1", "Placeholder {missing} is not available"),
-    ("SELECT uuid FROM events WHERE LIMIT 1", "Syntax error"),
-])
+@pytest.mark.parametrize(
+    ("sql", "detail"),
+    [
+        ("SELECT nope FROM events LIMIT 1", "Unable to resolve field: nope"),
+        (
+            "SELECT uuid FROM events WHERE timestamp > parseDateTime64BestEffort('2026-01-01') LIMIT 1",
+            "Unsupported function call 'parseDateTime64BestEffort(...)'",
+        ),
+        ("SELECT uuid FROM events WHERE timestamp > {missing} LIMIT 1", "Placeholder {missing} is not available"),
+        ("SELECT uuid FROM events WHERE LIMIT 1", "Syntax error"),
+    ],
+)
 def test_given_bad_hogql_when_querying_then_400_with_message(api: Api, sql: str, detail: str) -> None:
     r = query(api, MAIN, hogql(sql))
     assert r.status_code == 400
@@ -146,8 +171,7 @@ def test_given_json_quirk_off_when_querying_then_properties_are_objects(api: Api
 
 
 def test_given_aggregates_when_querying_then_one_row(api: Api, emu: Emulator) -> None:
-    body = query(api, MAIN, hogql("SELECT count(), min(timestamp), max(timestamp) FROM events",
-                                  modifiers=NO_TZ)).json()
+    body = query(api, MAIN, hogql("SELECT count(), min(timestamp), max(timestamp) FROM events", modifiers=NO_TZ)).json()
     assert body["results"][0][0] == len(emu.truth("events")[MAIN])
     assert body["results"][0][1] < body["results"][0][2] < END.isoformat().replace("+00:00", "Z")
 

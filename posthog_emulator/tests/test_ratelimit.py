@@ -20,8 +20,12 @@ def test_given_burst_of_3_per_second_when_4th_request_then_real_429(api: Api, em
     assert statuses == [200, 200, 200]
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "1"
-    assert refused.json() == {"type": "throttled_error", "code": "throttled", "attr": None,
-                              "detail": "Request was throttled. Expected available in 1 second."}
+    assert refused.json() == {
+        "type": "throttled_error",
+        "code": "throttled",
+        "attr": None,
+        "detail": "Request was throttled. Expected available in 1 second.",
+    }
     assert api("GET", f"/api/projects/{MAIN}/persons/").status_code == 200  # another class, another bucket
 
 
@@ -42,8 +46,9 @@ def test_given_sustained_bucket_when_exhausted_then_retry_after_is_the_largest_w
 
 
 def test_given_no_retry_after_variant_when_throttled_then_header_absent(api: Api, emu: Emulator) -> None:
-    emu.configure(limits={"enabled": True, "retry_after": False,
-                          "classes": {"clickhouse": {"burst": 1, "sustained": None}}})
+    emu.configure(
+        limits={"enabled": True, "retry_after": False, "classes": {"clickhouse": {"burst": 1, "sustained": None}}}
+    )
     api("GET", f"/api/projects/{MAIN}/insights/")
     refused = api("GET", f"/api/projects/{MAIN}/insights/")
     assert refused.status_code == 429
