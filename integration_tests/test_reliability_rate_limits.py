@@ -21,7 +21,7 @@ import math
 import re
 import time
 from collections.abc import Iterator
-from itertools import groupby
+from itertools import groupby, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from posthog_emulator import Emulator, EmulatorSettings
 PER_SECOND = {"crud": 6, "clickhouse": 3, "persons": 3, "query": 4}  # emulator class -> requests per second
 TOLD = {"crud": "6/second", "analytics": "3/second", "persons": "3/second", "query": "4/second"}
 STARTUP_SECONDS = 1.6
-READ = {"events_time_step": 91, "events_page_size": 2000}  # one slice per project: few /query/ pages
+READ: dict[str, Any] = {"events_time_step": 91, "events_page_size": 2000}  # one slice per project: few /query/ pages
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def early_retries(log: list[dict[str, Any]]) -> list[tuple[int, float]]:
     """
     ordered = sorted(log, key=lambda entry: entry["time"])
     early = []
-    for refused, following in zip(ordered, ordered[1:], strict=False):
+    for refused, following in pairwise(ordered):
         if refused["status"] != 429:
             continue
         assert request_key(following) == request_key(refused), "a 429'd request was not retried next"
