@@ -3,6 +3,7 @@ views, and the key-leak scan every failure case runs over all of its output.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,30 @@ def assert_no_leak(run: Run, emu: Emulator) -> None:
     assert "Traceback" not in run.stderr
     host = emu.base_url.split("://", 1)[1]
     assert {entry["host"] for entry in emu.requests} <= {host}
+
+
+def intercept(emu: Emulator, hook: Callable[[Any, Any], Any]) -> None:
+    """Run `hook(request, outcome)` on every API answer of this in-process emulator (test-only seam)."""
+    handle = emu.app.handle
+
+    def wrapped(req: Any) -> Any:
+        return hook(req, handle(req))
+
+    emu.app.handle = wrapped  # type: ignore[method-assign]
+
+
+def events_by_project(run: Run) -> dict[int, list[dict[str, Any]]]:
+    """Delivered event records per project, in delivery order."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for record in run.records("events"):
+        found.setdefault(record["project_id"], []).append(record)
+    return found
+
+
+def assert_union_complete(runs: list[Run], emu: Emulator, max_redelivered: int) -> int:
+    """Every event of the truth is in the union of `runs`; return how many were delivered more than once."""
+    delivered = Counter(record["id"] for run in runs for record in run.records("events"))
+    assert set(emu.truth("events", unique=True)) <= delivered.keys(), "events missing from the union"
+    redelivered = sum(n - 1 for n in delivered.values())
+    assert redelivered <= max_redelivered, redelivered
+    return redelivered
