@@ -1,10 +1,10 @@
 """Run one client command in a fresh process and measure it: wall time, peak RSS, delivered events.
 
-CPU time (user + system, from `os.wait4`) is recorded too: on a shared machine it moves less than
-wall time. Peak RSS is the largest *sum* of RSS over the process and all its descendants, sampled with
-psutil every 50 ms (the legacy connector runs worker threads, not processes, but a wrapper
-script could fork). `ru_maxrss` from `os.wait4` (the largest single process, exact, no sampling
-gap) is recorded beside it as a cross-check.
+Peak RSS is the largest *sum* of RSS over the process and all its descendants, sampled with
+psutil every 50 ms. Not `ru_maxrss`: on Linux a child's ru_maxrss includes the RSS it inherited
+at fork, before exec, i.e. this harness's own memory (hundreds of MB with a 1M-id truth set).
+CPU time (user + system, from `os.wait4`) is recorded too: it moves less than wall time when
+the machine is shared.
 """
 
 import os
@@ -28,7 +28,6 @@ class RunResult:
     wall_s: float
     cpu_s: float  # user + system time of the client (robust to a busy machine, unlike wall time)
     peak_rss_mb: float
-    maxrss_mb: float
     exit_code: int
 
 
@@ -65,7 +64,7 @@ def timed_run(command: list[str], output: Path, log: Path, env: dict[str, str] |
         done.set()
         sampler.join()
     cpu = usage.ru_utime + usage.ru_stime
-    return RunResult(wall, cpu, peak[0] / 2**20, usage.ru_maxrss / 1024, child.returncode)
+    return RunResult(wall, cpu, peak[0] / 2**20, child.returncode)
 
 
 @dataclass(frozen=True)

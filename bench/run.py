@@ -35,7 +35,6 @@ class Row:
     cpu_s: float
     events_per_s: float
     peak_rss_mb: float
-    maxrss_mb: float
     requests: int
     query_requests: int
     events_requests: int
@@ -88,7 +87,7 @@ def summarise(client: str, samples: list[Sample], expected: int) -> Row:
     wall, last = statistics.median(walls), samples[-1]
     return Row(
         expected, client, wall, statistics.median(s.result.cpu_s for s in samples), last.delivery.delivered / wall,
-        max(s.result.peak_rss_mb for s in samples), max(s.result.maxrss_mb for s in samples), *last.requests,
+        max(s.result.peak_rss_mb for s in samples), *last.requests,
         last.delivery.delivered, last.delivery.records, expected, walls,
     )  # fmt: skip
 
