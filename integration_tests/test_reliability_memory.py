@@ -1,10 +1,11 @@
 """Memory under faults (issue 7.6): retries hold no extra pages, so peak RSS is the same with faults on or off.
 
 Each read runs in a fresh wrapper process that waits for the CLI and prints the CLI's peak RSS
-(`getrusage(RUSAGE_CHILDREN).ru_maxrss`, KiB on Linux); stdout goes to a file, so the test process never
-holds it while the connector runs. The same data is read clean, then with seeded 5xx, resets and
-truncated bodies; the connector keeps one page at a time (plus the per-project set of person keys), so
-both peaks sit near the interpreter's own footprint.
+(`getrusage(RUSAGE_CHILDREN).ru_maxrss`, KiB on Linux). A child's ru_maxrss also counts what it inherited
+before exec, so the wrapper is a bare interpreter (~10 MiB), not pytest with the emulator's data.
+stdout goes to a file, so no pipe buffer fills while the connector runs. The same data is read clean, then
+with seeded 5xx, resets and truncated bodies; the connector keeps one page at a time (plus the per-project
+set of person keys), so both peaks sit near the interpreter's own footprint.
 """
 
 import json
