@@ -3,9 +3,9 @@
 - Seeded 500/502/503/504, connections reset mid-body, truncated JSON bodies and slow answers (at most two
   in a row per request): a full read of all seven streams delivers exactly the records of a clean read,
   and every faulted request was sent again until it succeeded (a bad body is retried, never skipped).
-- Retries running out mid-events (a 503 on every try, or a 429 asking to wait a day): the read stops with
-  a transient_error TRACE and a non-zero exit, after a STATE that covers every event it delivered; a
-  resume from that STATE completes the events with none missing.
+- Retries running out mid-events (a 503 on every try, or a 429 asking to wait a day) or in persons after
+  events: the read stops with a transient_error TRACE and a non-zero exit, after a STATE that covers every
+  event it delivered; a resume from that STATE completes every stream with none missing.
 - A /query/ redirect to another host is refused before the key could travel there.
 The 503s of the exhaustion case carry `Retry-After: 0` so ten tries take no time; the policy under test
 (how many tries, what happens when they run out) is the connector's default.
@@ -103,13 +103,13 @@ def test_given_a_query_page_truncated_then_cut_by_a_reset_when_read_then_sent_ag
     assert sum("incomplete or invalid JSON" in line for line in run.logs) == 1
 
 
-def fail_queries_after(emu: Emulator, successes: int) -> dict[str, bool]:
-    """Every /query/ after the first `successes` gets a 503 (with Retry-After: 0) while `failing["on"]`."""
+def fail_after(emu: Emulator, path_end: str, successes: int) -> dict[str, bool]:
+    """Every request to `path_end` after the first `successes` gets a 503 (Retry-After: 0) while `failing["on"]`."""
     failing = {"on": True}
     answered = [0]
 
     def hook(req: Any, outcome: Any) -> Any:
-        if failing["on"] and req.path.rstrip("/").endswith("/query"):
+        if failing["on"] and req.path.rstrip("/").endswith(path_end):
             answered[0] += 1
             if answered[0] > successes:
                 body = {"type": "server_error", "code": "error", "detail": "Service unavailable.", "attr": None}
@@ -118,6 +118,16 @@ def fail_queries_after(emu: Emulator, successes: int) -> dict[str, bool]:
 
     intercept(emu, hook)
     return failing
+
+
+def fail_queries_after(emu: Emulator, successes: int) -> dict[str, bool]:
+    """/query/ answers `successes` times, then 503 on every try."""
+    return fail_after(emu, "/query", successes)
+
+
+def fail_persons_after_events(emu: Emulator, _successes: int) -> dict[str, bool]:
+    """Events complete, then the second persons page request fails on every try."""
+    return fail_after(emu, "/persons", 1)
 
 
 def spend_query_budget_after(emu: Emulator, successes: int) -> dict[str, bool]:
@@ -142,23 +152,26 @@ def assert_state_covers_delivered(run: Run) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("case", "break_queries", "words"),
+    ("break_queries", "words", "events_done"),
     [
-        ("503 on every try", fail_queries_after, "after 10 attempts"),
-        ("429 asking to wait a day", spend_query_budget_after, "longer than the 3600 s"),
+        pytest.param(fail_queries_after, "after 10 attempts", False, id="503 on every try of /query/"),
+        pytest.param(spend_query_budget_after, "longer than the 3600 s", False, id="429 asking to wait a day"),
+        pytest.param(fail_persons_after_events, "after 10 attempts", True, id="503 on every try of persons"),
     ],
 )
-def test_given_retries_run_out_mid_events_when_read_then_transient_error_state_and_nonzero_exit(
-    emu: Emulator, tmp_path: Path, case: str, break_queries: Any, words: str
+def test_given_retries_run_out_mid_read_when_read_then_transient_error_state_and_nonzero_exit(
+    emu: Emulator, tmp_path: Path, break_queries: Any, words: str, events_done: bool
 ) -> None:
     failing = break_queries(emu, SUCCESSFUL_QUERIES)
 
     broken = read(emu, tmp_path, **READ)
 
-    assert broken.returncode != 0, case
+    assert broken.returncode != 0
     assert broken.errors[-1]["failure_type"] == "transient_error", broken.errors
     assert words in broken.errors[-1]["message"], broken.errors[-1]["message"]
-    assert 0 < len(broken.records("events")) < len(emu.truth("events", unique=True))  # it stopped mid-events
+    delivered = len(broken.records("events"))
+    assert delivered > 0
+    assert (delivered == len(emu.truth("events", unique=True))) is events_done  # else it stopped mid-events
     assert_state_covers_delivered(broken)
     assert_no_leak(broken, emu)
     failing["on"] = False
