@@ -25,6 +25,8 @@ CHAINS = (
     'input.search:attr__class="search"attr__placeholder="Search \\"docs\\""nth-child="1"nth-of-type="1"',
 )
 
+LABELS = tuple(f"{word}-{n}" for word in ("home", "pricing", "docs", "blog", "signup") for n in range(40))
+
 _SPLIT_CHAIN = re.compile(r'(?:[^\s;"]|"(?:\\.|[^"])*")+')
 _CLASS_AND_ATTRS = re.compile(r"(.*?)($|:([a-zA-Z\-_0-9]*=.*))")
 _ATTRS = re.compile(r'([a-zA-Z\-_0-9]*)="((?:\\.|[^"])*)"')
@@ -79,7 +81,11 @@ def elements_chain_for(seed: int, event: str) -> str:
     """Autocapture events get a realistic chain; everything else an empty string."""
     if event != "$autocapture":
         return ""
-    return CHAINS[mix(seed + 7) % len(CHAINS)]
+    variant = mix(seed + 7)
+    base = CHAINS[variant % len(CHAINS)]
+    # ~2,000 distinct chains, like the clickable elements of a real site: text and position vary.
+    label, position = LABELS[(variant >> 8) % len(LABELS)], 1 + (variant >> 16) % 10
+    return base.replace('nth-child="1"', f'nth-child="{position}"', 1) + f';section.{label}:nth-child="{position}"'
 
 
 def parse_elements(chain: str) -> list[dict[str, Any]]:

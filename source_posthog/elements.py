@@ -9,6 +9,7 @@ Same regular expressions and field promotion as PostHog's `chain_to_element_dict
 """
 
 import re
+from functools import lru_cache
 from typing import Any
 
 SPLIT_CHAIN = re.compile(r'(?:[^\s;"]|"(?:\\.|[^"])*")+')  # elements split on `;` outside quotes
@@ -27,6 +28,9 @@ PROMOTED = {"text": "text", "href": "href", "attr_id": "attr_id"}
 PROMOTED_INT = {"nth-child": "nth_child", "nth-of-type": "nth_of_type"}
 
 
+# A site has a bounded set of clickable elements, so chains repeat across events (PostHog caches this
+# parse too). Records sharing a cached list are safe: each is serialised at once and never mutated.
+@lru_cache(maxsize=8192)
 def parse_elements(chain: str) -> list[dict[str, Any]]:
     """The elements of a chain, innermost (clicked) first, `order` counting from 0."""
     return [_parse_element(text, order) for order, text in enumerate(SPLIT_CHAIN.findall(chain))]
