@@ -13,6 +13,7 @@ import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,7 @@ NAMED_ATTRS = {
 }
 
 
+@lru_cache(maxsize=8192)  # as the connector: chains repeat, the parse is done once per distinct chain
 def parse_elements(chain: str) -> list[dict[str, Any]]:
     """`elements_chain` -> the legacy `elements` list."""
     elements = []
