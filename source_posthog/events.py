@@ -26,7 +26,7 @@ from source_posthog.events_legacy import read_project_legacy
 from source_posthog.events_run import STREAM, Checkpoint, EventsRun
 from source_posthog.late_events import check_late_events
 from source_posthog.ratelimit import EndpointClass
-from source_posthog.state import Cursor, parse_events_state
+from source_posthog.state import Cursor, LateCheck, parse_events_state
 from source_posthog.streams import SyncContext
 from source_posthog.timestamps import hogql_literal, parse_timestamp
 from source_posthog.windows import RANGE_SQL, iter_slices, range_values, start_point
@@ -75,6 +75,20 @@ def fetch_page(run: EventsRun, project_id: int, start: datetime, end: datetime, 
     if not isinstance(page, dict):
         raise InternalError("Unexpected /query/ response: expected a JSON object.")
     return page
+
+
+def emit_page(
+    run: EventsRun, project_id: int, page: dict[str, Any], late_check: LateCheck | None
+) -> tuple[int, Cursor | None]:
+    """Write one page's records; return its row count and the cursor after its last row (None if empty)."""
+    indexes = column_indexes(page)
+    rows = page["results"]
+    for record in iter_records(rows, indexes, project_id):
+        run.output.record(STREAM, record)
+    if not rows:
+        return 0, None
+    last = rows[-1]
+    return len(rows), Cursor(parse_timestamp(last[indexes[3]]), last[indexes[0]], late_check)
 
 
 def find_first_event(run: EventsRun, project_id: int, start: datetime) -> datetime | None:
@@ -132,19 +146,15 @@ def read_project_query(run: EventsRun, project_id: int) -> int:
     skip_to = run.upper if first is None else first - FIRST_EVENT_MARGIN
     for start, end in iter_slices(max(point.start, skip_to), run.upper, run.step):
         while True:
-            page = fetch_page(run, project_id, start, end, after)
-            indexes = column_indexes(page)
-            rows = page["results"]
-            for record in iter_records(rows, indexes, project_id):
-                run.output.record(STREAM, record)
-            run.progress.page(STREAM, len(rows), f"project {project_id}, window {start:%Y-%m-%d} → {end:%Y-%m-%d}")
-            if not rows:
+            # The page is passed straight in, never named here: it is freed before the next one is fetched.
+            rows, last = emit_page(run, project_id, fetch_page(run, project_id, start, end, after), late_check)
+            run.progress.page(STREAM, rows, f"project {project_id}, window {start:%Y-%m-%d} → {end:%Y-%m-%d}")
+            if last is None:
                 break
-            last = rows[-1]
-            after = Cursor(parse_timestamp(last[indexes[3]]), last[indexes[0]], late_check)
+            after = last
             run.checkpoint.save(project_id, after)
-            count += len(rows)
-            if len(rows) < run.config.events_page_size:
+            count += rows
+            if rows < run.config.events_page_size:
                 break
         after = None  # the next slice starts past every row read so far
     run.checkpoint.save(project_id, Cursor(run.upper, None, late_check))
