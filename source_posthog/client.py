@@ -26,6 +26,7 @@ from source_posthog.retry import RetryableError, RetryPolicy, give_up_message, p
 TIMEOUT = (10.0, 180.0)  # connect, read (seconds); a /query/ page may take PostHog tens of seconds
 MAX_REDIRECTS = 5
 UNREACHED_MAX_TRIES = 3  # a host that never answered is most likely a wrong base_url: fail in seconds
+BODY_CHUNK_BYTES = 1 << 20  # bodies are read in 1 MB chunks into one buffer (see read_body)
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 BROKEN_CONNECTION = (
@@ -56,18 +57,44 @@ def classify(status: int) -> Outcome:
     return Outcome.FATAL
 
 
+def read_body(response: requests.Response) -> bytes | bytearray:
+    """The whole body of a streamed response, held once.
+
+    `response.content` joins the chunks it read, so both copies live at the join: twice a page
+    (8 MB each at 20,000 events). A declared, uncompressed length is read into one buffer instead.
+    """
+    length = response.headers.get("Content-Length", "")
+    if not length.isdigit() or response.headers.get("Content-Encoding", "identity") != "identity":
+        return response.content
+    body, filled = bytearray(int(length)), 0
+    for chunk in response.iter_content(BODY_CHUNK_BYTES):
+        body[filled : filled + len(chunk)] = chunk  # a longer body than declared just grows the buffer
+        filled += len(chunk)
+    if filled < len(body):
+        raise requests.exceptions.ChunkedEncodingError("the body ended before its Content-Length")
+    return body
+
+
 def read_response(response: requests.Response) -> Any:
     """The parsed body of a successful response; raise RetryableError or ApiError otherwise."""
     status = response.status_code
     outcome = classify(status)
-    if outcome is Outcome.RETRY:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        raise RetryableError(f"HTTP {status}", retry_after, status)
-    if outcome is not Outcome.SUCCESS:
-        message, failure_type = describe_failure(status, urlsplit(response.url), error_detail(response))
-        raise ApiError(status, message, failure_type)
     try:
-        return orjson.loads(response.content)
+        if outcome is Outcome.RETRY:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise RetryableError(f"HTTP {status}", retry_after, status)
+        if outcome is not Outcome.SUCCESS:
+            message, failure_type = describe_failure(status, urlsplit(response.url), error_detail(response))
+            raise ApiError(status, message, failure_type)
+        body = read_body(response)
+    except BROKEN_CONNECTION as error:  # bodies are streamed: the connection can break while reading one
+        raise RetryableError(
+            f"connection broke while reading the body ({type(error).__name__})", None, status
+        ) from None
+    finally:
+        response.close()  # frees the connection of a body left unread (429, 5xx); a no-op after a full read
+    try:
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
         # A proxy cut the body short or answered with an HTML page: the next attempt usually works.
         raise RetryableError(f"incomplete or invalid JSON body (HTTP {status})", None, status) from None
@@ -174,7 +201,9 @@ class ApiClient:
         self._pacer.acquire(endpoint_class)
         self.request_count += 1
         try:
-            response = self._session.request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
+            response = self._session.request(
+                method, url, timeout=TIMEOUT, allow_redirects=False, stream=True, **kwargs
+            )  # the body is read by read_response, once (see read_body)
         except BROKEN_CONNECTION as error:
             self.unanswered_failures += not self.answered
             raise RetryableError(f"connection failed ({type(error).__name__})") from None
