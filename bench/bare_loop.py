@@ -42,26 +42,29 @@ NAMED_ATTRS = {
 }
 
 
-@lru_cache(maxsize=8192)  # as the connector: chains repeat, the parse is done once per distinct chain
+@lru_cache(maxsize=8192)  # as the connector: chains repeat, each distinct chain is parsed once
 def parse_elements(chain: str) -> list[dict[str, Any]]:
     """`elements_chain` -> the legacy `elements` list."""
-    elements = []
-    for order, text in enumerate(SPLIT_CHAIN.findall(chain)):
-        match = CLASS_AND_ATTRS.search(text)
-        tag_part = match.group(1) if match else ""
-        tag, dot, classes = tag_part.partition(".")
-        element: dict[str, Any] = {
-            "event": None, "text": None, "tag_name": tag if tag_part else None,
-            "attr_class": [name for name in classes.split(".") if name] if dot else None,
-            "href": None, "attr_id": None, "nth_child": None, "nth_of_type": None, "attributes": {}, "order": order,
-        }  # fmt: skip
-        for key, value in ATTRS.findall(match.group(3) or "" if match else ""):  # values keep their escaping
-            if key in NAMED_ATTRS:
-                element[NAMED_ATTRS[key]] = int(value) if key.startswith("nth") else value
-            elif key:
-                element["attributes"][key] = value
-        elements.append(element)
-    return elements
+    return [parse_element(text, order) for order, text in enumerate(SPLIT_CHAIN.findall(chain))]
+
+
+@lru_cache(maxsize=8192)  # as the connector: distinct chains share elements, so cached chains share dicts
+def parse_element(text: str, order: int) -> dict[str, Any]:
+    """One element of a chain."""
+    match = CLASS_AND_ATTRS.search(text)
+    tag_part = match.group(1) if match else ""
+    tag, dot, classes = tag_part.partition(".")
+    element: dict[str, Any] = {
+        "event": None, "text": None, "tag_name": tag if tag_part else None,
+        "attr_class": [name for name in classes.split(".") if name] if dot else None,
+        "href": None, "attr_id": None, "nth_child": None, "nth_of_type": None, "attributes": {}, "order": order,
+    }  # fmt: skip
+    for key, value in ATTRS.findall(match.group(3) or "" if match else ""):  # values keep their escaping
+        if key in NAMED_ATTRS:
+            element[NAMED_ATTRS[key]] = int(value) if key.startswith("nth") else value
+        elif key:
+            element["attributes"][key] = value
+    return element
 
 
 def canonical(ts: str) -> str:
