@@ -1,0 +1,53 @@
+"""read_response reads a streamed body once, into a buffer of its declared size; a cut body is retried."""
+
+import io
+
+import pytest
+import requests
+import urllib3
+
+from source_posthog.client import read_body, read_response
+from source_posthog.retry import RetryableError
+
+BODY = b'{"columns": ["uuid"], "results": [["a"], ["b"]]}'
+
+
+def streamed(body: bytes, headers: dict[str, str]) -> requests.Response:
+    """A Response whose body is still on the (fake) wire, as with `stream=True`."""
+    response = requests.Response()
+    response.status_code = 200
+    response.headers.update(headers)
+    response.raw = urllib3.HTTPResponse(io.BytesIO(body), headers=headers, preload_content=False)
+    return response
+
+
+class TestReadBody:
+    def test_given_a_content_length_when_read_then_one_buffer_of_that_size_holds_the_body(self) -> None:
+        body = read_body(streamed(BODY, {"Content-Length": str(len(BODY))}))
+
+        assert isinstance(body, bytearray)
+        assert body == BODY
+
+    @pytest.mark.parametrize(
+        "headers",
+        [{}, {"Content-Length": "x"}, {"Content-Length": str(len(BODY)), "Content-Encoding": "gzip"}],
+        ids=["no length", "bad length", "compressed"],
+    )
+    def test_given_no_usable_length_when_read_then_the_whole_body_is_returned(self, headers: dict[str, str]) -> None:
+        response = streamed(BODY, headers)
+        response.raw.headers.pop("Content-Encoding", None)  # the fake body is not really gzip
+
+        assert read_body(response) == BODY
+
+
+class TestReadResponse:
+    def test_given_a_streamed_page_when_read_then_it_is_parsed(self) -> None:
+        page = read_response(streamed(BODY, {"Content-Length": str(len(BODY))}))
+
+        assert page == {"columns": ["uuid"], "results": [["a"], ["b"]]}
+
+    def test_given_a_body_cut_before_its_content_length_when_read_then_the_request_is_retried(self) -> None:
+        response = streamed(BODY[:20], {"Content-Length": str(len(BODY))})
+
+        with pytest.raises(RetryableError, match="connection broke while reading the body"):
+            read_response(response)
