@@ -8,6 +8,7 @@ real numbers), which is the least time any client can take, however fast the ser
 from dataclasses import dataclass
 
 BACKFILL_EVENTS = 10_000_000
+QUERY_BUDGET_S = 10  # PostHog's execution ceiling for API queries: the slowest a page can be and still work
 LEGACY_PAGE_ROWS = 1000  # /events/ clamps `limit` to 1000 since 2026-05-26
 
 
@@ -61,7 +62,8 @@ def budget_lines(measured: tuple[int, int, float] | None, page_size: int) -> lis
             f"  this connector, {QUERY.name} {QUERY.burst_per_min}/min {QUERY.sustained_per_h}/h "
             f"(from the {events:,}-event run: {requests} requests): {linear:,} requests scaled linearly, "
             f"throttle floor {human(throttled_seconds(linear, QUERY))}; {paged:,} requests if only pages grow, "
-            f"floor {human(throttled_seconds(paged, QUERY))}; transfer at the measured pace ≈ {human(wall * scale)}"
+            f"floor {human(throttled_seconds(paged, QUERY))}; transfer at the measured pace ≈ {human(wall * scale)}; "
+            f"if every query took PostHog's whole {QUERY_BUDGET_S} s budget ≈ {human(paged * QUERY_BUDGET_S)}"
         )
     legacy_requests = BACKFILL_EVENTS // LEGACY_PAGE_ROWS
     wait = throttled_seconds(legacy_requests, EVENTS)
