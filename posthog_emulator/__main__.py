@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 import threading
@@ -27,6 +28,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-edge-projects", action="store_true", help="omit the 0-event and 1-event projects")
     p.add_argument("--end", help="anchor 'now' (ISO); default: the current UTC hour")
     p.add_argument("--no-quirks", action="store_true", help="an ideal API: every quirk off")
+    p.add_argument("--no-query-api", action="store_true", help="POST /query/ answers 404, as on old instances")
     p.add_argument("--real-limits", action="store_true", help="PostHog's real rate limits and 30 s query queue")
     p.add_argument("--limits-scale", type=float, help="rate limits on, bucket sizes multiplied by X")
     p.add_argument("--fault-rate", type=float, default=0.0, help="probability of a seeded fault per request")
@@ -52,7 +54,9 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         end=end,
         host=args.host,
         port=args.port,
-        quirks=Quirks.ideal() if args.no_quirks else Quirks(),
+        quirks=dataclasses.replace(
+            Quirks.ideal() if args.no_quirks else Quirks(), query_api_available=not args.no_query_api
+        ),
         faults=faults,
         limits=limits,
     )

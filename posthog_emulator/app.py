@@ -55,7 +55,7 @@ class App:
 
     def _api(self, req: Request) -> Outcome:
         found = routes.match(req.path)
-        if found is None:
+        if found is None or not routes.available(found[0], self.rt.quirks):
             raise ApiError(404, "Endpoint not found.")
         route, pid, obj = found
         outcome = Outcome(Response(500), meta={"project_id": pid})

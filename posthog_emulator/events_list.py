@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from posthog_emulator import events_render
+from posthog_emulator import events_filters, events_render
 from posthog_emulator.eventstore import EventStore
 from posthog_emulator.runtime import Runtime
 from posthog_emulator.timefmt import DAY_US, iso_utc, parse_datetime, to_micros
@@ -49,8 +49,9 @@ def list_events(rt: Runtime, req: Request, pid: int | None) -> Response:
         time.sleep(quirks.events_offset_penalty_s)
     desc = _descending(q.get("orderBy"))
     store = rt.dataset.events[pid or 0]
+    keep = _filter(rt, store, q, pid or 0)  # a bad filter is a 400 before any row is read
     with store.lock:
-        rows = _select(rt, store, q, bounds=(after, before), desc=desc, offset=offset, limit=limit)
+        rows = _select(rt, store, q, keep, bounds=(after, before), desc=desc, offset=offset, limit=limit)
         more = len(rows) > limit
         rows = rows[:limit]
         body = {
@@ -93,6 +94,7 @@ def _select(
     rt: Runtime,
     store: EventStore,
     q: dict[str, str],
+    keep: Callable[[int], bool] | None,
     *,
     bounds: tuple[int | None, int],
     desc: bool,
@@ -102,7 +104,6 @@ def _select(
     """Row indexes of the page (+1 row to know whether more exist)."""
     after, before = bounds
     start, stop = _index_range(rt, store, q, after, before)
-    keep = _filter(store, q)
     if desc and rt.quirks.events_window_probing:
         start = _probe(store, keep, (start, stop), (after, before), limit)
     indexes = range(stop - 1, start - 1, -1) if desc else range(start, stop)
@@ -139,13 +140,11 @@ def _after_row(store: EventStore, ts: int, uuid: str) -> int:
     return lo
 
 
-def _filter(store: EventStore, q: dict[str, str]) -> Callable[[int], bool] | None:
-    event, distinct = q.get("event"), q.get("distinct_id")
-    if event is None and distinct is None:
-        return None
-    return lambda i: (
-        (event is None or store.event(i) == event) and (distinct is None or store.distinct_id(i) == distinct)
-    )
+def _filter(rt: Runtime, store: EventStore, q: dict[str, str], pid: int) -> Callable[[int], bool] | None:
+    """event/distinct_id/properties filters; HogQL in them reads datetimes in the project timezone."""
+    project = rt.dataset.project(pid) or {}
+    tz = str(project.get("timezone") or "UTC") if rt.quirks.query_project_timezone else "UTC"
+    return events_filters.row_filter(store, q, tz)
 
 
 def _matching(indexes: range, keep: Callable[[int], bool] | None) -> Iterator[int]:

@@ -215,3 +215,13 @@ def _unescape(body: str) -> str:
 def parse_select(sql: str, values: dict[str, Any]) -> Select:
     """Parse one SELECT; syntax problems become 400 like HogQL's."""
     return Parser(sql, values).select()
+
+
+def parse_expr(sql: str) -> Node:
+    """Parse a lone expression (a `hogql` property filter); trailing tokens are a syntax error."""
+    parser = Parser(sql, {})
+    node = parser.expr()
+    kind, text, pos = parser.tokens[parser.i]
+    if kind != "end":
+        raise syntax_error(pos, text)
+    return node

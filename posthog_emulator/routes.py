@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from posthog_emulator import entities, events_list, events_render, persons, query_api
 from posthog_emulator.runtime import Runtime
+from posthog_emulator.settings import Quirks
 from posthog_emulator.web import ApiError, Request, Response
 
 Handler = Callable[[Runtime, Request, "int | None", str | None], Response]
@@ -74,6 +75,11 @@ ROUTES = (
         ("GET", "DELETE"),
     ),
 )
+
+
+def available(route: Route, quirks: Quirks) -> bool:
+    """False for the `/query/` routes of an instance that predates them: Django answers its 404 before auth."""
+    return quirks.query_api_available or route.throttle != "query"
 
 
 def match(path: str) -> tuple[Route, int | None, str | None] | None:

@@ -36,6 +36,7 @@ class Quirks:
     flags_archived_hidden: bool = True  # archived flags only with archived=true
     insights_unstable_order: bool = True  # default insight order reshuffles per request
     enforce_scopes: bool = True  # scopes and project allow-lists of keys are checked
+    query_api_available: bool = True  # False: /query/ routes 404 like an old self-hosted instance
 
     @classmethod
     def ideal(cls) -> Quirks:
