@@ -61,15 +61,18 @@ class LegacyReader:
         return page["results"], bool(page.get("next"))
 
     def emit(self, rows: list[dict[str, Any]], seen: set[str]) -> None:
-        """Write rows whose id was not emitted yet at this timestamp."""
+        """Write rows whose id is not in `seen` yet, and add them to it: a tie re-read must not repeat them."""
+        emitted = 0
         for row in rows:
             if row["id"] in seen:
                 continue
+            seen.add(row["id"])
             row["timestamp"] = canonical_timestamp(row["timestamp"])
             row["project_id"] = self.project_id
             self.run.output.record(STREAM, row)
-            self.count += 1
-        self.run.progress.page(STREAM, len(rows), f"project {self.project_id} (legacy /events/)")
+            emitted += 1
+        self.count += emitted
+        self.run.progress.page(STREAM, emitted, f"project {self.project_id} (legacy /events/)")
 
     def read_slice(self, lower: datetime, end: datetime) -> None:
         """Every event in [lower, end), page by page, re-reading each page's last timestamp."""
@@ -102,14 +105,12 @@ class LegacyReader:
                 )
                 return
             self.emit(rows, seen)
-            seen.update(row["id"] for row in rows)
             if more:
                 self.read_tie_block(at, seen, part)
 
     def _block_is_big(self, at: datetime, seen: set[str]) -> bool:
         rows, more = self.fetch(at, at + ONE_US)
         self.emit(rows, seen)
-        seen.update(row["id"] for row in rows)
         return more
 
 

@@ -57,3 +57,15 @@ class TestLegacyEvents:
         resumed = harness()
         run_read(resumed, {"1": first})
         assert ids(resumed) == [uid(3), uid(4), uid(5)]
+
+    def test_given_tie_block_starting_mid_page_when_split_then_no_row_emitted_twice(self, requests_mock: Any) -> None:
+        # Page 1 ends with 2 of the tie; page 2 (all tied) adds 2 more, which the block read must not repeat.
+        rows = [
+            *spread(at("2024-01-01 04:00:00"), 2, timedelta(seconds=1), 100),
+            *tie(at("2024-01-01 05:00:00"), 10, 0),
+        ]
+        legacy_api(requests_mock, rows, page=4)
+        h = harness()
+        run_read(h)
+        assert sorted(ids(h)) == sorted(u for _, u in rows)
+        assert len(ids(h)) == len(rows)
