@@ -10,8 +10,10 @@
   (after = T - 1 µs) and skips ids already emitted at T. A short page with `next` is not the end;
   an ascending `next: null` is.
 - A page made only of rows at one timestamp is a tie block bigger than a page: it is read alone
-  (after = T - 1 µs, before = T + 1 µs) and, if still too big, split by uuid-text prefix with a HogQL
+  (after = T - 1 µs, before = T + 1 µs) and, if still too big, split into uuid-text ranges with a HogQL
   property filter until each part fits; an instance that ignores the filter gets a WARN naming T.
+  A full part is split around the longest prefix its page's ids share: UUIDv7 ids of one millisecond
+  share 15 characters, and splitting one character at a time would cost 17 requests per shared one.
 - Dedupe is scoped to one timestamp, so memory stays bounded by the largest tie block.
 - Checkpoint (T - 1 µs, MAX_UUID) = "every event before T was read": resumes at T on both paths.
 """
@@ -34,6 +36,8 @@ PAGE_LIMIT = "1000"  # PostHog clamps larger values to 1000 silently
 ONE_US = timedelta(microseconds=1)
 MAX_UUID = "ffffffff-ffff-ffff-ffff-ffffffffffff"  # sorts after every uuid, in ClickHouse order too
 UUID_CHARS = "-0123456789abcdef"  # every character of a uuid's text, in ascending order
+PAST_PREFIX = "g"  # prefix + "g" sorts after every uuid text starting with prefix
+EVERY_UUID = ("", PAST_PREFIX)
 
 
 class LegacyReader:
@@ -44,16 +48,18 @@ class LegacyReader:
         self.project_id = project_id
         self.count = 0
 
-    def fetch(self, lower: datetime, end: datetime, prefix: str = "") -> tuple[list[dict[str, Any]], bool]:
-        """Rows with lower <= timestamp < end (uuid text starting with `prefix`), and whether more exist."""
+    def fetch(
+        self, lower: datetime, end: datetime, uuids: tuple[str, str] = EVERY_UUID
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Rows with lower <= timestamp < end (uuid text in [uuids)), and whether more exist."""
         params = {
             "orderBy": ASCENDING,
             "after": format_timestamp(lower - ONE_US),
             "before": format_timestamp(end),
             "limit": PAGE_LIMIT,
         }
-        if prefix:
-            hogql = f"toString(uuid) >= '{prefix}' AND toString(uuid) < '{prefix}g'"  # prefix is [-0-9a-f] only
+        if uuids != EVERY_UUID:
+            hogql = f"toString(uuid) >= '{uuids[0]}' AND toString(uuid) < '{uuids[1]}'"  # only [-0-9a-fg] in them
             params["properties"] = orjson.dumps([{"type": "hogql", "key": hogql}]).decode()
         page = self.run.client.get_json(f"projects/{self.project_id}/events/", params, EndpointClass.ANALYTICS)
         if not isinstance(page, dict) or not isinstance(page.get("results"), list):
@@ -91,27 +97,48 @@ class LegacyReader:
                 seen = {row["id"] for row in rows if parse_timestamp(row["timestamp"]) == last}
             self.run.checkpoint.save(self.project_id, Cursor(lower - ONE_US, MAX_UUID))
 
-    def read_tie_block(self, at: datetime, seen: set[str], prefix: str = "") -> None:
-        """Every event stamped exactly `at` (uuid text starting with `prefix`), split further while pages are full."""
-        for char in UUID_CHARS if prefix or self._block_is_big(at, seen) else ():
-            part = prefix + char
-            rows, more = self.fetch(at, at + ONE_US, part)
-            if any(not row["id"].startswith(part) for row in rows):
-                self.run.output.log(
-                    "WARN",
-                    f"Project {self.project_id}: more events share timestamp {format_timestamp(at)} than one "
-                    "/events/ page holds, and this instance ignores the HogQL filter needed to split them; "
-                    "some of them may be missing.",
-                )
-                return
-            self.emit(rows, seen)
-            if more:
-                self.read_tie_block(at, seen, part)
-
-    def _block_is_big(self, at: datetime, seen: set[str]) -> bool:
+    def read_tie_block(self, at: datetime, seen: set[str]) -> None:
+        """Every event stamped exactly `at`: read alone, then uuid ranges split further while pages are full."""
         rows, more = self.fetch(at, at + ONE_US)
         self.emit(rows, seen)
-        return more
+        pending = [(EVERY_UUID, rows)] if more else []
+        while pending:
+            whole, sample = pending.pop()
+            for part in split_range(whole, [row["id"] for row in sample]):
+                rows, more = self.fetch(at, at + ONE_US, part)
+                if any(not part[0] <= row["id"] < part[1] for row in rows):
+                    self.run.output.log(
+                        "WARN",
+                        f"Project {self.project_id}: more events share timestamp {format_timestamp(at)} than one "
+                        "/events/ page holds, and this instance ignores the HogQL filter needed to split them; "
+                        "some of them may be missing.",
+                    )
+                    return
+                self.emit(rows, seen)
+                if more:
+                    pending.append((part, rows))
+
+
+def split_range(whole: tuple[str, str], ids: list[str]) -> list[tuple[str, str]]:
+    """Ranges covering `whole`: one per character after the ids' common prefix P, plus whatever lies outside P.
+
+    Every part excludes the ids of the full page that prompted the split, so splitting always ends.
+    """
+    prefix = common_prefix(ids)
+    parts = [(prefix + char, prefix + char + PAST_PREFIX) for char in UUID_CHARS]
+    parts = [("", prefix), *parts, (prefix + PAST_PREFIX, PAST_PREFIX)]
+    clipped = [(max(lo, whole[0]), min(hi, whole[1])) for lo, hi in parts]
+    return [(lo, hi) for lo, hi in clipped if lo < hi and (lo, hi) != whole]  # ids outside `whole`: no loop
+
+
+def common_prefix(ids: list[str]) -> str:
+    """The longest prefix of uuid characters every id starts with (ids come from the server: nothing else passes)."""
+    prefix = ""
+    for chars in zip(*ids, strict=False):
+        if len(set(chars)) != 1 or chars[0] not in UUID_CHARS:
+            break
+        prefix += chars[0]
+    return prefix
 
 
 def read_project_legacy(run: EventsRun, project_id: int) -> int:

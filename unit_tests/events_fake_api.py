@@ -18,7 +18,7 @@ from unit_tests.fakes import API
 
 COLUMNS = ["timestamp", "uuid", "properties", "event", "elements_chain", "distinct_id"]  # not the asked order
 CHAIN = 'a.nav:href="/pricing"nth-child="1"nth-of-type="1"text="Pricing"'
-PREFIX = re.compile(r"toString\(uuid\) >= '([-0-9a-f]*)'")
+UUID_RANGE = re.compile(r"toString\(uuid\) >= '([-0-9a-g]*)' AND toString\(uuid\) < '([-0-9a-g]*)'")
 
 
 def uid(n: int) -> str:
@@ -76,8 +76,8 @@ class FakeEventsApi:
         after, before = datetime.fromisoformat(params["after"]), datetime.fromisoformat(params["before"])
         rows = [(ts, u) for ts, u in self.rows if after < ts < before]  # both bounds exclusive
         if "properties" in params and self.honours_hogql_filter:
-            prefix = PREFIX.search(orjson.loads(params["properties"])[0]["key"]).group(1)  # type: ignore[union-attr]
-            rows = [(ts, u) for ts, u in rows if u.startswith(prefix)]
+            lo, hi = UUID_RANGE.search(orjson.loads(params["properties"])[0]["key"]).groups()  # type: ignore[union-attr]
+            rows = [(ts, u) for ts, u in rows if lo <= u < hi]
         rows.sort(key=lambda r: (r[0], -int(r[1][-12:], 16)))  # ties in no useful order
         page = rows[: min(int(params["limit"]), self.events_page)]
         more = len(rows) > len(page)

@@ -1,7 +1,9 @@
 from datetime import timedelta
 from typing import Any
 
-from source_posthog.events_legacy import MAX_UUID
+import pytest
+
+from source_posthog.events_legacy import EVERY_UUID, MAX_UUID, UUID_CHARS, split_range
 from unit_tests.events_fake_api import FakeEventsApi, at, spread, tie, uid
 from unit_tests.fakes import API, Harness, make_config
 from unit_tests.test_events import ids, run_read, states
@@ -69,3 +71,32 @@ class TestLegacyEvents:
         run_read(h)
         assert sorted(ids(h)) == sorted(u for _, u in rows)
         assert len(ids(h)) == len(rows)
+
+    def test_given_tie_ids_sharing_a_long_prefix_when_split_then_requests_do_not_grow_with_it(
+        self, requests_mock: Any
+    ) -> None:
+        # 40 ids sharing 34 characters: one character at a time would take ~17 requests per shared character.
+        api = legacy_api(requests_mock, tie(at("2024-01-01 05:00:00"), 40, 0), page=4)
+        h = harness()
+        run_read(h)
+        assert len(ids(h)) == 40
+        assert len(api.event_params) <= 80  # 3 splits of <= 19 parts + pages; prefix by prefix took ~600
+
+
+@pytest.mark.parametrize(
+    ("whole", "ids", "expected"),
+    [
+        (EVERY_UUID, ["01a0-7a", "01a0-7b"], [("", "01a0-7"), *[(f"01a0-7{c}", f"01a0-7{c}g") for c in UUID_CHARS],
+                                                ("01a0-7g", "g")]),
+        (("01a0-7", "01a0-7b"), ["01a0-7a1", "01a0-7a2"], [("01a0-7", "01a0-7a"),
+                                                           *[(f"01a0-7a{c}", f"01a0-7a{c}g") for c in UUID_CHARS],
+                                                           ("01a0-7ag", "01a0-7b")]),
+        (("01a0-7a", "01a0-7ag"), ["01a0-7a1", "01a0-7a2"], [(f"01a0-7a{c}", f"01a0-7a{c}g") for c in UUID_CHARS]),
+        (EVERY_UUID, ["01a0'; DROP", "01a0'; DROP"], [("", "01a0"), *[(f"01a0{c}", f"01a0{c}g") for c in UUID_CHARS],
+                                                      ("01a0g", "g")]),
+    ],
+)  # fmt: skip
+def test_given_full_page_ids_when_split_then_parts_cover_the_range_around_their_common_prefix(
+    whole: tuple[str, str], ids: list[str], expected: list[tuple[str, str]]
+) -> None:
+    assert split_range(whole, ids) == expected
