@@ -1,7 +1,7 @@
 """The `/events/` fallback against the emulator's legacy list: 1,000-row clamp, exclusive bounds, tie loss.
 
-The emulator has no switch that removes `/query/`, so the fallback reader is driven in-process (the
-404 → fallback switch itself is covered in unit_tests/test_events.py).
+The reader is driven in-process here, to look at its requests closely; test_events_fallback.py
+drives the installed CLI against an emulator without `/query/`.
 """
 
 import io

@@ -33,6 +33,7 @@ from source_posthog.windows import iter_slices, start_point
 
 ASCENDING = '["timestamp"]'  # anything but exactly ["-timestamp"] is oldest first
 PAGE_LIMIT = "1000"  # PostHog clamps larger values to 1000 silently
+MAX_SPAN = timedelta(days=365)  # PostHog answers 500 past 366 days of after..before (after is start - 1 µs)
 ONE_US = timedelta(microseconds=1)
 MAX_UUID = "ffffffff-ffff-ffff-ffff-ffffffffffff"  # sorts after every uuid, in ClickHouse order too
 UUID_CHARS = "-0123456789abcdef"  # every character of a uuid's text, in ascending order
@@ -49,14 +50,14 @@ class LegacyReader:
         self.count = 0
 
     def fetch(
-        self, lower: datetime, end: datetime, uuids: tuple[str, str] = EVERY_UUID
+        self, lower: datetime, end: datetime, uuids: tuple[str, str] = EVERY_UUID, limit: str = PAGE_LIMIT
     ) -> tuple[list[dict[str, Any]], bool]:
         """Rows with lower <= timestamp < end (uuid text in [uuids)), and whether more exist."""
         params = {
             "orderBy": ASCENDING,
             "after": format_timestamp(lower - ONE_US),
             "before": format_timestamp(end),
-            "limit": PAGE_LIMIT,
+            "limit": limit,
         }
         if uuids != EVERY_UUID:
             hogql = f"toString(uuid) >= '{uuids[0]}' AND toString(uuid) < '{uuids[1]}'"  # only [-0-9a-fg] in them
@@ -65,6 +66,14 @@ class LegacyReader:
         if not isinstance(page, dict) or not isinstance(page.get("results"), list):
             raise InternalError("Unexpected /events/ response: expected an object with results.")
         return page["results"], bool(page.get("next"))
+
+    def first_event(self, start: datetime, upper: datetime) -> datetime | None:
+        """The earliest event time in [start, upper), one request per 366 days: empty history costs no slices."""
+        for window_start, window_end in iter_slices(start, upper, MAX_SPAN):
+            rows, _ = self.fetch(window_start, window_end, limit="1")
+            if rows:
+                return parse_timestamp(rows[0]["timestamp"])
+        return None
 
     def emit(self, rows: list[dict[str, Any]], seen: set[str]) -> None:
         """Write rows whose id is not in `seen` yet, and add them to it: a tie re-read must not repeat them."""
@@ -149,7 +158,8 @@ def read_project_legacy(run: EventsRun, project_id: int) -> int:
     if point.after is not None and point.after.uuid == MAX_UUID:
         start += ONE_US  # a legacy checkpoint: everything up to and including that instant was read
     reader = LegacyReader(run, project_id)
-    for slice_start, slice_end in iter_slices(start, run.upper, run.step):
+    first = reader.first_event(start, run.upper)
+    for slice_start, slice_end in iter_slices(first or run.upper, run.upper, run.step):
         reader.read_slice(slice_start, slice_end)
     run.checkpoint.save(project_id, Cursor(run.upper))
     return reader.count

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -100,3 +100,29 @@ def test_given_full_page_ids_when_split_then_parts_cover_the_range_around_their_
     whole: tuple[str, str], ids: list[str], expected: list[tuple[str, str]]
 ) -> None:
     assert split_range(whole, ids) == expected
+
+
+class TestFirstEvent:
+    def test_given_years_of_empty_history_when_read_then_one_probe_per_year_not_one_request_per_slice(
+        self, requests_mock: Any
+    ) -> None:
+        rows = spread(at("2026-01-10 01:00:00"), 3, timedelta(seconds=1))
+        api = legacy_api(requests_mock, rows, page=4)
+        h = Harness(make_config(start_date="2020-01-01T00:00:00Z", events_time_step=1))
+        run_read(h)
+        assert sorted(ids(h)) == sorted(u for _, u in rows)
+        probes = [p for p in api.event_params if p["limit"] == "1"]
+        assert len(probes) <= 7  # 2020-01-01 → 2026: one window of at most 365 days each
+        # Without the probe, 1-day slices from 2020 would cost ~2,200 requests.
+        assert len(api.event_params) < 7 + 400
+        for params in api.event_params:  # PostHog refuses a span over 366 days (HTTP 500)
+            span = datetime.fromisoformat(params["before"]) - datetime.fromisoformat(params["after"])
+            assert span <= timedelta(days=366)
+
+    def test_given_no_events_at_all_when_read_then_only_probes_and_cursor_at_upper(self, requests_mock: Any) -> None:
+        api = legacy_api(requests_mock, [], page=4)
+        h = harness()
+        run_read(h)
+        assert ids(h) == []
+        assert all(p["limit"] == "1" for p in api.event_params)
+        assert "uuid" not in states(h)[-1]["1"]
