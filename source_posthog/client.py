@@ -1,13 +1,11 @@
-"""The one HTTP client: auth, timeouts, pacing, response classification and retries.
+"""The one HTTP client: auth, timeouts, pacing and retries around one request.
 
-Every response is classified once (`classify`): success, retryable (429, 500, 502, 503, 504, a
-broken connection, a body that is not complete JSON) or fatal (any other status, turned into an
-error that says what to fix). Waits between retries come from `retry.py`. The key is only ever
-sent to the configured host: foreign `next` links and redirects are refused before any request.
+What a response means is decided in `responses.py`, how long to wait between tries in `retry.py`.
+The key is only ever sent to the configured host: foreign `next` links and redirects are refused
+before any request.
 """
 
 from dataclasses import replace
-from enum import Enum
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -18,86 +16,14 @@ import requests
 from source_posthog import __version__
 from source_posthog.config import Config
 from source_posthog.errors import ApiError, ConfigError, TransientError
-from source_posthog.failures import describe_failure, error_detail
 from source_posthog.protocol import Output
 from source_posthog.ratelimit import EndpointClass, Pacer
-from source_posthog.retry import RetryableError, RetryPolicy, give_up_message, parse_retry_after, wait_times
+from source_posthog.responses import BROKEN_CONNECTION, Outcome, classify, read_response
+from source_posthog.retry import RetryableError, RetryPolicy, give_up_message, wait_times
 
 TIMEOUT = (10.0, 180.0)  # connect, read (seconds); a /query/ page may take PostHog tens of seconds
 MAX_REDIRECTS = 5
 UNREACHED_MAX_TRIES = 3  # a host that never answered is most likely a wrong base_url: fail in seconds
-BODY_CHUNK_BYTES = 1 << 20  # bodies are read in 1 MB chunks into one buffer (see read_body)
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-BROKEN_CONNECTION = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,  # connection reset or short body mid-response
-    requests.exceptions.ContentDecodingError,
-)
-
-
-class Outcome(Enum):
-    """What a response means for the caller."""
-
-    SUCCESS = "success"
-    RETRY = "retry"
-    FATAL = "fatal"
-    REDIRECT = "redirect"
-
-
-def classify(status: int) -> Outcome:
-    """Map an HTTP status to what the client does next."""
-    if 200 <= status < 300:
-        return Outcome.SUCCESS
-    if status in REDIRECT_STATUSES:
-        return Outcome.REDIRECT
-    if status in RETRYABLE_STATUSES:
-        return Outcome.RETRY
-    return Outcome.FATAL
-
-
-def read_body(response: requests.Response) -> bytes | bytearray:
-    """The whole body of a streamed response, held once.
-
-    `response.content` joins the chunks it read, so both copies live at the join: twice a page
-    (8 MB each at 20,000 events). A declared, uncompressed length is read into one buffer instead.
-    """
-    length = response.headers.get("Content-Length", "")
-    if not length.isdigit() or response.headers.get("Content-Encoding", "identity") != "identity":
-        return response.content
-    body, filled = bytearray(int(length)), 0
-    for chunk in response.iter_content(BODY_CHUNK_BYTES):
-        body[filled : filled + len(chunk)] = chunk  # a longer body than declared just grows the buffer
-        filled += len(chunk)
-    if filled < len(body):
-        raise requests.exceptions.ChunkedEncodingError("the body ended before its Content-Length")
-    return body
-
-
-def read_response(response: requests.Response) -> Any:
-    """The parsed body of a successful response; raise RetryableError or ApiError otherwise."""
-    status = response.status_code
-    outcome = classify(status)
-    try:
-        if outcome is Outcome.RETRY:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise RetryableError(f"HTTP {status}", retry_after, status)
-        if outcome is not Outcome.SUCCESS:
-            message, failure_type = describe_failure(status, urlsplit(response.url), error_detail(response))
-            raise ApiError(status, message, failure_type)
-        body = read_body(response)
-    except BROKEN_CONNECTION as error:  # bodies are streamed: the connection can break while reading one
-        raise RetryableError(
-            f"connection broke while reading the body ({type(error).__name__})", None, status
-        ) from None
-    finally:
-        response.close()  # frees the connection of a body left unread (429, 5xx); a no-op after a full read
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        # A proxy cut the body short or answered with an HTML page: the next attempt usually works.
-        raise RetryableError(f"incomplete or invalid JSON body (HTTP {status})", None, status) from None
 
 
 class ApiClient:

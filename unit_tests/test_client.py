@@ -8,9 +8,10 @@ import pytest
 import requests
 import requests_mock as rm
 
-from source_posthog.client import TIMEOUT, Outcome, classify
+from source_posthog.client import TIMEOUT
 from source_posthog.errors import ApiError, ConfigError, TransientError
 from source_posthog.ratelimit import EndpointClass
+from source_posthog.responses import Outcome, classify
 from source_posthog.retry import RetryPolicy
 from unit_tests.fakes import API, API_KEY, Harness
 

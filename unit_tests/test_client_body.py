@@ -6,7 +6,7 @@ import pytest
 import requests
 import urllib3
 
-from source_posthog.client import read_body, read_response
+from source_posthog.responses import read_body, read_response
 from source_posthog.retry import RetryableError
 
 BODY = b'{"columns": ["uuid"], "results": [["a"], ["b"]]}'

@@ -1,0 +1,90 @@
+"""What a PostHog response means: success, retryable or fatal — classified once, bodies read once.
+
+Retryable: 429, 500, 502, 503, 504, a broken connection, a body that is not complete JSON. Fatal:
+any other status, turned into an error that says what to fix. Redirects are followed by the client
+after it has checked their host.
+"""
+
+from enum import Enum
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import requests
+
+from source_posthog.errors import ApiError
+from source_posthog.failures import describe_failure, error_detail
+from source_posthog.retry import RetryableError, parse_retry_after
+
+BODY_CHUNK_BYTES = 1 << 20  # bodies are read in 1 MB chunks into one buffer (see read_body)
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+BROKEN_CONNECTION = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,  # connection reset or short body mid-response
+    requests.exceptions.ContentDecodingError,
+)
+
+
+class Outcome(Enum):
+    """What a response means for the caller."""
+
+    SUCCESS = "success"
+    RETRY = "retry"
+    FATAL = "fatal"
+    REDIRECT = "redirect"
+
+
+def classify(status: int) -> Outcome:
+    """Map an HTTP status to what the client does next."""
+    if 200 <= status < 300:
+        return Outcome.SUCCESS
+    if status in REDIRECT_STATUSES:
+        return Outcome.REDIRECT
+    if status in RETRYABLE_STATUSES:
+        return Outcome.RETRY
+    return Outcome.FATAL
+
+
+def read_body(response: requests.Response) -> bytes | bytearray:
+    """The whole body of a streamed response, held once.
+
+    `response.content` joins the chunks it read, so both copies live at the join: twice a page
+    (8 MB each at 20,000 events). A declared, uncompressed length is read into one buffer instead.
+    """
+    length = response.headers.get("Content-Length", "")
+    if not length.isdigit() or response.headers.get("Content-Encoding", "identity") != "identity":
+        return response.content
+    body, filled = bytearray(int(length)), 0
+    for chunk in response.iter_content(BODY_CHUNK_BYTES):
+        body[filled : filled + len(chunk)] = chunk  # a longer body than declared just grows the buffer
+        filled += len(chunk)
+    if filled < len(body):
+        raise requests.exceptions.ChunkedEncodingError("the body ended before its Content-Length")
+    return body
+
+
+def read_response(response: requests.Response) -> Any:
+    """The parsed body of a successful response; raise RetryableError or ApiError otherwise."""
+    status = response.status_code
+    outcome = classify(status)
+    try:
+        if outcome is Outcome.RETRY:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise RetryableError(f"HTTP {status}", retry_after, status)
+        if outcome is not Outcome.SUCCESS:
+            message, failure_type = describe_failure(status, urlsplit(response.url), error_detail(response))
+            raise ApiError(status, message, failure_type)
+        body = read_body(response)
+    except BROKEN_CONNECTION as error:  # bodies are streamed: the connection can break while reading one
+        raise RetryableError(
+            f"connection broke while reading the body ({type(error).__name__})", None, status
+        ) from None
+    finally:
+        response.close()  # frees the connection of a body left unread (429, 5xx); a no-op after a full read
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # A proxy cut the body short or answered with an HTML page: the next attempt usually works.
+        raise RetryableError(f"incomplete or invalid JSON body (HTTP {status})", None, status) from None
