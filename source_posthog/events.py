@@ -20,7 +20,7 @@ from typing import Any
 
 from source_posthog.catalog import ConfiguredStream
 from source_posthog.client import ApiClient
-from source_posthog.errors import ApiError, InternalError
+from source_posthog.errors import ApiError
 from source_posthog.event_rows import COLUMNS, column_indexes, iter_records
 from source_posthog.events_legacy import read_project_legacy
 from source_posthog.events_run import STREAM, Checkpoint, EventsRun
@@ -29,7 +29,7 @@ from source_posthog.ratelimit import EndpointClass
 from source_posthog.state import Cursor, LateCheck, parse_events_state
 from source_posthog.streams import SyncContext
 from source_posthog.timestamps import hogql_literal, parse_timestamp
-from source_posthog.windows import RANGE_SQL, iter_slices, range_values, start_point
+from source_posthog.windows import RANGE_SQL, hogql_body, iter_slices, range_values, start_point
 
 AFTER = (
     "(timestamp > toDateTime64({after_ts}, 6, 'UTC')"
@@ -49,16 +49,7 @@ def build_query(start: datetime, end: datetime, after: Cursor | None, limit: int
         values |= {"after_ts": hogql_literal(after.timestamp), "after_uuid": after.uuid}
     # Only constants and an int are formatted in; every value travels as a typed HogQL placeholder.
     sql = f"SELECT {', '.join(COLUMNS)} FROM events WHERE {where} ORDER BY timestamp ASC, uuid ASC LIMIT {limit}"  # noqa: S608
-    return {
-        "query": {
-            "kind": "HogQLQuery",
-            "query": sql,
-            "values": values,
-            "modifiers": {"convertToProjectTimezone": False},
-        },
-        "refresh": "force_blocking",
-        "name": "source-posthog events",
-    }
+    return hogql_body(sql, values, "source-posthog events")
 
 
 def probe_query(client: ApiClient, project_id: int, since: datetime) -> Any:
@@ -69,12 +60,7 @@ def probe_query(client: ApiClient, project_id: int, since: datetime) -> Any:
 
 def fetch_page(run: EventsRun, project_id: int, start: datetime, end: datetime, after: Cursor | None) -> dict[str, Any]:
     """One page of the slice [start, end) strictly after `after` (the only network call of the hot loop)."""
-    body = build_query(start, end, after, run.config.events_page_size)
-    page = run.client.post_json(f"projects/{project_id}/query/", body, EndpointClass.QUERY)
-    run.query_answered = True
-    if not isinstance(page, dict):
-        raise InternalError("Unexpected /query/ response: expected a JSON object.")
-    return page
+    return run.query(project_id, build_query(start, end, after, run.config.events_page_size))
 
 
 def emit_page(
@@ -96,12 +82,8 @@ def find_first_event(run: EventsRun, project_id: int, start: datetime) -> dateti
 
     Without this a start_date years before the first event costs one empty query per slice.
     """
-    query = {"kind": "HogQLQuery", "query": FIRST_EVENT_SQL, "values": range_values(start, run.upper)}
-    query["modifiers"] = {"convertToProjectTimezone": False}
-    body = {"query": query, "refresh": "force_blocking", "name": "source-posthog first event"}
-    page = run.client.post_json(f"projects/{project_id}/query/", body, EndpointClass.QUERY)
-    run.query_answered = True
-    count, first = page["results"][0]
+    body = hogql_body(FIRST_EVENT_SQL, range_values(start, run.upper), "source-posthog first event")
+    count, first = run.query(project_id, body)["results"][0]
     return parse_timestamp(first) if count and first else None
 
 

@@ -6,11 +6,14 @@ complete resume point; `Output.state` flushes, so it never precedes the records 
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from source_posthog.client import ApiClient
 from source_posthog.config import Config
+from source_posthog.errors import InternalError
 from source_posthog.progress import Progress
 from source_posthog.protocol import Output
+from source_posthog.ratelimit import EndpointClass
 from source_posthog.state import FLAT_KEY, Cursor, EventsState, events_state
 
 STREAM = "events"
@@ -47,6 +50,14 @@ class EventsRun:
     """True once `/query/` proved unavailable: every later project is read from `/events/`."""
     query_answered: bool = field(default=False)
     """True once any `/query/` succeeded: a later 404 is then an error, not a missing endpoint."""
+
+    def query(self, project_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """POST a HogQL body for the project; any answer proves the instance has `/query/`."""
+        page = self.client.post_json(f"projects/{project_id}/query/", body, EndpointClass.QUERY)
+        self.query_answered = True
+        if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+            raise InternalError("Unexpected /query/ response: expected an object with results.")
+        return page
 
     @property
     def lookback(self) -> timedelta:

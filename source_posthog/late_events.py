@@ -11,34 +11,21 @@ reading that range may be reported although it was delivered ("up to N").
 """
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from source_posthog.errors import ApiError
 from source_posthog.events_run import EventsRun
-from source_posthog.ratelimit import EndpointClass
 from source_posthog.state import LateCheck
 from source_posthog.timestamps import format_timestamp
-from source_posthog.windows import RANGE_SQL, range_values
+from source_posthog.windows import RANGE_SQL, hogql_body, range_values
 
 GUARD = timedelta(days=7)  # a week covers offline mobile SDKs flushing late; older lag is rare and unchecked
 COUNT_SQL = "SELECT count() FROM events WHERE " + RANGE_SQL  # noqa: S608 - constants only; values are placeholders
 
 
-def build_count_query(start: datetime, end: datetime) -> dict[str, Any]:
-    """The /query/ body counting events in [start, end)."""
-    return {
-        "query": {"kind": "HogQLQuery", "query": COUNT_SQL, "values": range_values(start, end)},
-        "refresh": "force_blocking",
-        "name": "source-posthog late events check",
-    }
-
-
 def count_events(run: EventsRun, project_id: int, start: datetime, end: datetime) -> int:
     """How many events the project holds in [start, end) right now."""
-    body = build_count_query(start, end)
-    page = run.client.post_json(f"projects/{project_id}/query/", body, EndpointClass.QUERY)
-    run.query_answered = True
-    return int(page["results"][0][0])
+    body = hogql_body(COUNT_SQL, range_values(start, end), "source-posthog late events check")
+    return int(run.query(project_id, body)["results"][0][0])
 
 
 def check_late_events(run: EventsRun, project_id: int, previous: LateCheck | None) -> LateCheck | None:
