@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -78,6 +79,28 @@ def run_connector(args: list[str], timeout: float = 300, env: dict[str, str] | N
         [*connector_command(), *args], capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
     return Run(done.returncode, done.stdout, done.stderr, parse_messages(done.stdout))
+
+
+def run_and_kill(args: list[str], marker: bytes, after: int, stderr_path: Path) -> Run:
+    """Run the CLI, SIGKILL it once `after` stdout lines start with `marker`; keep everything it wrote."""
+    lines: list[bytes] = []
+    seen = 0
+    with (
+        stderr_path.open("wb") as stderr,
+        subprocess.Popen([*connector_command(), *args], stdout=subprocess.PIPE, stderr=stderr) as process,
+    ):
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            seen += line.startswith(marker)
+            if seen >= after:
+                process.send_signal(signal.SIGKILL)
+                break
+        lines.extend(process.stdout.readlines())  # what it wrote before dying still reaches the platform
+        code = process.wait()
+    text = b"".join(lines).decode()
+    complete = text[: text.rfind("\n") + 1]  # a torn last line is dropped
+    return Run(code, complete, stderr_path.read_text(), parse_messages(complete))
 
 
 def write_json(folder: Path, name: str, content: Any) -> str:

@@ -3,7 +3,6 @@
 import os
 import random
 import signal
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,14 +12,7 @@ from typing import Any
 import pytest
 
 from integration_tests.conftest import Workspace
-from integration_tests.helpers import (
-    Run,
-    catalog_for,
-    connector_command,
-    parse_messages,
-    state_file_from,
-    write_json,
-)
+from integration_tests.helpers import Run, catalog_for, run_and_kill, state_file_from, write_json
 from posthog_emulator import Emulator, EmulatorSettings
 
 EVENTS = ("events",)
@@ -152,18 +144,4 @@ def read_and_kill(workspace: Workspace, after_records: int, **config: Any) -> Ru
     """Start a read, SIGKILL it once `after_records` records were seen, keep everything it wrote."""
     catalog = write_json(workspace.folder, "catalog.json", catalog_for(EVENTS))
     args = ["read", "--config", workspace.config(**config), "--catalog", catalog]
-    lines: list[bytes] = []
-    records = 0
-    with subprocess.Popen([*connector_command(), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            records += line.startswith(b'{"type":"RECORD"')
-            if records >= after_records:
-                process.send_signal(signal.SIGKILL)
-                break
-        lines.extend(process.stdout.readlines())  # what it wrote before dying still reaches the platform
-        code = process.wait()
-    text = b"".join(lines).decode()
-    complete = text if text.endswith("\n") else text[: text.rfind("\n") + 1]  # a torn last line is dropped
-    return Run(code, complete, "", parse_messages(complete))
+    return run_and_kill(args, b'{"type":"RECORD"', after_records, workspace.folder / "stderr.txt")

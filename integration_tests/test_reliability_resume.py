@@ -16,14 +16,13 @@ What a resume re-reads, and why:
 
 import random
 import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from integration_tests.helpers import Run, catalog_for, config_for, connector_command, parse_messages, write_json
+from integration_tests.helpers import Run, catalog_for, config_for, run_and_kill, write_json
 from integration_tests.helpers import state_file_from as last_states_file
 from integration_tests.reliability import all_gaps, assert_no_leak, assert_union_complete, read, throttle_class
 from posthog_emulator import Emulator, EmulatorSettings
@@ -46,24 +45,7 @@ def read_and_kill(emu: Emulator, folder: Path, stream: str, after: int) -> Run:
     config = write_json(folder, "config.json", config_for(emu.base_url, emu.api_key, **READ))
     args = ["read", "--config", config, "--catalog", write_json(folder, "catalog.json", catalog_for())]
     marker = f'{{"type":"RECORD","record":{{"stream":"{stream}"'.encode()
-    lines: list[bytes] = []
-    seen = 0
-    with (
-        (folder / "stderr.txt").open("wb") as stderr,
-        subprocess.Popen([*connector_command(), *args], stdout=subprocess.PIPE, stderr=stderr) as process,
-    ):
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            seen += line.startswith(marker)
-            if seen >= after:
-                process.send_signal(signal.SIGKILL)
-                break
-        lines.extend(process.stdout.readlines())  # what it wrote before dying still reaches the platform
-        code = process.wait()
-    text = b"".join(lines).decode()
-    complete = text[: text.rfind("\n") + 1]  # a torn last line is dropped
-    return Run(code, complete, (folder / "stderr.txt").read_text(), parse_messages(complete))
+    return run_and_kill(args, marker, after, folder / "stderr.txt")
 
 
 @pytest.mark.parametrize(
