@@ -9,12 +9,14 @@ import json
 from datetime import UTC, datetime
 
 from posthog_emulator import Emulator, EmulatorSettings
-from source_posthog.config import parse_config
-from source_posthog.events_legacy import read_project_legacy
-from source_posthog.events_run import Checkpoint, EventsRun
-from source_posthog.progress import Progress
-from source_posthog.protocol import Output
-from source_posthog.sync import make_client
+from source_posthog.airbyte.messages import Output
+from source_posthog.airbyte.progress import Progress
+from source_posthog.airbyte.spec import parse_config
+from source_posthog.airbyte.sync import make_client
+from source_posthog.streams.context import Sync
+from source_posthog.streams.cursors import Checkpoint, EventsRead
+from source_posthog.streams.events_legacy import read_project_legacy
+from source_posthog.streams.table import STREAMS_BY_NAME
 
 
 def test_given_legacy_list_with_ties_at_page_edges_when_read_then_exactly_once() -> None:
@@ -25,9 +27,10 @@ def test_given_legacy_list_with_ties_at_page_edges_when_read_then_exactly_once()
         buffer = io.BytesIO()
         output = Output(buffer)
         client = make_client(config, output)
-        run = EventsRun(config, client, output, Checkpoint(output, {}), datetime.now(UTC), Progress(output, client))
+        sync = Sync(config, client, output, [], Progress(output, client.stats))
+        read = EventsRead(sync, STREAMS_BY_NAME["events"], Checkpoint(output, {}), datetime.now(UTC))
         for project_id in emu.truth("events"):
-            read_project_legacy(run, project_id)
+            read_project_legacy(read, project_id)
         messages = [json.loads(line) for line in buffer.getvalue().splitlines()]
         records = [m["record"]["data"] for m in messages if m["type"] == "RECORD"]
         for project_id, expected in emu.truth("events").items():

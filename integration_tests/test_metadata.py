@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from integration_tests.acceptance.ecosystem import REPO_ROOT, eco_site_file
-from source_posthog.config import spec_schema
+from source_posthog.airbyte.spec import spec_schema
 
 SCHEMA_FILE = "airbyte_connector_models/metadata/v0/ConnectorMetadataDefinitionV0.json"
 UPSTREAM_DEFINITION_ID = "af6d50ee-dddf-4126-a8ee-7faee990774f"

@@ -2,6 +2,6 @@
 
 import sys
 
-from source_posthog.cli import main
+from source_posthog.airbyte.cli import main
 
 sys.exit(main())

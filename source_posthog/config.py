@@ -1,26 +1,23 @@
-"""The connector's configuration: one pydantic model that validates user input and generates the spec.
+"""The connector's configuration: one pydantic model that validates user input, read by every layer.
 
 Field names and formats match the existing airbyte-source-posthog connector so saved configs keep working;
-every field added since is optional with a default.
+every field added since is optional with a default. `airbyte/spec.py` reads it from a file and turns it
+into the connector specification.
 """
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from source_posthog.errors import ConfigError
-from source_posthog.ratelimit import parse_rates
+from source_posthog.http.pacing import parse_rates
 from source_posthog.redaction import register_secret
 
 US_CLOUD = "https://us.posthog.com"
 # The legacy US host only redirects now, and HTTP clients drop Authorization on a cross-host redirect.
 LEGACY_HOSTS = {"https://app.posthog.com": US_CLOUD}
 START_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
-DOCS_URL = "https://posthog.com/docs/api"
 
 
 class RateLimits(BaseModel):
@@ -176,57 +173,3 @@ class Config(BaseModel):
     def host(self) -> str:
         """The only host the key may ever be sent to."""
         return urlsplit(self.base_url).netloc
-
-
-def load_config(path: str) -> Config:
-    """Read and validate a config file, turning every problem into a ConfigError the user can act on."""
-    return parse_config(read_json_file(path, "config"))
-
-
-def parse_config(raw: Any) -> Config:
-    """Validate an already-decoded config object."""
-    if not isinstance(raw, dict):
-        raise ConfigError("The config must be a JSON object with api_key and start_date.")
-    try:
-        return Config.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc)) from None
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """List each invalid field and why, never echoing the input (it may hold the key)."""
-    problems = []
-    for error in exc.errors(include_input=False, include_url=False):
-        field = ".".join(str(part) for part in error["loc"]) or "config"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "string_pattern_mismatch" and field == "start_date":
-            message = "must look like 2024-01-01T00:00:00Z (UTC, seconds, trailing Z)"
-        problems.append(f"{field}: {message}")
-    return "Invalid config: " + "; ".join(problems) + "."
-
-
-def read_json_file(path: str, what: str) -> Any:
-    """Read a JSON file given on the command line; a missing or malformed file is a ConfigError."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the {what} file {path}: {exc.strerror}.") from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise ConfigError(f"The {what} file {path} is not valid JSON: {exc}.") from None
-
-
-def spec_schema() -> dict[str, Any]:
-    """The connectionSpecification, generated from `Config` so the two can never disagree."""
-    schema = Config.model_json_schema()
-    definitions = schema.pop("$defs", {})
-    for name, prop in schema["properties"].items():  # Airbyte's UI renders inline objects, not $refs
-        if "$ref" in prop:
-            schema["properties"][name] = {**definitions[prop.pop("$ref").split("/")[-1]], **prop}
-    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    schema["additionalProperties"] = True
-    schema.pop("description", None)
-    for key in ("format", "writeOnly"):  # pydantic's SecretStr markers; Airbyte uses airbyte_secret
-        schema["properties"]["api_key"].pop(key, None)
-    return schema

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from source_posthog.cli import main
+from source_posthog.airbyte.cli import main
 
 KEY = "phx_unitTestSecretKey123456"
 BASE = "https://us.posthog.com"

@@ -65,8 +65,8 @@ class FakeEventsApi:
             }
         if sql.startswith("SELECT count()"):
             return {"columns": ["count()"], "results": [[len(rows)]]}
-        if "after_ts" in values:
-            rows = [r for r in rows if r > (at(values["after_ts"]), values["after_uuid"])]
+        if "after_timestamp" in values:
+            rows = [r for r in rows if r > (at(values["after_timestamp"]), values["after_uuid"])]
         limit = int(sql.rsplit("LIMIT ", 1)[1])
         return {"columns": COLUMNS, "results": [self.render(ts, u) for ts, u in rows[:limit]], "hasMore": None}
 

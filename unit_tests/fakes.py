@@ -4,11 +4,15 @@ import io
 import json
 from typing import Any
 
-from source_posthog.client import ApiClient
-from source_posthog.config import Config, parse_config
-from source_posthog.protocol import Output
-from source_posthog.ratelimit import Pacer
-from source_posthog.retry import RetryPolicy
+from source_posthog.airbyte.messages import Output
+from source_posthog.airbyte.progress import Progress
+from source_posthog.airbyte.spec import parse_config
+from source_posthog.config import Config
+from source_posthog.http.client import ApiClient
+from source_posthog.http.pacing import Pacer
+from source_posthog.http.retry import RetryPolicy
+from source_posthog.http.stats import HttpStats
+from source_posthog.streams.context import Sync
 
 BASE = "https://us.posthog.com"
 API = f"{BASE}/api"
@@ -43,7 +47,13 @@ class Harness:
         self.output = Output(self.buffer)
         self.pacer = Pacer(clock=self.clock, sleep=self.clock.sleep)
         self.config = config or make_config()
-        self.client = ApiClient(self.config, self.output, self.pacer, policy=policy or RetryPolicy(max_tries=5))
+        stats = HttpStats(on_retry=lambda message: self.output.log("WARN", message))
+        key = self.config.api_key.get_secret_value()
+        self.client = ApiClient(self.config.base_url, key, self.pacer, stats, policy=policy or RetryPolicy(max_tries=5))
+
+    def sync(self, projects: list[dict[str, Any]]) -> Sync:
+        """The one object a sync hands its readers, over these projects."""
+        return Sync(self.config, self.client, self.output, projects, Progress(self.output, self.client.stats))
 
     def messages(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.buffer.getvalue().splitlines()]

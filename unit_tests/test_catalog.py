@@ -1,6 +1,6 @@
 import pytest
 
-from source_posthog.catalog import build_catalog, parse_configured_catalog
+from source_posthog.airbyte.catalog import build_catalog, parse_configured_catalog
 from source_posthog.errors import ConfigError
 
 NAMES = ["projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons"]

@@ -6,12 +6,17 @@ import pytest
 import requests
 import requests_mock as rm
 
-from source_posthog.check import run_check
+from source_posthog.airbyte.check import run_check
 from source_posthog.errors import ApiError, ConfigError
-from source_posthog.streams import STREAMS
+from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME, Reader, Stream
 from unit_tests.fakes import API, Harness, make_config, page
 
 PROJECT = f"{API}/projects/1"
+
+
+def probe_path(stream: Stream) -> str:
+    """Where check probes a stream: its list, or the query API for HogQL-backed streams."""
+    return stream.path if stream.reader is Reader.REST else "query/"
 
 
 def missing(scope: str) -> dict[str, object]:
@@ -36,11 +41,12 @@ class TestRunCheck:
         harness = Harness()
         serve_everything(requests_mock)
 
-        message = run_check(harness.client, harness.config)
+        message = run_check(harness.client, harness.config, harness.output)
 
         assert "2 project(s)" in message
         probed = {r.path for r in requests_mock.request_history}
-        assert {f"/api/projects/1/{s.path}" for s in STREAMS if s.per_project} <= probed
+        expected = {f"/api/projects/1/{probe_path(s)}" for s in STREAMS if s.per_project}
+        assert expected <= probed
         assert all(
             r.qs["limit"] == ["1"]
             for r in requests_mock.request_history
@@ -53,11 +59,11 @@ class TestRunCheck:
     ) -> None:
         harness = Harness()
         serve_everything(requests_mock)
-        path = next(s.path for s in STREAMS if s.name == stream)
+        path = probe_path(STREAMS_BY_NAME[stream])
         getattr(requests_mock, "post" if path == "query/" else "get")(f"{PROJECT}/{path}", **missing(scope))
 
         with pytest.raises(ConfigError) as caught:
-            run_check(harness.client, harness.config)
+            run_check(harness.client, harness.config, harness.output)
 
         assert f"missing scope {scope} blocks stream {stream}" in caught.value.message
 
@@ -68,7 +74,7 @@ class TestRunCheck:
         requests_mock.get(f"{PROJECT}/cohorts/", **missing("cohort:read"))
 
         with pytest.raises(ConfigError) as caught:
-            run_check(harness.client, harness.config)
+            run_check(harness.client, harness.config, harness.output)
 
         assert "person:read" in caught.value.message
         assert "cohort:read" in caught.value.message
@@ -78,7 +84,7 @@ class TestRunCheck:
         requests_mock.get(f"{API}/projects/", **missing("project:read"))
 
         with pytest.raises(ConfigError, match="missing scope project:read blocks stream projects"):
-            run_check(harness.client, harness.config)
+            run_check(harness.client, harness.config, harness.output)
 
     def test_given_project_scoped_key_with_project_ids_when_check_then_success(self, requests_mock: rm.Mocker) -> None:
         harness = Harness(make_config(project_ids=[1]))
@@ -86,14 +92,14 @@ class TestRunCheck:
         requests_mock.get(f"{API}/projects/", status_code=403, json={"detail": "scoped keys..."})
         requests_mock.get(f"{PROJECT}/", json={"id": 1})
 
-        assert "1 project(s)" in run_check(harness.client, harness.config)
+        assert "1 project(s)" in run_check(harness.client, harness.config, harness.output)
 
     def test_given_invalid_key_when_check_then_config_error_from_401(self, requests_mock: rm.Mocker) -> None:
         harness = Harness()
         requests_mock.get(f"{API}/projects/", status_code=401, json={"detail": "invalid key"})
 
         with pytest.raises(ApiError) as caught:
-            run_check(harness.client, harness.config)
+            run_check(harness.client, harness.config, harness.output)
 
         assert caught.value.failure_type == "config_error"
         assert "rejected the API key" in caught.value.message
@@ -106,4 +112,4 @@ class TestRunCheck:
         requests_mock.get(f"{API}/projects/", exc=requests.ConnectionError("refused"))
 
         with pytest.raises(ConfigError, match=r"us\.posthog\.com"):
-            run_check(harness.client, harness.config)
+            run_check(harness.client, harness.config, harness.output)

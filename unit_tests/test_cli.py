@@ -142,7 +142,7 @@ class TestApiFailures:
         def explode(*_args: Any) -> None:
             raise RuntimeError(f"boom with {KEY}")
 
-        monkeypatch.setattr("source_posthog.cli.run_read", explode)
+        monkeypatch.setattr("source_posthog.airbyte.cli.run_read", explode)
         result = cli("read", "--config", write("c.json", valid_config()), "--catalog", write("cat.json", CATALOG))
         assert (result.code, result.error["failure_type"]) == (1, "system_error")
         assert "RuntimeError" in result.error["message"]

@@ -8,11 +8,11 @@ import pytest
 import requests
 import requests_mock as rm
 
-from source_posthog.client import TIMEOUT
 from source_posthog.errors import ApiError, ConfigError, TransientError
-from source_posthog.ratelimit import EndpointClass
-from source_posthog.responses import Outcome, classify
-from source_posthog.retry import RetryPolicy
+from source_posthog.http.client import TIMEOUT
+from source_posthog.http.pacing import EndpointClass
+from source_posthog.http.responses import Outcome, classify
+from source_posthog.http.retry import RetryPolicy
 from unit_tests.fakes import API, API_KEY, Harness
 
 
@@ -94,7 +94,7 @@ class TestGetJson:
         assert harness.client.get_json("projects/") == {"ok": True}
         assert requests_mock.call_count == 2
         assert len(backoff_sleeps) == 1
-        assert harness.client.retry_count == 1
+        assert harness.client.stats.retries == 1
 
     @pytest.mark.parametrize(
         ("status", "path", "detail", "failure_type", "expected"),
@@ -175,7 +175,7 @@ class TestRetryAfter:
         assert "HTTP 429" in log
         assert "37.0 s (Retry-After)" in log
         assert "/api/projects/1/persons/" in log
-        assert harness.client.throttled_count == 1
+        assert harness.client.stats.throttled == 1
 
     def test_given_429_with_http_date_when_get_json_then_never_retries_before_that_date(
         self, requests_mock: rm.Mocker, backoff_sleeps: list[float]

@@ -6,8 +6,8 @@ import pytest
 import requests
 import urllib3
 
-from source_posthog.responses import read_body, read_response
-from source_posthog.retry import RetryableError
+from source_posthog.http.responses import read_body, read_response
+from source_posthog.http.retry import RetryableError
 
 BODY = b'{"columns": ["uuid"], "results": [["a"], ["b"]]}'
 

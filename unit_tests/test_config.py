@@ -2,7 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from source_posthog.config import US_CLOUD, parse_config, spec_schema
+from source_posthog.airbyte.spec import parse_config, spec_schema
+from source_posthog.config import US_CLOUD
 from source_posthog.errors import ConfigError
 from unit_tests.conftest import KEY, valid_config
 
@@ -109,7 +110,7 @@ class TestSpecSchema:
 
 class TestRateLimits:
     def test_given_overrides_when_parsed_then_windows_replace_documented_ones(self) -> None:
-        from source_posthog.ratelimit import DOCUMENTED_LIMITS, EndpointClass, Window, limits_with
+        from source_posthog.http.pacing import DOCUMENTED_LIMITS, EndpointClass, Window, limits_with
 
         config = parse_config(valid_config(rate_limits={"query": "3/second, 100/hour"}))
         limits = limits_with(config.rate_limits.model_dump())

@@ -1,4 +1,4 @@
-from source_posthog.elements import parse_elements
+from source_posthog.streams.event_records import parse_elements
 
 
 class TestParseElements:

@@ -3,12 +3,9 @@ from typing import Any
 
 import pytest
 
-from source_posthog.catalog import ConfiguredStream
-from source_posthog.event_rows import canonical_timestamp, column_indexes, iter_records
-from source_posthog.events import build_query, read_events
-from source_posthog.progress import Progress
-from source_posthog.state import Cursor
-from source_posthog.streams import STREAMS_BY_NAME, SyncContext
+from source_posthog.streams.event_records import canonical_timestamp, write_events
+from source_posthog.streams.events import read_events
+from source_posthog.streams.table import STREAMS_BY_NAME
 from unit_tests.events_fake_api import CHAIN, FakeEventsApi, at, spread, tie, uid
 from unit_tests.fakes import API, Harness, make_config
 
@@ -17,11 +14,8 @@ DAY0 = at("2024-01-01 00:00:00")
 
 
 def run_read(harness: Harness, state: Any = None, mode: str = "incremental", projects: int = 1) -> int:
-    projects_list = [{"id": i + 1} for i in range(projects)]
-    ctx = SyncContext(
-        harness.config, harness.client, harness.output, projects_list, Progress(harness.output, harness.client)
-    )
-    return read_events(ConfiguredStream(STREAMS_BY_NAME["events"], mode), ctx, state)
+    sync = harness.sync([{"id": i + 1} for i in range(projects)])
+    return read_events(STREAMS_BY_NAME["events"], sync, mode, state)
 
 
 def states(harness: Harness) -> list[dict[str, Any]]:
@@ -34,30 +28,6 @@ def ids(harness: Harness) -> list[str]:
 
 def harness_for(**config: Any) -> Harness:
     return Harness(make_config(start_date=START, **config))
-
-
-class TestBuildQuery:
-    def test_given_no_cursor_when_built_then_half_open_utc_range_ordered_with_limit(self) -> None:
-        body = build_query(DAY0, DAY0 + timedelta(days=1), None, 500)
-        sql = body["query"]["query"]
-        assert "timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC')" in sql
-        assert sql.endswith("ORDER BY timestamp ASC, uuid ASC LIMIT 500")
-        assert "OFFSET" not in sql
-        assert body["query"]["values"] == {"start": "2024-01-01 00:00:00.000000", "end": "2024-01-02 00:00:00.000000"}
-        assert body["query"]["modifiers"] == {"convertToProjectTimezone": False}
-        assert body["refresh"] == "force_blocking"
-
-    def test_given_checkpoint_when_built_then_keyset_compares_uuid_as_uuid(self) -> None:
-        after = Cursor(at("2024-01-01 10:00:00.000001"), uid(7))
-        body = build_query(DAY0, DAY0 + timedelta(days=1), after, 10)
-        assert "uuid > toUUID({after_uuid})" in body["query"]["query"]
-        assert "timestamp = toDateTime64({after_ts}, 6, 'UTC')" in body["query"]["query"]
-        assert body["query"]["values"]["after_ts"] == "2024-01-01 10:00:00.000001"
-        assert body["query"]["values"]["after_uuid"] == uid(7)
-
-    def test_given_finished_cursor_when_built_then_no_keyset(self) -> None:
-        body = build_query(DAY0, DAY0 + timedelta(days=1), Cursor(DAY0), 10)
-        assert "after_ts" not in body["query"]["values"]
 
 
 class TestCanonicalTimestamp:
@@ -77,12 +47,32 @@ class TestCanonicalTimestamp:
         assert canonical_timestamp(cell) == expected
 
 
-class TestIterRecords:
-    def test_given_rows_in_any_column_order_when_parsed_then_legacy_event_fields(self) -> None:
+class RecordingSink:
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def record(self, _stream: str, data: dict[str, Any]) -> None:
+        self.records.append(data)
+
+    def state(self, _stream: str, _state: dict[str, Any]) -> None:
+        raise AssertionError("write_events writes no state")
+
+    def log(self, _level: str, _message: str) -> None:
+        raise AssertionError("write_events logs nothing")
+
+
+def as_rows(columns: list[str], cells: list[list[Any]]) -> list[dict[str, Any]]:
+    return [dict(zip(columns, row, strict=True)) for row in cells]
+
+
+class TestWriteEvents:
+    def test_given_rows_in_any_column_order_when_written_then_legacy_event_fields(self) -> None:
         api = FakeEventsApi([], tz="America/New_York")
-        page = {"columns": ["timestamp", "uuid", "properties", "event", "elements_chain", "distinct_id"]}
-        page["results"] = [api.render(at("2024-07-01 12:00:00.5"), uid(16)), api.render(DAY0, uid(1))]
-        first, second = iter_records(page["results"], column_indexes(page), 9)
+        columns = ["timestamp", "uuid", "properties", "event", "elements_chain", "distinct_id"]
+        sink = RecordingSink()
+        rows = as_rows(columns, [api.render(at("2024-07-01 12:00:00.5"), uid(16)), api.render(DAY0, uid(1))])
+        assert write_events(rows, 9, sink) == 2
+        first, second = sink.records
         assert first == {
             "id": uid(16),
             "distinct_id": "user",
@@ -99,17 +89,11 @@ class TestIterRecords:
         assert second["timestamp"] == "2024-01-01T00:00:00.000000+00:00"
 
     @pytest.mark.parametrize(("cell", "expected"), [({"a": 1}, {"a": 1}), ("", {}), ('{"a": 1}', {"a": 1})])
-    def test_given_properties_as_object_or_string_when_parsed_then_object(self, cell: Any, expected: Any) -> None:
-        page = {"columns": ["uuid", "event", "distinct_id", "timestamp", "properties", "elements_chain"]}
-        page["results"] = [[uid(1), "e", "d", "2024-01-01T00:00:00.000000Z", cell, ""]]
-        (record,) = iter_records(page["results"], column_indexes(page), 1)
-        assert record["properties"] == expected
-
-    def test_given_missing_column_when_indexed_then_internal_error(self) -> None:
-        from source_posthog.errors import InternalError
-
-        with pytest.raises(InternalError, match="lacks a column"):
-            column_indexes({"columns": ["uuid"], "results": []})
+    def test_given_properties_as_object_or_string_when_written_then_object(self, cell: Any, expected: Any) -> None:
+        columns = ["uuid", "event", "distinct_id", "timestamp", "properties", "elements_chain"]
+        sink = RecordingSink()
+        write_events(as_rows(columns, [[uid(1), "e", "d", "2024-01-01T00:00:00.000000Z", cell, ""]]), 1, sink)
+        assert sink.records[0]["properties"] == expected
 
 
 class TestReadEvents:

@@ -3,7 +3,7 @@ from typing import Any
 
 import pytest
 
-from source_posthog.events_legacy import EVERY_UUID, MAX_UUID, UUID_CHARS, split_range
+from source_posthog.streams.events_legacy import EVERY_UUID, MAX_UUID, UUID_CHARS, split_range
 from unit_tests.events_fake_api import FakeEventsApi, at, spread, tie, uid
 from unit_tests.fakes import API, Harness, make_config
 from unit_tests.test_events import ids, run_read, states

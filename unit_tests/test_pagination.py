@@ -4,8 +4,8 @@ import pytest
 import requests_mock as rm
 
 from source_posthog.errors import ConfigError, InternalError
-from source_posthog.pagination import iter_pages
-from source_posthog.ratelimit import EndpointClass
+from source_posthog.http.pacing import EndpointClass
+from source_posthog.http.pagination import iter_pages
 from unit_tests.fakes import API, Harness, page
 
 COHORTS = f"{API}/projects/1/cohorts/"

@@ -2,14 +2,13 @@ import io
 import json
 from typing import Any
 
-from source_posthog.progress import Progress
-from source_posthog.protocol import Output
+from source_posthog.airbyte.messages import Output
+from source_posthog.airbyte.progress import Progress
+from source_posthog.http.stats import HttpStats
 
 
-class FakeClient:
-    request_count = 12
-    throttled_count = 1
-    retry_count = 2
+def fake_stats() -> HttpStats:
+    return HttpStats(requests=12, retries=2, throttled=1)
 
 
 class Clock:
@@ -34,7 +33,7 @@ def logs(buffer: io.BytesIO) -> list[str]:
 
 def make() -> tuple[Progress, io.BytesIO, Clock]:
     buffer, clock = io.BytesIO(), Clock()
-    return Progress(Output(buffer), FakeClient(), interval=30, clock=clock), buffer, clock  # type: ignore[arg-type]
+    return Progress(Output(buffer), fake_stats(), interval=30, clock=clock), buffer, clock
 
 
 class TestProgress:

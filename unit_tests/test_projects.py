@@ -4,7 +4,7 @@ import pytest
 import requests_mock as rm
 
 from source_posthog.errors import ApiError, ConfigError
-from source_posthog.projects import list_projects
+from source_posthog.streams.projects import list_projects
 from unit_tests.fakes import API, Harness, make_config, page
 
 SCOPED = "API keys with scoped projects are only supported on project-based endpoints."

@@ -1,7 +1,7 @@
 import io
 import json
 
-from source_posthog.protocol import Output
+from source_posthog.airbyte.messages import Output
 from source_posthog.redaction import redact, register_secret
 
 

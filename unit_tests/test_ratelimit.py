@@ -4,7 +4,7 @@ from bisect import bisect_right
 
 import pytest
 
-from source_posthog.ratelimit import DOCUMENTED_LIMITS, WINDOW_MARGIN_SECONDS, EndpointClass, Pacer, Window
+from source_posthog.http.pacing import DOCUMENTED_LIMITS, WINDOW_MARGIN_SECONDS, EndpointClass, Pacer, Window
 from unit_tests.fakes import FakeClock
 
 TINY = {EndpointClass.CRUD: (Window(3, 60),), EndpointClass.PERSONS: (Window(2, 10),)}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from source_posthog.retry import RetryableError, RetryPolicy, exponential_wait, parse_retry_after, wait_times
+from source_posthog.http.retry import RetryableError, RetryPolicy, exponential_wait, parse_retry_after, wait_times
 
 NOW = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC).timestamp()
 

@@ -2,8 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from source_posthog.airbyte.state import parse_state
 from source_posthog.errors import ConfigError
-from source_posthog.state import FLAT_KEY, Cursor, events_state, parse_events_state, parse_state
+from source_posthog.streams.cursors import FLAT_KEY, Cursor, events_state, parse_events_state
 
 PER_PROJECT = {"1": {"timestamp": "2026-05-01T12:00:00.123000+00:00"}}
 

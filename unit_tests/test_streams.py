@@ -1,21 +1,19 @@
-"""The stream table and read_full_refresh: every record once per sync, with its project_id."""
+"""The stream table and the REST list reader: every record once per sync, with its project_id."""
 
 import pytest
 import requests_mock as rm
 
-from source_posthog.progress import Progress
-from source_posthog.streams import STREAMS, STREAMS_BY_NAME, SyncContext, compact_key, read_full_refresh
+from source_posthog.streams.context import Sync
+from source_posthog.streams.rest import compact_key, read_rest_stream
+from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 from unit_tests.fakes import API, Harness, page
 
 PERSON_A = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d"
 PERSON_B = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0e"
 
 
-def context(harness: Harness, project_ids: tuple[int, ...] = (1,)) -> SyncContext:
-    projects = [{"id": pid} for pid in project_ids]
-    return SyncContext(
-        harness.config, harness.client, harness.output, projects, Progress(harness.output, harness.client)
-    )
+def context(harness: Harness, project_ids: tuple[int, ...] = (1,)) -> Sync:
+    return harness.sync([{"id": pid} for pid in project_ids])
 
 
 def ids(harness: Harness, stream: str) -> list[object]:
@@ -38,7 +36,7 @@ class TestReadFullRefresh:
     def test_given_projects_stream_when_read_then_emits_the_sync_projects(self) -> None:
         harness = Harness()
 
-        count = read_full_refresh(STREAMS_BY_NAME["projects"], context(harness, (1, 2)))
+        count = read_rest_stream(STREAMS_BY_NAME["projects"], context(harness, (1, 2)))
 
         assert count == 2
         assert ids(harness, "projects") == [1, 2]
@@ -51,7 +49,7 @@ class TestReadFullRefresh:
         requests_mock.get(f"{API}/projects/1/annotations/", json=page([{"id": 1}, org_note]))
         requests_mock.get(f"{API}/projects/2/annotations/", json=page([{"id": 2}, org_note]))
 
-        count = read_full_refresh(STREAMS_BY_NAME["annotations"], context(harness, (1, 2)))
+        count = read_rest_stream(STREAMS_BY_NAME["annotations"], context(harness, (1, 2)))
 
         assert count == 3
         assert [(r["id"], r["project_id"]) for r in harness.records("annotations")] == [(1, 1), (9, 1), (2, 2)]
@@ -64,7 +62,7 @@ class TestReadFullRefresh:
         requests_mock.get(flags, json=page([{"id": 1, "archived": False}]))
         requests_mock.get(flags, json=page([{"id": 2, "archived": True}]), additional_matcher=archived)
 
-        read_full_refresh(STREAMS_BY_NAME["feature_flags"], context(harness))
+        read_rest_stream(STREAMS_BY_NAME["feature_flags"], context(harness))
 
         assert ids(harness, "feature_flags") == [1, 2]
         assert [r.qs.get("archived") for r in requests_mock.request_history] == [None, ["true"]]
@@ -73,7 +71,7 @@ class TestReadFullRefresh:
         harness = Harness()
         requests_mock.get(f"{API}/projects/1/insights/", json=page([{"id": 1}]))
 
-        read_full_refresh(STREAMS_BY_NAME["insights"], context(harness))
+        read_rest_stream(STREAMS_BY_NAME["insights"], context(harness))
 
         assert requests_mock.last_request.qs == {"basic": ["true"], "order": ["id"], "limit": ["1000"]}
 
@@ -86,7 +84,7 @@ class TestReadFullRefresh:
         requests_mock.get(insights, json=page([{"id": 3}, {"id": 1}, {"id": 3}, {"id": 2}]))
         requests_mock.get(insights, status_code=400, json=rejected, additional_matcher=has_order)
 
-        count = read_full_refresh(STREAMS_BY_NAME["insights"], context(harness))
+        count = read_rest_stream(STREAMS_BY_NAME["insights"], context(harness))
 
         assert count == 3
         assert sorted(ids(harness, "insights")) == [1, 2, 3]
@@ -105,7 +103,7 @@ class TestReadFullRefresh:
             ],
         )
 
-        count = read_full_refresh(STREAMS_BY_NAME["persons"], context(harness))
+        count = read_rest_stream(STREAMS_BY_NAME["persons"], context(harness))
 
         assert count == 2
         assert ids(harness, "persons") == [PERSON_A, PERSON_B]
@@ -118,7 +116,7 @@ class TestReadFullRefresh:
         requests_mock.get(f"{API}/projects/1/cohorts/", json=page([{"id": 5}]))
         requests_mock.get(f"{API}/projects/2/cohorts/", json=page([{"id": 5}]))
 
-        assert read_full_refresh(STREAMS_BY_NAME["cohorts"], context(harness, (1, 2))) == 2
+        assert read_rest_stream(STREAMS_BY_NAME["cohorts"], context(harness, (1, 2))) == 2
 
 
 class TestCompactKey:
@@ -136,7 +134,10 @@ class TestCompactKey:
     def test_given_key_when_compacted_then_uuid_becomes_int_and_others_unchanged(
         self, value: object, expected: object
     ) -> None:
-        assert compact_key(value) == expected
+        assert compact_key((value,)) == expected
+
+    def test_given_composite_key_when_compacted_then_unchanged(self) -> None:
+        assert compact_key((0, PERSON_A)) == (0, PERSON_A)
 
 
 def archived(request: rm.request._RequestObjectProxy) -> bool:

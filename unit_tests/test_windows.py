@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from source_posthog.state import Cursor
-from source_posthog.windows import StartPoint, iter_slices, start_point
+from source_posthog.streams.cursors import Cursor
+from source_posthog.streams.windows import StartPoint, iter_slices, start_point
 
 T = datetime(2026, 5, 1, 12, tzinfo=UTC)
 START = datetime(2026, 1, 1, tzinfo=UTC)

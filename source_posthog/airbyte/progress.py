@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from source_posthog.client import ApiClient
-from source_posthog.protocol import Output
+from source_posthog.airbyte.messages import Output
+from source_posthog.http.stats import HttpStats
 
 PROGRESS_INTERVAL_SECONDS = 30.0
 
@@ -27,12 +27,12 @@ class Progress:
     def __init__(
         self,
         output: Output,
-        client: ApiClient,
+        stats: HttpStats,
         interval: float = PROGRESS_INTERVAL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._output = output
-        self._client = client
+        self._stats = stats
         self._interval = interval
         self._clock = clock
         self._streams: dict[str, _StreamCounters] = {}
@@ -83,7 +83,5 @@ class Progress:
         return counters.records / max(self._clock() - counters.started, 1e-9)
 
     def _requests(self) -> str:
-        client = self._client
-        return (
-            f"{client.request_count} requests, {client.throttled_count} throttled (429), {client.retry_count} retries"
-        )
+        stats = self._stats
+        return f"{stats.requests} requests, {stats.throttled} throttled (429), {stats.retries} retries"

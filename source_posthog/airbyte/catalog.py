@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from typing import Any
 
-from source_posthog.config import read_json_file
+from source_posthog.airbyte.schemas import load_schema
+from source_posthog.airbyte.spec import read_json_file
 from source_posthog.errors import ConfigError
-from source_posthog.schemas import load_schema
-from source_posthog.streams import STREAMS, STREAMS_BY_NAME, Stream
+from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME, Stream
 
 SYNC_MODES = ("full_refresh", "incremental")
 
@@ -21,7 +21,7 @@ def _describe(stream: Stream) -> dict[str, Any]:
         "name": stream.name,
         "json_schema": load_schema(stream.name),
         "supported_sync_modes": ["full_refresh"],
-        "source_defined_primary_key": [[stream.primary_key]],
+        "source_defined_primary_key": [[name] for name in stream.primary_key],
         "is_resumable": stream.cursor_field is not None,
     }
     if stream.cursor_field:

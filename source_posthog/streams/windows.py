@@ -16,24 +16,8 @@ Boundary reasoning, which every events module relies on (compare PostHog's batch
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from source_posthog.state import Cursor
-from source_posthog.timestamps import hogql_literal
-
-# The half-open range in HogQL; explicit 'UTC' because bare literals are read in the project timezone.
-RANGE_SQL = "timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC')"
-
-
-def hogql_body(sql: str, values: dict[str, str], name: str) -> dict[str, Any]:
-    """A `/query/` request body: always computed afresh, datetimes returned in UTC, named in query_log."""
-    query = {"kind": "HogQLQuery", "query": sql, "values": values, "modifiers": {"convertToProjectTimezone": False}}
-    return {"query": query, "refresh": "force_blocking", "name": name}
-
-
-def range_values(start: datetime, end: datetime) -> dict[str, str]:
-    """The `values` that fill RANGE_SQL's placeholders."""
-    return {"start": hogql_literal(start), "end": hogql_literal(end)}
+from source_posthog.streams.cursors import Cursor
 
 
 @dataclass(frozen=True)

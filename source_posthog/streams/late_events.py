@@ -13,45 +13,46 @@ reading that range may be reported although it was delivered ("up to N").
 from datetime import datetime, timedelta
 
 from source_posthog.errors import ApiError
-from source_posthog.events_run import EventsRun
-from source_posthog.state import LateCheck
-from source_posthog.timestamps import format_timestamp
-from source_posthog.windows import RANGE_SQL, hogql_body, range_values
+from source_posthog.streams.cursors import EventsRead, LateCheck
+from source_posthog.streams.hogql import Bounds, select_one_row
+from source_posthog.streams.timestamps import format_timestamp
 
 GUARD = timedelta(days=7)  # a week covers offline mobile SDKs flushing late; older lag is rare and unchecked
-COUNT_SQL = "SELECT count() FROM events WHERE " + RANGE_SQL  # noqa: S608 - constants only; values are placeholders
 
 
-def count_events(run: EventsRun, project_id: int, start: datetime, end: datetime) -> int:
+def count_events(read: EventsRead, project_id: int, start: datetime, end: datetime) -> int:
     """How many events the project holds in [start, end) right now."""
-    body = hogql_body(COUNT_SQL, range_values(start, end), "source-posthog late events check")
-    return int(run.query(project_id, body)["results"][0][0])
+    bounds = Bounds("timestamp", start, end)
+    (count,) = select_one_row(
+        read.sync.client, project_id, "count() FROM events", bounds, name="source-posthog late events"
+    )
+    return int(count)
 
 
-def check_late_events(run: EventsRun, project_id: int, previous: LateCheck | None) -> LateCheck | None:
+def check_late_events(read: EventsRead, project_id: int, previous: LateCheck | None) -> LateCheck | None:
     """Warn if the previous sync's guard range grew; return this sync's guard count (None if not checkable)."""
     try:
         if previous is not None:
-            _compare(run, project_id, previous)
-        end = run.upper - run.lookback
-        start = max(run.config.start, end - GUARD)
+            _compare(read, project_id, previous)
+        end = read.upper - read.lookback
+        start = max(read.sync.config.start, end - GUARD)
         if start >= end:
             return None
-        return LateCheck(start, end, count_events(run, project_id, start, end))
+        return LateCheck(start, end, count_events(read, project_id, start, end))
     except ApiError as error:
         if error.status != 400:
             raise  # 404/405 mean /query/ is missing: the caller falls back to /events/
-        run.output.log("WARN", f"Project {project_id}: cannot check for late events ({error.message}).")
+        read.sync.sink.log("WARN", f"Project {project_id}: cannot check for late events ({error.message}).")
         return None
 
 
-def _compare(run: EventsRun, project_id: int, previous: LateCheck) -> None:
-    now = count_events(run, project_id, previous.start, previous.end)
+def _compare(read: EventsRead, project_id: int, previous: LateCheck) -> None:
+    now = count_events(read, project_id, previous.start, previous.end)
     if now > previous.count:
-        run.output.log(
+        read.sync.sink.log(
             "WARN",
             f"Project {project_id}: up to {now - previous.count} event(s) with timestamps between "
             f"{format_timestamp(previous.start)} and {format_timestamp(previous.end)} were ingested after the "
-            f"previous sync, older than the {run.config.events_lookback_minutes}-minute lookback window, and "
+            f"previous sync, older than the {read.sync.config.events_lookback_minutes}-minute lookback window, and "
             "are not delivered. Raise events_lookback_minutes, or reset the events stream to re-read them.",
         )

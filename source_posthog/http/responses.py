@@ -7,14 +7,12 @@ after it has checked their host.
 
 from enum import Enum
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 import requests
 
-from source_posthog.errors import ApiError
-from source_posthog.failures import describe_failure, error_detail
-from source_posthog.retry import RetryableError, parse_retry_after
+from source_posthog.http.failures import api_error
+from source_posthog.http.retry import RetryableError, parse_retry_after
 
 BODY_CHUNK_BYTES = 1 << 20  # bodies are read in 1 MB chunks into one buffer (see read_body)
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -66,7 +64,7 @@ def read_body(response: requests.Response) -> bytes | bytearray:
 
 
 def read_response(response: requests.Response) -> Any:
-    """The parsed body of a successful response; raise RetryableError or ApiError otherwise."""
+    """The parsed body of a successful response; raise RetryableError, or ApiError (see failures.py)."""
     status = response.status_code
     outcome = classify(status)
     try:
@@ -74,8 +72,7 @@ def read_response(response: requests.Response) -> Any:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise RetryableError(f"HTTP {status}", retry_after, status)
         if outcome is not Outcome.SUCCESS:
-            message, failure_type = describe_failure(status, urlsplit(response.url), error_detail(response))
-            raise ApiError(status, message, failure_type)
+            raise api_error(response)
         body = read_body(response)
     except BROKEN_CONNECTION as error:  # bodies are streamed: the connection can break while reading one
         raise RetryableError(

@@ -12,13 +12,13 @@ import traceback
 from collections.abc import Sequence
 from typing import BinaryIO
 
-from source_posthog.catalog import build_catalog, load_configured_catalog
-from source_posthog.check import run_check
-from source_posthog.config import DOCS_URL, load_config, spec_schema
+from source_posthog.airbyte.catalog import build_catalog, load_configured_catalog
+from source_posthog.airbyte.check import run_check
+from source_posthog.airbyte.messages import Output
+from source_posthog.airbyte.spec import DOCS_URL, load_config, spec_schema
+from source_posthog.airbyte.state import load_state
+from source_posthog.airbyte.sync import make_client, run_read
 from source_posthog.errors import ConnectorError
-from source_posthog.protocol import Output
-from source_posthog.state import load_state
-from source_posthog.sync import make_client, run_read
 
 CHECK_MAX_TRIES = 3  # `check` should answer in seconds, not wait minutes for a dead host
 STDOUT_BUFFER_BYTES = 1 << 20
@@ -64,7 +64,7 @@ def run_command(args: argparse.Namespace, output: Output) -> int:
             streams = load_configured_catalog(args.catalog)
             run_read(config, streams, load_state(args.state), output)
     except ConnectorError as error:
-        output.error_trace(error.message, error.failure_type, error.internal_message)  # type: ignore[arg-type]
+        output.error_trace(error.message, error.failure_type, error.internal_message)
         return 1
     except Exception as error:
         output.error_trace(f"Unexpected error: {type(error).__name__}: {error}", "system_error", traceback.format_exc())
@@ -76,12 +76,12 @@ def run_check_command(config_path: str, output: Output) -> int:
     """`check`: config errors are a FAILED status (exit 0, as in the Airbyte CDK); others also trace."""
     try:
         config = load_config(config_path)
-        message = run_check(make_client(config, output, max_tries=CHECK_MAX_TRIES), config)
+        message = run_check(make_client(config, output, CHECK_MAX_TRIES), config, output)
     except ConnectorError as error:
         output.connection_status(False, error.message)
         if error.failure_type == "config_error":
             return 0
-        output.error_trace(error.message, error.failure_type, error.internal_message)  # type: ignore[arg-type]
+        output.error_trace(error.message, error.failure_type, error.internal_message)
         return 1
     output.connection_status(True, message)
     return 0

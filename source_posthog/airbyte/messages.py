@@ -1,4 +1,4 @@
-"""Airbyte protocol output: the only code that writes to stdout, one JSON message per line.
+"""Airbyte protocol messages: the only code that writes to stdout, one JSON message per line.
 
 Records take a hand-built fast path (orjson, one buffered write) because they are 99.9% of the output;
 every other message is rare and goes through `_emit`. STATE, LOG and TRACE flush the buffer, so
@@ -10,10 +10,10 @@ from typing import Any, BinaryIO, Literal
 
 import orjson
 
+from source_posthog.errors import FailureType
 from source_posthog.redaction import redact
 
 StreamStatus = Literal["STARTED", "RUNNING", "COMPLETE", "INCOMPLETE"]
-FailureType = Literal["config_error", "system_error", "transient_error"]
 
 
 def now_ms() -> int:

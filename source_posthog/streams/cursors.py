@@ -1,20 +1,22 @@
-"""Incoming state in every shape Airbyte or the existing connector ever saved, and the events cursor.
+"""The events stream state (a cursor per project, saved after every page) and what one events sync fixes.
 
-Accepted files: a list of per-stream STATE payloads (`{"type": "STREAM", "stream": {...}}`), a
-GLOBAL payload's `stream_states`, a legacy list of `{"type": "LEGACY", "data": {...}}`, or a
-plain dict keyed by stream name (`{"events": {...}}`). The events stream state is
-`{"<project_id>": {"timestamp": T[, "uuid": U][, "late_check": {"from", "to", "count"}]}}`, optionally
-with the pre-0.1.8 flat `{"timestamp": T}` that applies to projects without their own entry.
+    {"<project_id>": {"timestamp": T[, "uuid": U][, "late_check": {"from", "to", "count"}]}}
+
+optionally with the pre-0.1.8 flat `{"timestamp": T}` of the existing connector, which applies to projects
+without their own entry. Every save writes the whole stream state (all projects), so the last STATE on
+stdout is always a complete resume point; the sink writes it after the records it covers.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from source_posthog.config import read_json_file
 from source_posthog.errors import ConfigError
-from source_posthog.timestamps import format_timestamp, parse_timestamp
+from source_posthog.streams.context import Sink, Sync
+from source_posthog.streams.table import Stream
+from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
+STREAM = "events"
 FLAT_KEY = None  # the key under which the legacy flat cursor is kept in `EventsState`
 
 
@@ -56,57 +58,43 @@ class Cursor:
 EventsState = dict[int | None, Cursor]
 
 
-def load_state(path: str | None) -> dict[str, Any]:
-    """Read a state file into {stream name: stream_state}; no file means no state."""
-    if path is None:
-        return {}
-    states = parse_state(read_json_file(path, "state"))
-    if "events" in states:
-        parse_events_state(states["events"])  # a malformed cursor fails now, before any request
-    return states
+class Checkpoint:
+    """The events cursors of every project; `save` records one project's progress and emits STATE."""
+
+    def __init__(self, sink: Sink, cursors: EventsState) -> None:
+        self._sink = sink
+        self._cursors = dict(cursors)
+
+    def cursor(self, project_id: int) -> Cursor | None:
+        """The project's own cursor, else the existing connector's flat cursor, else none."""
+        return self._cursors.get(project_id) or self._cursors.get(FLAT_KEY)
+
+    def save(self, project_id: int, cursor: Cursor) -> None:
+        """Record `cursor` for the project and write the STATE that carries it."""
+        self._cursors[project_id] = cursor
+        self._sink.state(STREAM, events_state(self._cursors))
 
 
-def parse_state(raw: Any) -> dict[str, Any]:
-    """Normalise any accepted state shape into {stream name: stream_state}."""
-    if raw in (None, {}, []):
-        return {}
-    if isinstance(raw, dict):
-        return _parse_plain_dict(raw)
-    if isinstance(raw, list) and all(isinstance(item, dict) for item in raw):
-        states: dict[str, Any] = {}
-        for item in raw:
-            states.update(_parse_message(item))
-        return states
-    raise ConfigError("The state must be a JSON list of STATE messages or an object keyed by stream name.")
+@dataclass
+class EventsRead:
+    """One sync of the events stream: the sync, the stream's cursors, and the upper bound fixed at its start."""
 
+    sync: Sync
+    stream: Stream
+    checkpoint: Checkpoint
+    upper: datetime
+    legacy: bool = False
+    """True once `/query/` proved missing: every later project is read from `/events/`."""
 
-def _parse_message(item: dict[str, Any]) -> dict[str, Any]:
-    kind = item.get("type", "STREAM" if "stream" in item else "LEGACY")
-    if kind == "STREAM":
-        return dict([_stream_entry(item.get("stream"))])
-    if kind == "GLOBAL":
-        global_state = item.get("global") or {}
-        return dict(_stream_entry(entry) for entry in global_state.get("stream_states") or [])
-    if kind == "LEGACY" and isinstance(item.get("data"), dict):
-        return _parse_plain_dict(item["data"])
-    raise ConfigError(f"Unsupported state message type {kind!r}; expected STREAM, GLOBAL or LEGACY.")
+    @property
+    def lookback(self) -> timedelta:
+        """How far before a finished cursor the next read starts."""
+        return timedelta(minutes=self.sync.config.events_lookback_minutes)
 
-
-def _stream_entry(entry: Any) -> tuple[str, Any]:
-    try:
-        name = entry["stream_descriptor"]["name"]
-    except (KeyError, TypeError):
-        raise ConfigError("A STREAM state has no stream_descriptor.name.") from None
-    if not isinstance(name, str):
-        raise ConfigError("A STREAM state's stream_descriptor.name must be a string.")
-    return name, entry.get("stream_state") or {}
-
-
-def _parse_plain_dict(raw: dict[str, Any]) -> dict[str, Any]:
-    # A bare events state ({"<project_id>": {...}} or {"timestamp": ...}) saved without its stream name.
-    if all(key == "timestamp" or key.isdigit() for key in raw):
-        return {"events": raw}
-    return raw
+    @property
+    def step(self) -> timedelta:
+        """The widest window."""
+        return timedelta(days=self.sync.config.events_time_step)
 
 
 def parse_events_state(stream_state: Any) -> EventsState:

@@ -14,12 +14,11 @@ import orjson
 import requests
 
 from source_posthog import __version__
-from source_posthog.config import Config
 from source_posthog.errors import ApiError, ConfigError, TransientError
-from source_posthog.protocol import Output
-from source_posthog.ratelimit import EndpointClass, Pacer
-from source_posthog.responses import BROKEN_CONNECTION, Outcome, classify, read_response
-from source_posthog.retry import RetryableError, RetryPolicy, give_up_message, wait_times
+from source_posthog.http.pacing import EndpointClass, Pacer
+from source_posthog.http.responses import BROKEN_CONNECTION, Outcome, classify, read_response
+from source_posthog.http.retry import RetryableError, RetryPolicy, give_up_message, wait_times
+from source_posthog.http.stats import HttpStats
 
 TIMEOUT = (10.0, 180.0)  # connect, read (seconds); a /query/ page may take PostHog tens of seconds
 MAX_REDIRECTS = 5
@@ -31,33 +30,28 @@ class ApiClient:
 
     def __init__(
         self,
-        config: Config,
-        output: Output,
+        base_url: str,
+        api_key: str,
         pacer: Pacer,
+        stats: HttpStats | None = None,
         *,
         max_tries: int | None = None,
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
     ) -> None:
-        self._base = config.base_url
-        self._scheme = urlsplit(config.base_url).scheme
-        self._host = config.host
-        self._output = output
+        self._base = base_url
+        self._scheme = urlsplit(base_url).scheme
+        self._host = urlsplit(base_url).netloc
         self._pacer = pacer
+        self.stats = stats or HttpStats()
         self._session = session or requests.Session()
         self._session.headers.update(
-            {
-                "Authorization": f"Bearer {config.api_key.get_secret_value()}",
-                "User-Agent": f"source-posthog/{__version__}",
-            }
+            {"Authorization": f"Bearer {api_key}", "User-Agent": f"source-posthog/{__version__}"}
         )
         policy = policy or RetryPolicy()
         self.policy = replace(policy, max_tries=max_tries or policy.max_tries)
-        self.request_count = 0
         self.answered = False  # has the host ever sent an HTTP response?
         self.unanswered_failures = 0
-        self.retry_count = 0
-        self.throttled_count = 0
 
     def url(self, path_or_url: str) -> str:
         """Absolute URL for an API path, or the URL itself after checking its host."""
@@ -125,7 +119,7 @@ class ApiClient:
 
     def _request(self, method: str, url: str, endpoint_class: EndpointClass, **kwargs: Any) -> requests.Response:
         self._pacer.acquire(endpoint_class)
-        self.request_count += 1
+        self.stats.requests += 1
         try:
             response = self._session.request(
                 method, url, timeout=TIMEOUT, allow_redirects=False, stream=True, **kwargs
@@ -141,17 +135,15 @@ class ApiClient:
         return not self.answered and self.unanswered_failures >= UNREACHED_MAX_TRIES
 
     def _on_retry(self, details: Any) -> None:  # backoff's Details type does not declare `exception`
-        """Log the retry once and, after a 429, make every request of that class wait as long."""
-        self.retry_count += 1
+        """Tell the stats about the retry and, after a 429, make every request of that class wait as long."""
         error: RetryableError = details["exception"]
         method, url, endpoint_class = details["args"][:3]
         wait = details["wait"]
         if error.status == 429:
-            self.throttled_count += 1
             self._pacer.hold(endpoint_class, wait)
         source = "Retry-After" if error.retry_after is not None else "backoff"
-        self._output.log(
-            "WARN",
+        self.stats.retried(
             f"Retrying {method} {urlsplit(url).path} after {error.description}: waiting {wait:.1f} s ({source}), "
             f"attempt {details['tries'] + 1} of {self.policy.max_tries}.",
+            throttled=error.status == 429,
         )

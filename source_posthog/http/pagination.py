@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from source_posthog.client import ApiClient
 from source_posthog.errors import InternalError
-from source_posthog.ratelimit import EndpointClass
+from source_posthog.http.client import ApiClient
+from source_posthog.http.pacing import EndpointClass
 
 
 def iter_pages(

@@ -8,13 +8,11 @@ Such keys must name their projects in `project_ids`; each one is then fetched di
 
 from typing import Any
 
-from source_posthog.client import ApiClient
 from source_posthog.config import Config
-from source_posthog.errors import ApiError, ConfigError
-from source_posthog.pagination import iter_pages
-from source_posthog.ratelimit import EndpointClass
-
-PROJECTS_PAGE = {"limit": "1000"}
+from source_posthog.errors import ApiError, ConfigError, Refusal
+from source_posthog.http.client import ApiClient
+from source_posthog.http.pagination import iter_pages
+from source_posthog.streams.table import PROJECTS
 
 
 def list_projects(client: ApiClient, config: Config) -> list[dict[str, Any]]:
@@ -29,9 +27,9 @@ def list_projects(client: ApiClient, config: Config) -> list[dict[str, Any]]:
 def fetch_project(client: ApiClient, project_id: int) -> dict[str, Any]:
     """One project by id; a 403/404 becomes an error naming the project."""
     try:
-        project = client.get_json(f"projects/{project_id}/", endpoint_class=EndpointClass.CRUD)
+        project = client.get_json(f"{PROJECTS.path}{project_id}/", endpoint_class=PROJECTS.endpoint_class)
     except ApiError as error:
-        if error.status in (403, 404):
+        if error.status in (403, 404) and error.refusal is not Refusal.MISSING_SCOPE:
             raise ConfigError(
                 f"Project {project_id} from project_ids is not reachable with this key: {error.message}"
             ) from None
@@ -43,11 +41,10 @@ def fetch_project(client: ApiClient, project_id: int) -> dict[str, Any]:
 
 def _list_all(client: ApiClient) -> list[dict[str, Any]]:
     try:
-        return [
-            project for page in iter_pages(client, "projects/", PROJECTS_PAGE, EndpointClass.CRUD) for project in page
-        ]
+        pages = iter_pages(client, PROJECTS.path, dict(PROJECTS.params), PROJECTS.endpoint_class)
+        return [project for page in pages for project in page]
     except ApiError as error:
-        if error.status == 403 and "scoped" in error.message:
+        if error.refusal is Refusal.PROJECT_SCOPED_KEY:
             raise ConfigError(
                 "This API key is limited to specific projects, and PostHog does not let such keys "
                 "list projects. Set project_ids in the config to the ids of those projects."

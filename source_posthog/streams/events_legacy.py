@@ -24,12 +24,11 @@ from typing import Any
 import orjson
 
 from source_posthog.errors import InternalError
-from source_posthog.event_rows import canonical_timestamp
-from source_posthog.events_run import STREAM, EventsRun
-from source_posthog.ratelimit import EndpointClass
-from source_posthog.state import Cursor
-from source_posthog.timestamps import format_timestamp, parse_timestamp
-from source_posthog.windows import iter_slices, start_point
+from source_posthog.http.pacing import EndpointClass
+from source_posthog.streams.cursors import STREAM, Cursor, EventsRead
+from source_posthog.streams.event_records import canonical_timestamp
+from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
+from source_posthog.streams.windows import iter_slices, start_point
 
 ASCENDING = '["timestamp"]'  # anything but exactly ["-timestamp"] is oldest first
 PAGE_LIMIT = "1000"  # PostHog clamps larger values to 1000 silently
@@ -44,8 +43,8 @@ EVERY_UUID = ("", PAST_PREFIX)
 class LegacyReader:
     """Reads one project's slices from `/events/`, emitting each event once."""
 
-    def __init__(self, run: EventsRun, project_id: int) -> None:
-        self.run = run
+    def __init__(self, read: EventsRead, project_id: int) -> None:
+        self.read = read
         self.project_id = project_id
         self.count = 0
 
@@ -62,7 +61,7 @@ class LegacyReader:
         if uuids != EVERY_UUID:
             hogql = f"toString(uuid) >= '{uuids[0]}' AND toString(uuid) < '{uuids[1]}'"  # only [-0-9a-fg] in them
             params["properties"] = orjson.dumps([{"type": "hogql", "key": hogql}]).decode()
-        page = self.run.client.get_json(f"projects/{self.project_id}/events/", params, EndpointClass.ANALYTICS)
+        page = self.read.sync.client.get_json(f"projects/{self.project_id}/events/", params, EndpointClass.ANALYTICS)
         if not isinstance(page, dict) or not isinstance(page.get("results"), list):
             raise InternalError("Unexpected /events/ response: expected an object with results.")
         return page["results"], bool(page.get("next"))
@@ -84,10 +83,10 @@ class LegacyReader:
             seen.add(row["id"])
             row["timestamp"] = canonical_timestamp(row["timestamp"])
             row["project_id"] = self.project_id
-            self.run.output.record(STREAM, row)
+            self.read.sync.sink.record(STREAM, row)
             emitted += 1
         self.count += emitted
-        self.run.progress.page(STREAM, emitted, f"project {self.project_id} (legacy /events/)")
+        self.read.sync.progress.page(STREAM, emitted, f"project {self.project_id} (legacy /events/)")
 
     def read_slice(self, lower: datetime, end: datetime) -> None:
         """Every event in [lower, end), page by page, re-reading each page's last timestamp."""
@@ -104,7 +103,7 @@ class LegacyReader:
             else:
                 lower = last
                 seen = {row["id"] for row in rows if parse_timestamp(row["timestamp"]) == last}
-            self.run.checkpoint.save(self.project_id, Cursor(lower - ONE_US, MAX_UUID))
+            self.read.checkpoint.save(self.project_id, Cursor(lower - ONE_US, MAX_UUID))
 
     def read_tie_block(self, at: datetime, seen: set[str]) -> None:
         """Every event stamped exactly `at`: read alone, then uuid ranges split further while pages are full."""
@@ -116,7 +115,7 @@ class LegacyReader:
             for part in split_range(whole, [row["id"] for row in sample]):
                 rows, more = self.fetch(at, at + ONE_US, part)
                 if any(not part[0] <= row["id"] < part[1] for row in rows):
-                    self.run.output.log(
+                    self.read.sync.sink.log(
                         "WARN",
                         f"Project {self.project_id}: more events share timestamp {format_timestamp(at)} than one "
                         "/events/ page holds, and this instance ignores the HogQL filter needed to split them; "
@@ -150,16 +149,16 @@ def common_prefix(ids: list[str]) -> str:
     return prefix
 
 
-def read_project_legacy(run: EventsRun, project_id: int) -> int:
+def read_project_legacy(read: EventsRead, project_id: int) -> int:
     """Emit the project's events from its cursor to the upper bound through `/events/`."""
-    cursor = run.checkpoint.cursor(project_id)
-    point = start_point(cursor, run.config.start, run.lookback)
+    cursor = read.checkpoint.cursor(project_id)
+    point = start_point(cursor, read.sync.config.start, read.lookback)
     start = point.start
     if point.after is not None and point.after.uuid == MAX_UUID:
         start += ONE_US  # a legacy checkpoint: everything up to and including that instant was read
-    reader = LegacyReader(run, project_id)
-    first = reader.first_event(start, run.upper)
-    for slice_start, slice_end in iter_slices(first or run.upper, run.upper, run.step):
+    reader = LegacyReader(read, project_id)
+    first = reader.first_event(start, read.upper)
+    for slice_start, slice_end in iter_slices(first or read.upper, read.upper, read.step):
         reader.read_slice(slice_start, slice_end)
-    run.checkpoint.save(project_id, Cursor(run.upper))
+    read.checkpoint.save(project_id, Cursor(read.upper))
     return reader.count

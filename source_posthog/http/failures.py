@@ -1,0 +1,90 @@
+"""Turn a PostHog answer that must not be retried into an `ApiError`: what happened, in fields and in words.
+
+PostHog's error body is `{"type", "code", "detail", "attr"}`; `detail` is the only place that names the
+missing scope or says a key is scoped to projects, so it is read here, once, into `ApiError` fields.
+401/402/403/404 are the user's to fix (config_error); any other refusal means our request was wrong.
+"""
+
+import re
+from urllib.parse import SplitResult, urlsplit
+
+import orjson
+import requests
+
+from source_posthog.errors import ApiError, FailureType, Refusal
+
+FAILURE_TYPES: dict[int, FailureType] = {
+    401: "config_error",
+    402: "config_error",
+    403: "config_error",
+    404: "config_error",
+}
+DETAIL_CHARS = 300  # enough for PostHog's messages; an HTML error page is cut short
+PROJECT_PATH = re.compile(r"^/api/(?:projects|environments)/(\d+)/")
+MISSING_SCOPE = re.compile(r"missing required scope '([a-z_]+:[a-z]+)'")
+PROJECT_SCOPED_KEY = "scoped projects are only supported"  # 403 for project-scoped keys off project paths
+ENDPOINT_NOT_FOUND = "Endpoint not found."
+REFUSALS_BY_STATUS = {
+    401: Refusal.BAD_KEY,
+    402: Refusal.QUOTA,
+    404: Refusal.ENDPOINT_MISSING,  # a route this instance does not have (project 404s are told apart above)
+    405: Refusal.ENDPOINT_MISSING,
+}
+
+
+def api_error(response: requests.Response) -> ApiError:
+    """The error for a response whose status is neither success, redirect nor retryable."""
+    url = urlsplit(response.url)
+    detail = error_detail(response)
+    project = PROJECT_PATH.match(url.path)
+    project_id = int(project.group(1)) if project else None
+    refusal, scope = classify_refusal(response.status_code, detail, project_id)
+    message = describe(refusal, response.status_code, url, detail, scope=scope, project_id=project_id)
+    failure_type = FAILURE_TYPES.get(response.status_code, "system_error")
+    return ApiError(response.status_code, message, failure_type, refusal, scope=scope, project_id=project_id)
+
+
+def error_detail(response: requests.Response) -> str:
+    """The `detail` of PostHog's error envelope, else the start of the body."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.text[:DETAIL_CHARS].strip()
+    if isinstance(body, dict) and body.get("detail"):
+        return str(body["detail"])[:DETAIL_CHARS]
+    return response.text[:DETAIL_CHARS].strip()
+
+
+def classify_refusal(status: int, detail: str, project_id: int | None) -> tuple[Refusal, str | None]:
+    """What the status and PostHog's detail say went wrong, and the missing scope if one is named."""
+    if status == 403:
+        scope = MISSING_SCOPE.search(detail)
+        if scope:
+            return Refusal.MISSING_SCOPE, scope.group(1)
+        return (Refusal.PROJECT_SCOPED_KEY if PROJECT_SCOPED_KEY in detail else Refusal.PROJECT_DENIED), None
+    if status == 404 and project_id is not None and detail != ENDPOINT_NOT_FOUND:
+        return Refusal.PROJECT_NOT_FOUND, None
+    return REFUSALS_BY_STATUS.get(status, Refusal.OTHER), None
+
+
+def describe(
+    refusal: Refusal, status: int, url: SplitResult, detail: str, *, scope: str | None, project_id: int | None
+) -> str:
+    """A message naming the cause and the fix."""
+    host, path = url.netloc, url.path
+    messages = {
+        Refusal.BAD_KEY: f"PostHog at {host} rejected the API key: {detail} Check api_key, and that base_url is "
+        "your account's host (US keys fail on the EU host and vice versa).",
+        Refusal.QUOTA: f"PostHog refused {path} because the organisation's query quota is used up ({detail}). "
+        "Raise the billing limit in PostHog or wait for the next billing period.",
+        Refusal.MISSING_SCOPE: f"The API key lacks the scope {scope} needed to read {path} ({detail}). Add it to "
+        "the key in PostHog → Settings → Personal API keys, or deselect the stream.",
+        Refusal.PROJECT_SCOPED_KEY: f"PostHog refused {path}: {detail}",
+        Refusal.PROJECT_DENIED: f"PostHog refused {path}: {detail} Give the key access to this project in PostHog "
+        "→ Settings → Personal API keys, or remove the project from project_ids.",
+        Refusal.PROJECT_NOT_FOUND: f"Project {project_id} was not found at {host} ({detail}). Check project_ids "
+        "and base_url: an EU Cloud project exists only on https://eu.posthog.com.",
+        Refusal.ENDPOINT_MISSING: f"PostHog at {host} has no {path} (HTTP {status}: {detail}). Check that base_url "
+        "is a PostHog instance.",
+    }
+    return messages.get(refusal, f"PostHog answered {status} for {path}: {detail}")

@@ -1,0 +1,42 @@
+"""The one object a sync hands every reader, and the two seams through which readers reach the outside.
+
+Readers never import the Airbyte side: they write through a `Sink` (records, state, logs) and report pages
+to a `ProgressObserver`. The Airbyte message writer and progress tracker satisfy both; a Singer writer can too.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from source_posthog.config import Config
+from source_posthog.http.client import ApiClient
+
+
+class Sink(Protocol):
+    """Where a reader's output goes; `state` must follow the records it covers."""
+
+    def record(self, stream: str, data: dict[str, Any]) -> None:
+        """Write one record."""
+
+    def state(self, stream: str, stream_state: dict[str, Any]) -> None:
+        """Write a stream's whole state, after every record it covers."""
+
+    def log(self, level: str, message: str) -> None:
+        """Tell the user something (WARN for what needs their attention)."""
+
+
+class ProgressObserver(Protocol):
+    """Told about each page a reader finishes."""
+
+    def page(self, stream: str, records: int, where: str) -> None:
+        """`records` more records of `stream` were read at `where` (e.g. "project 2, window ...")."""
+
+
+@dataclass
+class Sync:
+    """Everything one `read` (or `check`) shares: settings, the client, the output, the projects, progress."""
+
+    config: Config
+    client: ApiClient
+    sink: Sink
+    projects: list[dict[str, Any]]
+    progress: ProgressObserver

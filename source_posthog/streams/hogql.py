@@ -1,0 +1,185 @@
+"""One keyset reader for every HogQL table behind `POST /query/`: pages that lose no row and repeat none.
+
+- Rows come `ORDER BY` the table's key, a total order, and each page asks for rows strictly after the last
+  row's key: `(k1 > v1) OR (k1 = v1 AND k2 > v2) ...`. Each value is compared as its column's own type
+  (`toDateTime64(.., 6, 'UTC')`, `toUUID(..)`), exactly as ORDER BY compares it: ClickHouse's UUID order
+  is not string order, and a bare datetime literal is read in the project's timezone. No OFFSET (PostHog
+  rejects it for personal API keys).
+- `LIMIT n+1`: PostHog lowers any LIMIT above 50,000 silently and sets no `hasMore` with an explicit LIMIT,
+  so the extra row, not a full page, is what says more rows exist. It is not emitted; the next page starts
+  after the n-th row and reads it again.
+- A row whose key equals the previous row's is dropped: the events table is a ReplacingMergeTree, and a
+  re-ingested event lives as two identical rows until a background merge (posthog-api §10).
+- Rows are dicts keyed by column name. After the last row of a page has been taken by the consumer,
+  `on_page(count, last_key)` is called, so a checkpoint always follows the records it covers.
+"""
+
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from operator import itemgetter
+from typing import Any
+
+from source_posthog.errors import InternalError
+from source_posthog.http.client import ApiClient
+from source_posthog.http.pacing import EndpointClass
+from source_posthog.streams.timestamps import hogql_literal, parse_timestamp
+
+MAX_PAGE_SIZE = 50_000 - 1  # PostHog's silent row cap, less the row that tells whether more exist
+Key = tuple[Any, ...]
+NO_ROW = object()  # equal to no key
+
+
+class KeyType(Enum):
+    """How a key column's value is written into HogQL and read back from a result cell."""
+
+    DATETIME = "toDateTime64({{{}}}, 6, 'UTC')"
+    UUID = "toUUID({{{}}})"
+    TEXT = "{{{}}}"
+    INTEGER = "{{{}}}"
+
+
+@dataclass(frozen=True)
+class KeyColumn:
+    """One column of a table's total key order."""
+
+    name: str
+    type: KeyType
+
+
+@dataclass(frozen=True)
+class HogQLTable:
+    """A HogQL table as a stream reads it: which columns, in which total order."""
+
+    name: str
+    columns: tuple[str, ...]
+    """Selected in this order; the key columns must be among them."""
+    key: tuple[KeyColumn, ...]
+    """A total order of the rows: no two distinct rows share it."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A half-open datetime range, `start <= column < end`, so ClickHouse prunes by day."""
+
+    column: str
+    start: datetime
+    end: datetime
+
+    def condition(self) -> tuple[str, dict[str, Any]]:
+        """The WHERE fragment and its placeholder values."""
+        start, end = KeyType.DATETIME.value.format("start"), KeyType.DATETIME.value.format("end")
+        sql = f"{self.column} >= {start} AND {self.column} < {end}"
+        return sql, {"start": hogql_literal(self.start), "end": hogql_literal(self.end)}
+
+
+def hogql_body(sql: str, values: dict[str, Any], name: str) -> dict[str, Any]:
+    """A `/query/` request body: always computed afresh, datetimes returned in UTC, named in query_log."""
+    query = {"kind": "HogQLQuery", "query": sql, "values": values, "modifiers": {"convertToProjectTimezone": False}}
+    return {"query": query, "refresh": "force_blocking", "name": name}
+
+
+def run_query(client: ApiClient, project_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """POST one HogQL body for the project; the answer must hold `columns` and `results` lists."""
+    page = client.post_json(f"projects/{project_id}/query/", body, EndpointClass.QUERY)
+    if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+        raise InternalError("Unexpected /query/ response: expected an object with results.")
+    return page
+
+
+def select_one_row(client: ApiClient, project_id: int, select: str, bounds: Bounds, *, name: str) -> list[Any]:
+    """The single row of an aggregate over a range, e.g. `select="count() FROM events"`."""
+    where, values = bounds.condition()
+    page = run_query(client, project_id, hogql_body(f"SELECT {select} WHERE {where}", values, name))
+    rows = page["results"]
+    if len(rows) != 1 or not isinstance(rows[0], list):
+        raise InternalError(f"Unexpected /query/ response to {select}: expected one row.")
+    return rows[0]
+
+
+def after_condition(key: tuple[KeyColumn, ...], after: Key) -> tuple[str, dict[str, Any]]:
+    """Rows strictly after `after` in key order, as `(k1 > v1 OR (k1 = v1 AND k2 > v2) ...)`."""
+    values = {
+        f"after_{column.name}": _placeholder_value(column, value) for column, value in zip(key, after, strict=True)
+    }
+    literals = [column.type.value.format(f"after_{column.name}") for column in key]
+    terms = []
+    for i, column in enumerate(key):
+        parts = [f"{key[j].name} = {literals[j]}" for j in range(i)] + [f"{column.name} > {literals[i]}"]
+        terms.append(parts[0] if len(parts) == 1 else f"({' AND '.join(parts)})")
+    return f"({' OR '.join(terms)})", values
+
+
+def build_query(
+    table: HogQLTable, name: str, limit: int, bounds: Bounds | None = None, after: Key | None = None
+) -> dict[str, Any]:
+    """The body for one page: rows within `bounds` strictly after `after`, in key order, at most `limit`."""
+    parts = [bounds.condition()] if bounds else []
+    if after is not None:
+        parts.append(after_condition(table.key, after))
+    values = {name: value for _, part_values in parts for name, value in part_values.items()}
+    where = f" WHERE {' AND '.join(condition for condition, _ in parts)}" if parts else ""
+    order = ", ".join(f"{column.name} ASC" for column in table.key)
+    # Only names from the table row and an int are formatted in; every value travels as a typed placeholder.
+    sql = f"SELECT {', '.join(table.columns)} FROM {table.name}{where} ORDER BY {order} LIMIT {limit}"  # noqa: S608
+    return hogql_body(sql, values, name)
+
+
+def iter_rows(
+    client: ApiClient,
+    project_id: int,
+    table: HogQLTable,
+    page_size: int,
+    *,
+    bounds: Bounds | None = None,
+    after: Key | None = None,
+    on_page: Callable[[int, Key], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every row of the table (within `bounds`, after `after`) once, in key order; see the module docstring."""
+    page_size = min(page_size, MAX_PAGE_SIZE)
+    name = f"source-posthog {table.name}"
+    more = True
+    while more:
+        body = build_query(table, name, page_size + 1, bounds, after)
+        # The page is passed straight in and never named here, so it is freed before the next one is fetched.
+        count, more, last = yield from _page_rows(run_query(client, project_id, body), table, page_size)
+        if last is None:
+            return
+        after = last
+        if on_page is not None:
+            on_page(count, after)
+
+
+def _page_rows(
+    page: dict[str, Any], table: HogQLTable, page_size: int
+) -> Generator[dict[str, Any], None, tuple[int, bool, Key | None]]:
+    """Yield one page's rows (the extra row and adjacent duplicates left out); return (yielded, more, last key)."""
+    columns, rows = page.get("columns"), page["results"]
+    if not isinstance(columns, list) or not all(name in columns for name in table.columns):
+        raise InternalError(f"The /query/ response lacks a column; got {columns}, need {list(table.columns)}.")
+    more = len(rows) > page_size
+    key_of = itemgetter(*(columns.index(column.name) for column in table.key))
+    previous: Any = NO_ROW
+    last_row = None
+    count = 0
+    for row in rows[:page_size] if more else rows:
+        key = key_of(row)
+        if key == previous:
+            continue
+        previous, last_row = key, row
+        count += 1
+        yield dict(zip(columns, row, strict=True))
+    if last_row is None:
+        return 0, False, None
+    return count, more, tuple(_key_value(column, last_row[columns.index(column.name)]) for column in table.key)
+
+
+def _key_value(column: KeyColumn, cell: Any) -> Any:
+    """A result cell as the key value kept between pages (a datetime for DATETIME columns)."""
+    return parse_timestamp(cell) if column.type is KeyType.DATETIME else cell
+
+
+def _placeholder_value(column: KeyColumn, value: Any) -> Any:
+    """A key value as its placeholder: datetimes as UTC text that `toDateTime64(.., 'UTC')` reads."""
+    return hogql_literal(value) if column.type is KeyType.DATETIME else value

@@ -1,0 +1,56 @@
+"""Read or probe any stream of the table by its reader kind: the one dispatch, keyed by `Stream.reader`."""
+
+from collections.abc import Callable
+from typing import Any
+
+from source_posthog.streams.context import Sync
+from source_posthog.streams.events import probe_events, read_events
+from source_posthog.streams.hogql import build_query, iter_rows, run_query
+from source_posthog.streams.rest import probe_rest_stream, read_rest_stream
+from source_posthog.streams.table import Reader, Stream
+
+HOGQL_PAGE_SIZE = 10_000  # rows of a full-refresh HogQL table per query: a few MB, well inside 10 s
+
+
+def read_hogql_stream(stream: Stream, sync: Sync, _sync_mode: str, _stream_state: Any) -> int:
+    """Emit every row of a HogQL table, per project, once (keyset pages; no state: full refresh)."""
+    emitted = 0
+    for project in sync.projects:
+        project_id = project["id"]
+
+        def page_done(rows: int, _last: Any, project_id: int = project_id) -> None:
+            sync.progress.page(stream.name, rows, f"project {project_id}")
+
+        for row in iter_rows(sync.client, project_id, stream.hogql_table, HOGQL_PAGE_SIZE, on_page=page_done):
+            row["project_id"] = project_id
+            sync.sink.record(stream.name, row)
+            emitted += 1
+    return emitted
+
+
+def probe_hogql_stream(stream: Stream, sync: Sync, project_id: int) -> None:
+    """One single-row query of the table (check: does the key have query:read?)."""
+    run_query(sync.client, project_id, build_query(stream.hogql_table, "source-posthog check", 1))
+
+
+# Every reader takes (stream, sync, sync_mode, stream_state); full-refresh readers ignore the last two.
+READERS: dict[Reader, Callable[[Stream, Sync, str, Any], int]] = {
+    Reader.REST: read_rest_stream,
+    Reader.HOGQL: read_hogql_stream,
+    Reader.EVENTS: read_events,
+}
+PROBES: dict[Reader, Callable[[Stream, Sync, int], None]] = {
+    Reader.REST: probe_rest_stream,
+    Reader.HOGQL: probe_hogql_stream,
+    Reader.EVENTS: probe_events,
+}
+
+
+def read_stream(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -> int:
+    """Emit the stream's records (and STATE, if incremental); return how many records."""
+    return READERS[stream.reader](stream, sync, sync_mode, stream_state)
+
+
+def probe_stream(stream: Stream, sync: Sync, project_id: int) -> None:
+    """The smallest request that proves the key may read the stream; raises ApiError if not."""
+    PROBES[stream.reader](stream, sync, project_id)
