@@ -1,9 +1,10 @@
-"""The three clients under test, as commands: this connector, the existing one, the bare loop.
+"""The clients under test, as commands: this connector, the existing one, the bare loop (and an older build).
 
 Each reads the same emulator with the same start date; the two connectors get the same
 configured catalog (all seven streams, events incremental, no state: a full backfill).
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,9 @@ BENCH = ROOT / "bench"
 LEGACY_VENV = BENCH / ".venv-legacy"
 LEGACY_PACKAGE = "airbyte-source-posthog==1.1.28"  # the newest release on PyPI when this was written
 OURS = ROOT / ".venv" / "bin" / "source-posthog"
+# An earlier build of this connector to compare against in the same run (e.g. a `git worktree` of the
+# previous release installed into its own venv): client "previous", command $SOURCE_POSTHOG_PREVIOUS.
+PREVIOUS = os.environ.get("SOURCE_POSTHOG_PREVIOUS", "")
 STREAMS = ("projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons")
 CLIENTS = ("ours", "legacy", "bare")
 
@@ -84,6 +88,10 @@ def command(client: str, inputs: dict[str, Path], profile_to: Path | None = None
         args[2] = str(inputs["legacy_config"])
         return [str(ensure_legacy_venv()), *args]
     args[2] = str(inputs["ours_config"])
+    if client == "previous":
+        if not PREVIOUS:
+            raise SystemExit("client 'previous' needs SOURCE_POSTHOG_PREVIOUS=/path/to/an/older/source-posthog")
+        return [PREVIOUS, *args]
     if profile_to is not None:
         return [str(PYTHON), "-m", "cProfile", "-o", str(profile_to), "-m", "source_posthog", *args]
     return [str(OURS), *args]

@@ -113,7 +113,7 @@ def bench_size(size: int, args: argparse.Namespace) -> list[Row]:
 
 
 TABLE_HEADER = (
-    f"{'events':>9} {'client':<7} {'wall s':>8} {'CPU s':>7} {'events/s':>9} {'peak RSS MB':>11} "
+    f"{'events':>9} {'client':<8} {'wall s':>8} {'CPU s':>7} {'events/s':>9} {'peak RSS MB':>11} "
     f"{'requests':>8} {'/query':>6} {'/events':>7} {'failed':>6} {'server s':>8} {'delivered / expected':>24}"
 )
 
@@ -124,7 +124,7 @@ def table(rows: list[Row]) -> list[str]:
     for r in rows:
         share = f"{r.delivered:,} / {r.expected:,}"
         lines.append(
-            f"{r.size:>9,} {r.client:<7} {r.wall_s:>8.2f} {r.cpu_s:>7.2f} {r.events_per_s:>9,.0f} "
+            f"{r.size:>9,} {r.client:<8} {r.wall_s:>8.2f} {r.cpu_s:>7.2f} {r.events_per_s:>9,.0f} "
             f"{r.peak_rss_mb:>11.0f} "
             f"{r.requests:>8} {r.query_requests:>6} {r.events_requests:>7} {r.failed_requests:>6} "
             f"{r.server_s:>8.2f} {share:>24}"
@@ -155,7 +155,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per client and size (median reported)")
     parser.add_argument("--quick", action="store_true", help="smoke test: sizes 10000,100000 and 1 run")
     parser.add_argument("--profile", action="store_true", help="cProfile one extra read of ours at the largest size")
-    parser.add_argument("--clients", default=",".join(CLIENTS), help="subset of ours,legacy,bare")
+    parser.add_argument(
+        "--clients",
+        default=",".join(CLIENTS),
+        help="subset of ours,legacy,bare,previous (previous: $SOURCE_POSTHOG_PREVIOUS)",
+    )
     parser.add_argument("--projects", type=int, default=3, help="projects holding events (plus 2 edge projects)")
     parser.add_argument("--page-size", type=int, default=20000, help="events_page_size for ours and the bare loop")
     parser.add_argument("--seed", type=int, default=7)

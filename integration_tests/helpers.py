@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ALL_STREAMS = ("projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons")
+from source_posthog.streams.table import STREAMS
+
+ALL_STREAMS = tuple(stream.name for stream in STREAMS)
+FULL_REFRESH = tuple(stream.name for stream in STREAMS if stream.cursor_field is None)
 
 
 def connector_command() -> list[str]:

@@ -1,9 +1,7 @@
 """The installed CLI, run as a subprocess against the emulator: every command, every stdout line a message."""
 
 from integration_tests.conftest import Workspace
-from integration_tests.helpers import run_connector
-
-FULL_REFRESH = ("projects", "annotations", "cohorts", "feature_flags", "insights", "persons")
+from integration_tests.helpers import FULL_REFRESH, run_connector
 
 
 def test_given_emulator_when_spec_check_discover_then_each_succeeds(workspace: Workspace) -> None:

@@ -7,15 +7,14 @@ from typing import Any
 
 import pytest
 
-from integration_tests.helpers import Run, catalog_for, config_for, run_connector, write_json
+from integration_tests.helpers import FULL_REFRESH, Run, catalog_for, config_for, run_connector, write_json
 from posthog_emulator import Emulator, EmulatorSettings
 from posthog_emulator.web import Response
 
-SIX = ("projects", "annotations", "cohorts", "feature_flags", "insights", "persons")
 TRANSIENT = ["500", "502", "503", "504", "reset", "truncated"]
 
 
-def read(emu: Emulator, folder: Path, streams: tuple[str, ...] = SIX, **overrides: Any) -> Run:
+def read(emu: Emulator, folder: Path, streams: tuple[str, ...] = FULL_REFRESH, **overrides: Any) -> Run:
     config = write_json(folder, "config.json", config_for(emu.base_url, emu.api_key, **overrides))
     catalog = write_json(folder, "catalog.json", catalog_for(streams))
     return run_connector(["read", "--config", config, "--catalog", catalog])
@@ -69,7 +68,7 @@ def many_persons(tmp_path: Path) -> Iterator[Emulator]:
 
 
 class TestCompleteness:
-    @pytest.mark.parametrize("stream", SIX)
+    @pytest.mark.parametrize("stream", FULL_REFRESH)
     def test_given_quirks_on_when_six_streams_read_then_zero_missing_and_zero_duplicates(
         self, quirky_read: Run, emulator: Emulator, stream: str
     ) -> None:
@@ -179,7 +178,7 @@ class TestQuirksNeedingTheirOwnEmulator:
         assert run.returncode == 0, run.errors
         assert any(entry["fault"] for entry in many_persons.requests)
         assert any(line.startswith("Retrying GET") for line in run.logs)
-        for stream in SIX:
+        for stream in FULL_REFRESH:
             assert gaps(run, many_persons, stream) == (0, 0), stream
 
 

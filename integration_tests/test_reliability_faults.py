@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from integration_tests.helpers import Run, state_file_from
+from integration_tests.helpers import FULL_REFRESH, Run, state_file_from
 from integration_tests.reliability import (
     all_gaps,
     assert_no_leak,
@@ -179,7 +179,7 @@ def test_given_retries_run_out_mid_read_when_read_then_transient_error_state_and
     resumed = read(emu, tmp_path, state=state_file_from(broken, tmp_path), **READ)
     assert resumed.returncode == 0, resumed.errors
     assert assert_union_complete([broken, resumed], emu, max_redelivered=0) == 0
-    assert all_gaps(resumed, emu, ("projects", "annotations", "cohorts", "feature_flags", "insights", "persons")) == {}
+    assert all_gaps(resumed, emu, FULL_REFRESH) == {}
 
 
 def test_given_query_redirected_to_another_host_when_read_then_refused_and_key_never_sent_there(

@@ -22,14 +22,13 @@ from typing import Any
 
 import pytest
 
-from integration_tests.helpers import Run, catalog_for, config_for, run_and_kill, write_json
+from integration_tests.helpers import FULL_REFRESH, Run, catalog_for, config_for, run_and_kill, write_json
 from integration_tests.helpers import state_file_from as last_states_file
 from integration_tests.reliability import all_gaps, assert_no_leak, assert_union_complete, read, throttle_class
 from posthog_emulator import Emulator, EmulatorSettings
 
 PAGE = 500
 READ: dict[str, Any] = {"events_time_step": 91, "events_page_size": PAGE, "events_lookback_minutes": 0}
-FULL_REFRESH = ("projects", "annotations", "cohorts", "feature_flags", "insights", "persons")
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import pytest
 
 from source_posthog.streams.event_records import canonical_timestamp, write_events
 from source_posthog.streams.events import read_events
+from source_posthog.streams.hogql import Page
 from source_posthog.streams.table import STREAMS_BY_NAME
 from unit_tests.events_fake_api import CHAIN, FakeEventsApi, at, spread, tie, uid
 from unit_tests.fakes import API, Harness, make_config
@@ -61,8 +62,8 @@ class RecordingSink:
         raise AssertionError("write_events logs nothing")
 
 
-def as_rows(columns: list[str], cells: list[list[Any]]) -> list[dict[str, Any]]:
-    return [dict(zip(columns, row, strict=True)) for row in cells]
+def as_page(columns: list[str], cells: list[list[Any]]) -> Page:
+    return Page(columns, cells)
 
 
 class TestWriteEvents:
@@ -70,8 +71,8 @@ class TestWriteEvents:
         api = FakeEventsApi([], tz="America/New_York")
         columns = ["timestamp", "uuid", "properties", "event", "elements_chain", "distinct_id"]
         sink = RecordingSink()
-        rows = as_rows(columns, [api.render(at("2024-07-01 12:00:00.5"), uid(16)), api.render(DAY0, uid(1))])
-        assert write_events(rows, 9, sink) == 2
+        page = as_page(columns, [api.render(at("2024-07-01 12:00:00.5"), uid(16)), api.render(DAY0, uid(1))])
+        assert write_events(page, 9, sink) == 2
         first, second = sink.records
         assert first == {
             "id": uid(16),
@@ -92,7 +93,7 @@ class TestWriteEvents:
     def test_given_properties_as_object_or_string_when_written_then_object(self, cell: Any, expected: Any) -> None:
         columns = ["uuid", "event", "distinct_id", "timestamp", "properties", "elements_chain"]
         sink = RecordingSink()
-        write_events(as_rows(columns, [[uid(1), "e", "d", "2024-01-01T00:00:00.000000Z", cell, ""]]), 1, sink)
+        write_events(as_page(columns, [[uid(1), "e", "d", "2024-01-01T00:00:00.000000Z", cell, ""]]), 1, sink)
         assert sink.records[0]["properties"] == expected
 
 

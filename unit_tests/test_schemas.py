@@ -8,9 +8,14 @@ from typing import Any
 import jsonschema
 import pytest
 
+from source_posthog.streams.table import STREAMS as TABLE
+
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
-STREAMS = ("projects", "annotations", "cohorts", "feature_flags", "insights", "persons", "events")
-PROJECT_SLICED = tuple(s for s in STREAMS if s != "projects")
+STREAMS = tuple(stream.name for stream in TABLE)
+KEYS = {stream.name: list(stream.primary_key) for stream in TABLE}
+PROJECT_SLICED = tuple(stream.name for stream in TABLE if stream.per_project)
+# The existing connector's seven streams: their names, keys and fields are a compatibility promise.
+ORIGINAL_STREAMS = ("projects", "annotations", "cohorts", "feature_flags", "insights", "persons", "events")
 
 # Primary key type per stream. projects and insights keep "number", the type airbyte-source-posthog
 # 1.1.28 declared: the values are integers, but switching to "integer" would change the type of an
@@ -437,6 +442,7 @@ def walk_properties(node: dict[str, Any], prefix: str = "") -> list[tuple[str, d
 
 def test_one_schema_per_stream() -> None:
     assert sorted(p.stem for p in SCHEMA_DIR.glob("*.json")) == sorted(STREAMS)
+    assert set(ORIGINAL_STREAMS) <= set(STREAMS)
 
 
 @pytest.mark.parametrize("stream", STREAMS)
@@ -452,7 +458,7 @@ def test_schema_is_valid_draft7(stream: str) -> None:
 @pytest.mark.parametrize("stream", STREAMS)
 def test_every_property_but_the_key_is_nullable(stream: str) -> None:
     for path, node in walk_properties(load(stream)):
-        if path != "id":
+        if path not in KEYS[stream]:
             assert "null" in types_of(node), f"{stream}.{path} is not nullable"
 
 
@@ -466,8 +472,14 @@ def test_nested_objects_allow_additional_properties(stream: str) -> None:
 @pytest.mark.parametrize("stream", STREAMS)
 def test_primary_key_is_required_and_not_nullable(stream: str) -> None:
     schema = load(stream)
-    assert schema["required"] == ["id"]
-    assert schema["properties"]["id"]["type"] == PK_TYPES[stream]
+    assert schema["required"] == KEYS[stream]
+    assert all("null" not in types_of(schema["properties"][key]) for key in KEYS[stream])
+
+
+@pytest.mark.parametrize("stream", ORIGINAL_STREAMS)
+def test_original_primary_key_keeps_its_type(stream: str) -> None:
+    assert KEYS[stream] == ["id"]
+    assert load(stream)["properties"]["id"]["type"] == PK_TYPES[stream]
 
 
 @pytest.mark.parametrize("stream", STREAMS)
@@ -479,14 +491,14 @@ def test_project_id_on_project_sliced_streams(stream: str) -> None:
         assert "project_id" not in props
 
 
-@pytest.mark.parametrize("stream", STREAMS)
+@pytest.mark.parametrize("stream", ORIGINAL_STREAMS)
 def test_api_sample_record_validates(stream: str) -> None:
     validator = jsonschema.Draft7Validator(load(stream), format_checker=FORMATS)
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(SAMPLES[stream])]
     assert errors == []
 
 
-@pytest.mark.parametrize("stream", STREAMS)
+@pytest.mark.parametrize("stream", ORIGINAL_STREAMS)
 def test_sample_record_uses_only_declared_top_level_fields(stream: str) -> None:
     assert set(SAMPLES[stream]) <= set(load(stream)["properties"])
 
@@ -511,7 +523,7 @@ def test_old_connector_shapes_still_validate() -> None:
     assert jsonschema.Draft7Validator(load("events")).is_valid(record)
 
 
-@pytest.mark.parametrize("stream", STREAMS)
+@pytest.mark.parametrize("stream", ORIGINAL_STREAMS)
 def test_superset_of_old_connector(stream: str) -> None:
     """Every old field exists with the same name and a type list that contains the old one.
 

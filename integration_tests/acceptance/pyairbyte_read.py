@@ -13,14 +13,12 @@ from typing import Any
 
 import airbyte as ab
 
-STREAMS = ("projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons")
 
-
-def summarize(cache: Any, processed: int) -> dict[str, Any]:
+def summarize(cache: Any, streams: list[str], processed: int) -> dict[str, Any]:
     """Rows and distinct primary keys per stream table, and every event id the cache holds."""
     summary: dict[str, Any] = {"processed_records": processed, "rows": {}, "distinct_ids": {}}
     with cache.get_sql_engine().connect() as connection:  # a leaked connection breaks the next read
-        for stream in STREAMS:
+        for stream in streams:
             table = cache.processor.get_sql_table_name(stream)
             rows, distinct = connection.exec_driver_sql(f"SELECT count(*), count(DISTINCT id) FROM {table}").one()  # noqa: S608
             summary["rows"][stream], summary["distinct_ids"][stream] = rows, distinct
@@ -35,11 +33,12 @@ def main(executable: str, config_path: str, cache_dir: str, reads: str) -> None:
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     source = ab.get_source("source-posthog", local_executable=executable, config=config, streams="*")
     source.check()
+    streams = source.get_available_streams()  # what discover lists: every stream of the connector's table
     for number in range(int(reads)):
         if number:
             sys.stdin.readline()
         result = source.read(cache=cache)
-        print(json.dumps(summarize(cache, result.processed_records)), flush=True)
+        print(json.dumps(summarize(cache, streams, result.processed_records)), flush=True)
 
 
 if __name__ == "__main__":

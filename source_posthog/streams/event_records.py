@@ -1,7 +1,7 @@
 r"""Turn `/query/` event rows into records shaped like the legacy `/events/` list, cheaply, and write them.
 
-    {"uuid": "0190...", "event": "$pageview", "distinct_id": "u1", "timestamp": "2026-05-01T12:00:00.123000Z",
-     "properties": "{\"a\":1}", "elements_chain": "button.cta:attr__class=\"cta\"nth-child=\"1\"text=\"Buy\""}
+    columns: ["uuid", "event", "distinct_id", "timestamp", "properties", "elements_chain"]
+    row:     ["0190...", "$pageview", "u1", "2026-05-01T12:00:00.123000Z", "{\"a\":1}", "button.cta:text=\"Buy\""]
 
 This is the per-row hot path of a sync: only `properties` is JSON-decoded, `elements_chain` is parsed only
 when non-empty (and cached), and a UTC timestamp with a 6-digit fraction is rewritten by slicing; anything
@@ -14,13 +14,13 @@ PostHog leaves them. `event` is always null: PostHog's serializer names that for
 """
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from source_posthog.streams.context import Sink
+from source_posthog.streams.hogql import Page
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
 STREAM = "events"
@@ -29,31 +29,28 @@ UTC_Z_LENGTH = len("2026-05-01T12:00:00.123000Z")
 UTC_OFFSET_LENGTH = len("2026-05-01T12:00:00.123000+00:00")
 
 
-def write_events(rows: Iterable[dict[str, Any]], project_id: int, sink: Sink) -> int:
-    """Write one record per row, in row order; return how many."""
-    loads, write = orjson.loads, sink.record
-    count = 0
-    for row in rows:
-        properties = row["properties"]
+def write_events(page: Page, project_id: int, sink: Sink) -> int:
+    """Write one record per row of the page, in row order; return how many."""
+    loads, write, cells = orjson.loads, sink.record, page.cells(*COLUMNS)
+    for row in page.rows:
+        uuid, event, distinct_id, timestamp, properties, chain = cells(row)
         if isinstance(properties, str):  # a JSON string on PostHog; some versions return an object
             properties = loads(properties) if properties else {}
-        chain = row["elements_chain"]
         write(
             STREAM,
             {
-                "id": row["uuid"],
-                "distinct_id": row["distinct_id"],
+                "id": uuid,
+                "distinct_id": distinct_id,
                 "properties": properties,
-                "event": row["event"],
-                "timestamp": canonical_timestamp(row["timestamp"]),
+                "event": event,
+                "timestamp": canonical_timestamp(timestamp),
                 "person": None,
                 "elements": parse_elements(chain) if chain else [],
                 "elements_chain": chain,
                 "project_id": project_id,
             },
         )
-        count += 1
-    return count
+    return len(page.rows)
 
 
 def canonical_timestamp(value: str) -> str:

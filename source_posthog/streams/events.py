@@ -16,7 +16,7 @@ from source_posthog.streams.context import Sync
 from source_posthog.streams.cursors import STREAM, Checkpoint, Cursor, EventsRead, LateCheck, parse_events_state
 from source_posthog.streams.event_records import write_events
 from source_posthog.streams.events_legacy import read_project_legacy
-from source_posthog.streams.hogql import Bounds, Key, build_query, iter_rows, run_query, select_one_row
+from source_posthog.streams.hogql import Bounds, Key, build_query, iter_pages, run_query, select_one_row
 from source_posthog.streams.late_events import check_late_events
 from source_posthog.streams.table import Stream
 from source_posthog.streams.timestamps import parse_timestamp
@@ -77,8 +77,8 @@ def read_window(read: EventsRead, project_id: int, window: Bounds, after: Key | 
         sync.progress.page(STREAM, rows, where)
 
     table, page_size = read.stream.hogql_table, sync.config.events_page_size
-    rows = iter_rows(sync.client, project_id, table, page_size, bounds=window, after=after, on_page=save)
-    return write_events(rows, project_id, sync.sink)
+    pages = iter_pages(sync.client, project_id, table, page_size, bounds=window, after=after, on_page=save)
+    return sum(write_events(page, project_id, sync.sink) for page in pages)
 
 
 def find_first_event(read: EventsRead, project_id: int, start: datetime) -> datetime | None:

@@ -10,14 +10,17 @@
   after the n-th row and reads it again.
 - A row whose key equals the previous row's is dropped: the events table is a ReplacingMergeTree, and a
   re-ingested event lives as two identical rows until a background merge (posthog-api §10).
-- Rows are dicts keyed by column name. After the last row of a page has been taken by the consumer,
-  `on_page(count, last_key)` is called, so a checkpoint always follows the records it covers.
+- Pages are yielded whole, their cells picked by column name (`Page.cells`, `Page.dicts`): a generator
+  step per page, not per row, keeps the events hot path as fast as indexing by position. When the consumer
+  comes back for the next page, `on_page(count, last_key)` is called, so a checkpoint always follows the
+  records it covers; then the finished page is released before the next one is fetched.
 """
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from itertools import pairwise
 from operator import itemgetter
 from typing import Any
 
@@ -28,7 +31,6 @@ from source_posthog.streams.timestamps import hogql_literal, parse_timestamp
 
 MAX_PAGE_SIZE = 50_000 - 1  # PostHog's silent row cap, less the row that tells whether more exist
 Key = tuple[Any, ...]
-NO_ROW = object()  # equal to no key
 
 
 class KeyType(Enum):
@@ -126,7 +128,32 @@ def build_query(
     return hogql_body(sql, values, name)
 
 
-def iter_rows(
+@dataclass
+class Page:
+    """One page of a HogQL table: the rows as PostHog returned them, cells picked by column name.
+
+    Valid until the next page is asked for: its rows are released then, so two pages are never held at once.
+    """
+
+    columns: list[str]
+    rows: list[list[Any]]
+
+    def cells(self, *names: str) -> Callable[[list[Any]], tuple[Any, ...]]:
+        """A function returning the named cells of a row, in the order named (two names or more)."""
+        return itemgetter(*(self.columns.index(name) for name in names))
+
+    def last_key(self, key: tuple[KeyColumn, ...]) -> Key:
+        """The key of the last row, as kept between pages (datetimes parsed)."""
+        row = self.rows[-1]
+        return tuple(_key_value(column, row[self.columns.index(column.name)]) for column in key)
+
+    def dicts(self) -> Iterator[dict[str, Any]]:
+        """Each row as {column: cell}."""
+        columns = self.columns
+        return (dict(zip(columns, row, strict=True)) for row in self.rows)
+
+
+def iter_pages(
     client: ApiClient,
     project_id: int,
     table: HogQLTable,
@@ -135,44 +162,37 @@ def iter_rows(
     bounds: Bounds | None = None,
     after: Key | None = None,
     on_page: Callable[[int, Key], None] | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Page]:
     """Every row of the table (within `bounds`, after `after`) once, in key order; see the module docstring."""
     page_size = min(page_size, MAX_PAGE_SIZE)
     name = f"source-posthog {table.name}"
-    more = True
-    while more:
-        body = build_query(table, name, page_size + 1, bounds, after)
-        # The page is passed straight in and never named here, so it is freed before the next one is fetched.
-        count, more, last = yield from _page_rows(run_query(client, project_id, body), table, page_size)
-        if last is None:
+    while True:
+        answer = run_query(client, project_id, build_query(table, name, page_size + 1, bounds, after))
+        page, more = _fetch_page(answer, table, page_size)
+        del answer  # only the page's rows are kept
+        if not page.rows:
             return
-        after = last
+        yield page
+        after = page.last_key(table.key)
         if on_page is not None:
-            on_page(count, after)
+            on_page(len(page.rows), after)
+        page.rows.clear()  # the consumer is done with it: free it before the next page is fetched
+        if not more:
+            return
 
 
-def _page_rows(
-    page: dict[str, Any], table: HogQLTable, page_size: int
-) -> Generator[dict[str, Any], None, tuple[int, bool, Key | None]]:
-    """Yield one page's rows (the extra row and adjacent duplicates left out); return (yielded, more, last key)."""
-    columns, rows = page.get("columns"), page["results"]
+def _fetch_page(answer: dict[str, Any], table: HogQLTable, page_size: int) -> tuple[Page, bool]:
+    """The page without its extra row and without adjacent duplicates, and whether more rows exist."""
+    columns, rows = answer.get("columns"), answer["results"]
     if not isinstance(columns, list) or not all(name in columns for name in table.columns):
         raise InternalError(f"The /query/ response lacks a column; got {columns}, need {list(table.columns)}.")
     more = len(rows) > page_size
+    del rows[page_size:]
     key_of = itemgetter(*(columns.index(column.name) for column in table.key))
-    previous: Any = NO_ROW
-    last_row = None
-    count = 0
-    for row in rows[:page_size] if more else rows:
-        key = key_of(row)
-        if key == previous:
-            continue
-        previous, last_row = key, row
-        count += 1
-        yield dict(zip(columns, row, strict=True))
-    if last_row is None:
-        return 0, False, None
-    return count, more, tuple(_key_value(column, last_row[columns.index(column.name)]) for column in table.key)
+    duplicates = [i for i, (a, b) in enumerate(pairwise(map(key_of, rows)), 1) if a == b]
+    for i in reversed(duplicates):  # rare: only unmerged copies of a re-ingested row
+        del rows[i]
+    return Page(columns, rows), more
 
 
 def _key_value(column: KeyColumn, cell: Any) -> Any:

@@ -5,7 +5,7 @@ from typing import Any
 
 from source_posthog.streams.context import Sync
 from source_posthog.streams.events import probe_events, read_events
-from source_posthog.streams.hogql import build_query, iter_rows, run_query
+from source_posthog.streams.hogql import build_query, iter_pages, run_query
 from source_posthog.streams.rest import probe_rest_stream, read_rest_stream
 from source_posthog.streams.table import Reader, Stream
 
@@ -21,10 +21,11 @@ def read_hogql_stream(stream: Stream, sync: Sync, _sync_mode: str, _stream_state
         def page_done(rows: int, _last: Any, project_id: int = project_id) -> None:
             sync.progress.page(stream.name, rows, f"project {project_id}")
 
-        for row in iter_rows(sync.client, project_id, stream.hogql_table, HOGQL_PAGE_SIZE, on_page=page_done):
-            row["project_id"] = project_id
-            sync.sink.record(stream.name, row)
-            emitted += 1
+        for page in iter_pages(sync.client, project_id, stream.hogql_table, HOGQL_PAGE_SIZE, on_page=page_done):
+            for record in page.dicts():
+                record["project_id"] = project_id
+                sync.sink.record(stream.name, record)
+            emitted += len(page.rows)
     return emitted
 
 
