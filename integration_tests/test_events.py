@@ -81,7 +81,9 @@ def test_given_two_syncs_with_new_tied_and_backdated_events_when_read_then_nothi
         emu.append_events(101, [{"timestamp": recent}])
         first = workspace.read(EVENTS, events_lookback_minutes=180)
         assert first.returncode == 0, first.stderr
-        cursor = datetime.fromisoformat(first.last_state()["stream"]["stream_state"]["101"]["timestamp"])  # type: ignore[index]
+        first_state = first.last_state()
+        assert first_state is not None
+        cursor = datetime.fromisoformat(first_state["stream"]["stream_state"]["101"]["timestamp"])
         new = emu.append_events(101, [{"timestamp": datetime.now(UTC) - timedelta(seconds=1)}])
         tied = emu.append_tie_block(101, recent, 3) + emu.append_tie_block(101, cursor, 2)
         backdated = emu.append_events(102, [{"timestamp": cursor - timedelta(minutes=30)}])

@@ -77,7 +77,9 @@ def test_given_events_appended_after_a_fallback_read_when_read_again_then_new_an
     workspace = Workspace(tmp_path, old_instance)
     first = workspace.read(EVENTS, start_date=START)
     assert_fallback_read(first, old_instance)
-    cursor = datetime.fromisoformat(first.last_state()["stream"]["stream_state"]["101"]["timestamp"])  # type: ignore[index]
+    first_state = first.last_state()
+    assert first_state is not None
+    cursor = datetime.fromisoformat(first_state["stream"]["stream_state"]["101"]["timestamp"])
     new = old_instance.append_events(101, [{"timestamp": datetime.now(UTC) - timedelta(seconds=1)}])
     at_cursor = old_instance.append_tie_block(101, cursor, 3)
     big_tie = old_instance.append_tie_block(102, cursor - timedelta(minutes=1), 1_200)  # > a page, at one instant

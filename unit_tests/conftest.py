@@ -22,7 +22,7 @@ class CliResult:
     def __init__(self, code: int, raw: bytes) -> None:
         self.code = code
         self.raw = raw.decode()
-        self.messages = [json.loads(line) for line in self.raw.splitlines()]
+        self.messages: list[dict[str, Any]] = [json.loads(line) for line in self.raw.splitlines()]
 
     def only(self, kind: str) -> dict[str, Any]:
         (message,) = [m for m in self.messages if m["type"] == kind]

@@ -29,6 +29,14 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def uuid_range(properties: str) -> tuple[str, str]:
+    """The [lo, hi) uuid bounds of the HogQL property filter sent to the legacy events list."""
+    match = UUID_RANGE.search(orjson.loads(properties)[0]["key"])
+    if match is None:
+        raise ValueError(f"no uuid range in {properties}")
+    return match[1], match[2]
+
+
 class FakeEventsApi:
     """Serves one project's rows; records every query body and /events/ params it saw."""
 
@@ -76,7 +84,7 @@ class FakeEventsApi:
         after, before = datetime.fromisoformat(params["after"]), datetime.fromisoformat(params["before"])
         rows = [(ts, u) for ts, u in self.rows if after < ts < before]  # both bounds exclusive
         if "properties" in params and self.honours_hogql_filter:
-            lo, hi = UUID_RANGE.search(orjson.loads(params["properties"])[0]["key"]).groups()  # type: ignore[union-attr]
+            lo, hi = uuid_range(params["properties"])
             rows = [(ts, u) for ts, u in rows if lo <= u < hi]
         rows.sort(key=lambda r: (r[0], -int(r[1][-12:], 16)))  # ties in no useful order
         page = rows[: min(int(params["limit"]), self.events_page)]

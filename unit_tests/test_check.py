@@ -1,6 +1,7 @@
 """run_check: the key, a reachable project, and every stream's scope, each failure naming its fix."""
 
 import time
+from typing import TypedDict
 
 import pytest
 import requests
@@ -19,7 +20,14 @@ def probe_path(stream: Stream) -> str:
     return stream.path if stream.reader is Reader.REST else "query/"
 
 
-def missing(scope: str) -> dict[str, object]:
+class MockedResponse(TypedDict):
+    """The requests-mock keyword arguments of one canned response."""
+
+    status_code: int
+    json: dict[str, str]
+
+
+def missing(scope: str) -> MockedResponse:
     return {
         "status_code": 403,
         "json": {"type": "authentication_error", "detail": f"API key missing required scope '{scope}'"},

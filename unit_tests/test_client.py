@@ -67,7 +67,8 @@ class TestGetJson:
         assert body == {"results": []}
         (request,) = requests_mock.request_history
         assert request.headers["Authorization"] == f"Bearer {API_KEY}"
-        assert request.timeout == TIMEOUT
+        # requests-mock's stub types `timeout` as int; it is whatever requests was given, here a tuple.
+        assert request.timeout == TIMEOUT  # type: ignore[comparison-overlap]
         assert request.qs == {"limit": ["1"]}
 
     @pytest.mark.parametrize(
@@ -263,7 +264,7 @@ class TestHosts:
         target = requests_mock.get(f"{API}/projects/", json={"ok": 1})
 
         assert harness.client.get_json(f"{API}/projects") == {"ok": 1}
-        assert target.last_request.headers["Authorization"] == f"Bearer {API_KEY}"
+        assert target.request_history[-1].headers["Authorization"] == f"Bearer {API_KEY}"
 
     def test_given_http_link_to_own_host_when_checked_then_upgraded_to_configured_https(self) -> None:
         harness = Harness()

@@ -1,5 +1,6 @@
 import io
 import json
+from typing import Any
 
 from source_posthog.airbyte.messages import Output
 from source_posthog.redaction import redact, register_secret
@@ -12,7 +13,7 @@ class FlushCounter(io.BytesIO):
         self.flushes += 1
 
 
-def lines(buffer: io.BytesIO) -> list[dict[str, object]]:
+def lines(buffer: io.BytesIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in buffer.getvalue().splitlines()]
 
 

@@ -7,7 +7,10 @@ import pytest
 from source_posthog.http.pacing import DOCUMENTED_LIMITS, WINDOW_MARGIN_SECONDS, EndpointClass, Pacer, Window
 from unit_tests.fakes import FakeClock
 
-TINY = {EndpointClass.CRUD: (Window(3, 60),), EndpointClass.PERSONS: (Window(2, 10),)}
+TINY: dict[EndpointClass, tuple[Window, ...]] = {
+    EndpointClass.CRUD: (Window(3, 60),),
+    EndpointClass.PERSONS: (Window(2, 10),),
+}
 
 
 def pacer(clock: FakeClock, limits: dict[EndpointClass, tuple[Window, ...]] | None = TINY, share: float = 1.0) -> Pacer:

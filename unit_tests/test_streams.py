@@ -16,7 +16,7 @@ def context(harness: Harness, project_ids: tuple[int, ...] = (1,)) -> Sync:
     return harness.sync([{"id": pid} for pid in project_ids])
 
 
-def ids(harness: Harness, stream: str) -> list[object]:
+def ids(harness: Harness, stream: str) -> list[int | str]:
     return [record["id"] for record in harness.records(stream)]
 
 
@@ -73,7 +73,7 @@ class TestReadFullRefresh:
 
         read_rest_stream(STREAMS_BY_NAME["insights"], context(harness))
 
-        assert requests_mock.last_request.qs == {"basic": ["true"], "order": ["id"], "limit": ["1000"]}
+        assert requests_mock.request_history[-1].qs == {"basic": ["true"], "order": ["id"], "limit": ["1000"]}
 
     def test_given_order_rejected_with_400_when_insights_read_then_read_again_without_order_and_deduplicated(
         self, requests_mock: rm.Mocker

@@ -1,7 +1,8 @@
 """One shared emulator per session (settings restored after each test) and fresh ones on demand."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from typing import Protocol
 
 import pytest
 import requests
@@ -10,6 +11,17 @@ from posthog_emulator import Emulator, EmulatorSettings, Faults, Limits, Quirks
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 MAIN, NEW_YORK, KOLKATA, EMPTY, SINGLE = 101, 102, 103, 104, 105
+
+Params = Mapping[str, str | int | float]
+"""Query parameters as the tests pass them to requests."""
+
+
+class Api(Protocol):
+    """The `api` fixture: one request to the shared emulator, by path or absolute URL."""
+
+    def __call__(
+        self, method: str, path: str, *, params: Params | None = None, json: object = None
+    ) -> requests.Response: ...
 
 
 @pytest.fixture(scope="session")
@@ -43,18 +55,18 @@ def session_for(emulator: Emulator, key: str | None = None) -> requests.Session:
 
 
 @pytest.fixture
-def api(emu: Emulator) -> Callable[..., requests.Response]:
+def api(emu: Emulator) -> Api:
     """GET/POST helper on the shared emulator: api("GET", "/api/projects/", params=...)."""
     s = session_for(emu)
 
-    def call(method: str, path: str, **kwargs: object) -> requests.Response:
+    def call(method: str, path: str, *, params: Params | None = None, json: object = None) -> requests.Response:
         url = path if path.startswith("http") else emu.base_url + path
-        return s.request(method, url, timeout=30, **kwargs)  # type: ignore[arg-type]
+        return s.request(method, url, params=params, json=json, timeout=30)
 
     return call
 
 
-def hogql(sql: str, values: dict[str, object] | None = None, **extra: object) -> dict[str, object]:
+def hogql(sql: str, values: Mapping[str, object] | None = None, **extra: object) -> dict[str, object]:
     node: dict[str, object] = {"kind": "HogQLQuery", "query": sql, "values": values or {}}
     node.update({k: v for k, v in extra.items() if k == "modifiers"})
     body: dict[str, object] = {"query": node, "refresh": "force_blocking"}

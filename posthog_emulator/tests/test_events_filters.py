@@ -8,9 +8,8 @@ import pytest
 import requests
 
 from posthog_emulator import Emulator
-from posthog_emulator.tests.conftest import MAIN
+from posthog_emulator.tests.conftest import MAIN, Api, Params
 
-Api = Callable[..., requests.Response]
 ASC = orjson.dumps(["timestamp"]).decode()
 US = timedelta(microseconds=1)
 
@@ -26,7 +25,7 @@ def big_tie(emu: Emulator) -> tuple[datetime, list[str]]:
 
 
 def listed(api: Api, after: datetime, before: datetime, properties: str, limit: int = 1000) -> requests.Response:
-    params = {"orderBy": ASC, "after": after.isoformat(), "before": before.isoformat(), "limit": limit}
+    params: Params = {"orderBy": ASC, "after": after.isoformat(), "before": before.isoformat(), "limit": limit}
     return api("GET", f"/api/projects/{MAIN}/events/", params={**params, "properties": properties})
 
 

@@ -1,24 +1,24 @@
 """Legacy GET /events/: every §6.7 rule reproduced, and each quirk switchable off."""
 
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
 
 import orjson
 import pytest
 import requests
 
 from posthog_emulator import Emulator
-from posthog_emulator.tests.conftest import END, MAIN, session_for
+from posthog_emulator.tests.conftest import END, MAIN, Api, Params, session_for
 
-Api = Callable[..., requests.Response]
 ASC = orjson.dumps(["timestamp"]).decode()
 
 
 def follow(
-    s: requests.Session, url: str, params: dict[str, object] | None = None, max_pages: int = 200
-) -> tuple[list[dict[str, object]], int]:
-    rows: list[dict[str, object]] = []
+    s: requests.Session, url: str, params: Params | None = None, max_pages: int = 200
+) -> tuple[list[dict[str, Any]], int]:
+    rows: list[dict[str, Any]] = []
     body = s.get(url, params=params, timeout=30).json()
     pages = 1
     rows += body["results"]
@@ -75,7 +75,7 @@ def test_given_window_with_half_a_page_when_reading_descending_then_next_null_ea
     recent = [{"timestamp": before - timedelta(seconds=1 + k / 10)} for k in range(70)]
     older = [{"timestamp": before - timedelta(hours=2, minutes=k)} for k in range(200)]
     added = fresh.append_events(MAIN, recent + older)
-    params = {"after": (before - timedelta(days=5)).isoformat(), "before": before.isoformat(), "limit": 100}
+    params: Params = {"after": (before - timedelta(days=5)).isoformat(), "before": before.isoformat(), "limit": 100}
     s = session_for(fresh)
     body = s.get(f"{fresh.base_url}/api/projects/{MAIN}/events/", params=params, timeout=10).json()
     assert len(body["results"]) == 70
@@ -86,7 +86,12 @@ def test_given_window_with_half_a_page_when_reading_descending_then_next_null_ea
 
 
 def test_given_limit_above_1000_when_listing_then_silently_clamped(api: Api, emu: Emulator) -> None:
-    params = {"after": shift(END.isoformat(), -300 * 86400), "before": END.isoformat(), "orderBy": ASC, "limit": 5000}
+    params: Params = {
+        "after": shift(END.isoformat(), -300 * 86400),
+        "before": END.isoformat(),
+        "orderBy": ASC,
+        "limit": 5000,
+    }
     assert len(api("GET", f"/api/projects/{MAIN}/events/", params=params).json()["results"]) == 1000
     emu.configure(quirks={"events_limit_clamp": None})
     assert len(api("GET", f"/api/projects/{MAIN}/events/", params=params).json()["results"]) == 5000
@@ -98,7 +103,7 @@ def midnight(emu: Emulator) -> str:
 
 def test_given_events_at_after_when_listing_then_after_is_exclusive(api: Api, emu: Emulator) -> None:
     at = midnight(emu)
-    params = {"after": at, "before": shift(at, 60 * 86400), "orderBy": ASC, "limit": 5}
+    params: Params = {"after": at, "before": shift(at, 60 * 86400), "orderBy": ASC, "limit": 5}
     first = api("GET", f"/api/projects/{MAIN}/events/", params=params).json()["results"][0]
     assert first["timestamp"] > at
     emu.configure(quirks={"events_exclusive_after": False})
@@ -120,7 +125,7 @@ def test_given_offset_when_listing_then_penalty_warning_and_cap(api: Api, emu: E
 
 
 def test_given_span_over_366_days_when_listing_then_500(api: Api, emu: Emulator) -> None:
-    params = {"after": shift(END.isoformat(), -367 * 86400), "before": END.isoformat()}
+    params: Params = {"after": shift(END.isoformat(), -367 * 86400), "before": END.isoformat()}
     r = api("GET", f"/api/projects/{MAIN}/events/", params=params)
     assert r.status_code == 500
     assert r.json()["type"] == "server_error"
@@ -129,7 +134,7 @@ def test_given_span_over_366_days_when_listing_then_500(api: Api, emu: Emulator)
 
 
 def test_given_no_after_when_listing_then_defaults_to_24h_before(api: Api, emu: Emulator) -> None:
-    params = {"before": END.isoformat(), "orderBy": ASC, "limit": 1000}
+    params: Params = {"before": END.isoformat(), "orderBy": ASC, "limit": 1000}
     rows = api("GET", f"/api/projects/{MAIN}/events/", params=params).json()["results"]
     assert rows
     assert all(r["timestamp"] >= shift(END.isoformat(), -86400) for r in rows)
@@ -148,7 +153,11 @@ def test_given_non_integer_limit_when_listing_then_500(api: Api) -> None:
 def test_given_order_by_when_listing_then_only_exact_minus_timestamp_is_descending(
     api: Api, order_by: str | None, descending: bool
 ) -> None:
-    params = {"after": shift(END.isoformat(), -30 * 86400), "before": END.isoformat(), "limit": 50}
+    params: dict[str, str | int] = {
+        "after": shift(END.isoformat(), -30 * 86400),
+        "before": END.isoformat(),
+        "limit": 50,
+    }
     if order_by:
         params["orderBy"] = order_by
     stamps = [r["timestamp"] for r in api("GET", f"/api/projects/{MAIN}/events/", params=params).json()["results"]]
@@ -156,7 +165,7 @@ def test_given_order_by_when_listing_then_only_exact_minus_timestamp_is_descendi
 
 
 def test_given_next_when_listing_then_own_params_plus_last_timestamp(api: Api, emu: Emulator) -> None:
-    params = {
+    params: Params = {
         "after": shift(END.isoformat(), -300 * 86400),
         "before": END.isoformat(),
         "orderBy": ASC,
@@ -166,13 +175,13 @@ def test_given_next_when_listing_then_own_params_plus_last_timestamp(api: Api, e
     body = api("GET", f"/api/projects/{MAIN}/events/", params=params).json()
     last = body["results"][-1]["timestamp"]
     assert body["next"].startswith(f"{emu.base_url}/api/projects/{MAIN}/events/?after=")
-    assert requests.utils.unquote(body["next"]).split("after=")[1].split("&")[0] == last
+    assert unquote(body["next"]).split("after=")[1].split("&")[0] == last
     assert "event=%24pageview" in body["next"]
     assert all(r["event"] == "$pageview" for r in body["results"])
 
 
 def test_given_rows_when_listing_then_shapes_match_legacy_output(api: Api) -> None:
-    params = {
+    params: Params = {
         "after": shift(END.isoformat(), -300 * 86400),
         "before": END.isoformat(),
         "orderBy": ASC,

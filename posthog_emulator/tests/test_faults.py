@@ -2,15 +2,13 @@
 
 import json
 import time
-from collections.abc import Callable
 
 import pytest
 import requests
 
 from posthog_emulator import Emulator, EmulatorSettings, Faults
-from posthog_emulator.tests.conftest import END, MAIN
+from posthog_emulator.tests.conftest import END, MAIN, Api
 
-Api = Callable[..., requests.Response]
 COHORTS = f"/api/projects/{MAIN}/cohorts/?limit=2"
 
 

@@ -1,19 +1,16 @@
 """Offset-paginated lists and their quirks: annotations, cohorts, flags, insights, persons, projects."""
 
 import re
-from collections.abc import Callable
-
-import requests
+from typing import Any
 
 from posthog_emulator import Emulator
-from posthog_emulator.tests.conftest import MAIN, NEW_YORK, session_for
+from posthog_emulator.tests.conftest import MAIN, NEW_YORK, Api, Params, session_for
 
-Api = Callable[..., requests.Response]
 DRF_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$")
 
 
-def read_all(api: Api, path: str, params: dict[str, object]) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
+def read_all(api: Api, path: str, params: Params) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
     body = api("GET", path, params=params).json()
     rows += body["results"]
     while body["next"]:

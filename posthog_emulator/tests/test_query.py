@@ -1,16 +1,14 @@
 """POST /query/: the connector's HogQL, keyset paging, caps, errors, timezones, async, concurrency."""
 
 import threading
-from collections.abc import Callable
 from datetime import datetime
 
 import pytest
 import requests
 
 from posthog_emulator import Emulator
-from posthog_emulator.tests.conftest import END, MAIN, NEW_YORK, hogql
+from posthog_emulator.tests.conftest import END, MAIN, NEW_YORK, Api, hogql
 
-Api = Callable[..., requests.Response]
 COLUMNS = "uuid, event, distinct_id, timestamp, properties, elements_chain"
 RANGE = "timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC')"
 KEYSET = (

@@ -1,14 +1,11 @@
 """An instance without `/query/` (old self-hosted): its routes are Django's plain 404, nothing else changes."""
 
-from collections.abc import Callable
-
 import requests
 
 from posthog_emulator import Emulator
 from posthog_emulator.__main__ import parse_args, settings_from
-from posthog_emulator.tests.conftest import MAIN, hogql
+from posthog_emulator.tests.conftest import MAIN, Api, hogql
 
-Api = Callable[..., requests.Response]
 NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Endpoint not found.", "attr": None}
 
 

@@ -1,16 +1,11 @@
 """DRF throttles per endpoint class: 429 body, Retry-After, burst vs sustained, classes apart."""
 
-from collections.abc import Callable
-
 import pytest
-import requests
 
 from posthog_emulator import ClassLimit, Emulator, Limits
 from posthog_emulator.ratelimit import RateLimiter
-from posthog_emulator.tests.conftest import MAIN, hogql, session_for
+from posthog_emulator.tests.conftest import MAIN, Api, hogql, session_for
 from posthog_emulator.web import ApiError
-
-Api = Callable[..., requests.Response]
 
 
 def test_given_burst_of_3_per_second_when_4th_request_then_real_429(api: Api, emu: Emulator) -> None:
