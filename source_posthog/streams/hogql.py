@@ -16,7 +16,7 @@
   records it covers; then the finished page is released before the next one is fetched.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -162,7 +162,7 @@ def iter_pages(
     bounds: Bounds | None = None,
     after: Key | None = None,
     on_page: Callable[[int, Key], None] | None = None,
-) -> Iterator[Page]:
+) -> Generator[Page, None, None]:
     """Every row of the table (within `bounds`, after `after`) once, in key order; see the module docstring."""
     page_size = min(page_size, MAX_PAGE_SIZE)
     name = f"source-posthog {table.name}"
