@@ -127,10 +127,21 @@ class Config(BaseModel):
             ge=1,
             le=50000,
             title="Events page size",
-            description="Rows per events query. Lower it if queries hit PostHog's time limit.",
+            description="Rows per events query; windows are planned to hold about this many events each.",
             json_schema_extra={"order": 7},
         ),
     ] = 20000
+    max_concurrent_queries: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=10,
+            title="Queries in flight",
+            description="At most this many /query/ requests at once. PostHog Cloud runs 3 per team at once and "
+            "answers more with a 429, after which the connector lowers its own limit for a while.",
+            json_schema_extra={"order": 9},
+        ),
+    ] = 3
 
     @field_validator("api_key")
     @classmethod

@@ -33,6 +33,13 @@ class TransientError(ConnectorError):
     failure_type: FailureType = "transient_error"
 
 
+class QueryLimitError(TransientError):
+    """PostHog stopped a query at its execution-time (or memory) limit: the same query would fail again.
+
+    A narrower range may not (posthog-api §10), so readers split their range; unhandled, it is transient.
+    """
+
+
 class InternalError(ConnectorError):
     """A bug or an API response we do not understand."""
 

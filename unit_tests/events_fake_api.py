@@ -7,6 +7,7 @@ ClickHouse order agree.
 """
 
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -71,6 +72,9 @@ class FakeEventsApi:
                 "columns": ["count()", "min(timestamp)"],
                 "results": [[len(rows), self.cell(rows[0][0]) if rows else None]],
             }
+        if sql.startswith("SELECT intDiv(toUnixTimestamp(timestamp), 3600) AS hour, count()"):
+            hours = Counter(int(ts.timestamp()) // 3600 for ts, _ in rows)
+            return {"columns": ["hour", "count()"], "results": [[hour, n] for hour, n in sorted(hours.items())]}
         if sql.startswith("SELECT count()"):
             return {"columns": ["count()"], "results": [[len(rows)]]}
         if "after_timestamp" in values:

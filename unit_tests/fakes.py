@@ -47,7 +47,7 @@ class Harness:
         self.output = Output(self.buffer)
         self.pacer = Pacer(clock=self.clock, sleep=self.clock.sleep)
         self.config = config or make_config()
-        stats = HttpStats(on_retry=lambda message: self.output.log("WARN", message))
+        stats = HttpStats(on_warning=lambda message: self.output.log("WARN", message))
         key = self.config.api_key.get_secret_value()
         self.client = ApiClient(self.config.base_url, key, self.pacer, stats, policy=policy or RetryPolicy(max_tries=5))
 

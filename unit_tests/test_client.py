@@ -3,12 +3,13 @@
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 import requests
 import requests_mock as rm
 
-from source_posthog.errors import ApiError, ConfigError, TransientError
+from source_posthog.errors import ApiError, ConfigError, QueryLimitError, TransientError
 from source_posthog.http.client import TIMEOUT
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.http.responses import Outcome, classify
@@ -125,6 +126,7 @@ class TestGetJson:
             (404, "projects/1/nothing/", "Endpoint not found.", "config_error", "has no /api/projects/1/nothing/"),
             (400, "projects/1/insights/", "Invalid order", "system_error", "400"),
             (405, "projects/1/insights/", "Method not allowed", "system_error", "405"),
+            (402, "projects/1/query/", "Query quota exceeded.", "config_error", "query quota is used up"),
         ],
     )
     def test_given_fatal_status_when_get_json_then_one_request_and_clear_error(  # noqa: PLR0917 - one table row
@@ -201,7 +203,10 @@ class TestRetryAfter:
         first, second = backoff_sleeps
         assert 0.5 <= first <= 1.0
         assert 1.0 <= second <= 2.0
-        assert all("(backoff)" in line for line in harness.logs())
+        retries = [line for line in harness.logs() if line.startswith("Retrying")]
+        assert len(retries) == 2
+        assert all("(backoff)" in line for line in retries)
+        assert "at most 1 in flight" in " ".join(harness.logs())  # PostHog's concurrency refusal: 3 -> 2 -> 1
 
     def test_given_429_when_retried_then_pacer_holds_the_endpoint_class_for_the_wait(
         self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
@@ -295,3 +300,52 @@ class TestUnreachedHost:
 
         assert harness.client.get_json("projects/1/persons/") == {"ok": 1}
         assert len(backoff_sleeps) == 6
+
+
+class TestQueryLimits:
+    @pytest.mark.parametrize(
+        ("status", "detail"),
+        [
+            (
+                504,
+                "This query hit the 10-second time limit for queries run through the API. Submit it as an async query",
+            ),
+            (504, "Query has hit the max execution time before completing. See our docs for how to improve your query"),
+            (512, "Estimated query execution time is too long. Try reducing its scope by changing the time range."),
+            (513, "Query has reached the max memory limit before completing."),
+        ],
+    )
+    def test_given_posthog_stopped_the_query_when_sent_then_one_request_and_query_limit_error(
+        self, requests_mock: rm.Mocker, status: int, detail: str
+    ) -> None:
+        body = {"type": "server_error", "code": "error", "detail": detail, "attr": None}
+        requests_mock.post(f"{API}/projects/1/query/", status_code=status, json=body)
+        with pytest.raises(QueryLimitError) as caught:
+            Harness().client.post_json("projects/1/query/", {})
+        assert requests_mock.call_count == 1
+        assert caught.value.failure_type == "transient_error"
+
+    def test_given_a_gateway_504_when_sent_then_retried(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        answers: list[dict[str, Any]] = [{"status_code": 504, "text": "<html>Gateway Time-out</html>"}]
+        answers.append({"json": {"results": []}})
+        requests_mock.post(f"{API}/projects/1/query/", answers)
+        assert Harness().client.post_json("projects/1/query/", {}) == {"results": []}
+        assert requests_mock.call_count == 2
+
+    def test_given_a_429_longer_than_a_minute_when_retried_then_the_hourly_budget_shrinks_once(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness()
+        for _ in range(5):
+            requests_mock.post(f"{API}/projects/1/query/", json={"results": []})
+            harness.client.post_json("projects/1/query/", {})
+        answers: list[dict[str, Any]] = [{"status_code": 429, "headers": {"Retry-After": "1800"}}]
+        answers.append({"json": {"results": []}})
+        requests_mock.post(f"{API}/projects/1/query/", answers)
+        harness.client.post_json("projects/1/query/", {})
+        budget = [line for line in harness.logs() if "budget is smaller" in line]
+        assert len(budget) == 1
+        assert "pacing to 6 requests per window" in budget[0]
+        assert backoff_sleeps == [1800]

@@ -160,7 +160,7 @@ class TestReadEvents:
         api.mount(requests_mock)
         harness = harness_for()
         assert run_read(harness) == 0
-        assert not [q for q in api.queries if "LIMIT" in q["query"]["query"]]
+        assert not [q for q in api.queries if "ORDER BY timestamp ASC, uuid ASC" in q["query"]["query"]]
         assert "uuid" not in states(harness)[-1]["1"]
 
     def test_given_start_date_newer_than_data_when_read_then_nothing(self, requests_mock: Any) -> None:

@@ -128,11 +128,14 @@ class TestIterRows:
         pages.close()
         assert checkpoints == []
 
-    def test_given_the_next_page_is_asked_when_read_then_the_previous_one_is_released(self, requests_mock: Any) -> None:
+    def test_given_a_page_released_by_the_consumer_when_more_asked_then_paging_goes_on(
+        self, requests_mock: Any
+    ) -> None:
         fake = FakeTable(["id", "created_at", "properties"], [[f"id-{i}", "t", "{}"] for i in range(5)], [0])
         requests_mock.post(f"{API}/projects/1/query/", json=fake)
         pages = iter_pages(Harness().client, 1, PERSONS, 3)
         first = next(pages)
+        first.release()
         second = next(pages)
         assert first.rows == []
         assert [row[0] for row in second.rows] == ["id-3", "id-4"]

@@ -21,8 +21,9 @@ from source_posthog.streams.readers import read_stream
 def make_client(config: Config, output: Output, max_tries: int | None = None) -> ApiClient:
     """The API client, paced to the configured share of PostHog's limits; each retry becomes a WARN log."""
     pacer = Pacer(limits_with(config.rate_limits.model_dump()), share=config.rate_limit_share)
-    stats = HttpStats(on_retry=lambda message: output.log("WARN", message))
-    return ApiClient(config.base_url, config.api_key.get_secret_value(), pacer, stats, max_tries=max_tries)
+    stats = HttpStats(on_warning=lambda message: output.log("WARN", message))
+    key, concurrency = config.api_key.get_secret_value(), config.max_concurrent_queries
+    return ApiClient(config.base_url, key, pacer, stats, query_concurrency=concurrency, max_tries=max_tries)
 
 
 def start_sync(config: Config, client: ApiClient, output: Output) -> tuple[Sync, Progress]:

@@ -15,6 +15,7 @@ import requests
 
 from source_posthog import __version__
 from source_posthog.errors import ApiError, ConfigError, TransientError
+from source_posthog.http.concurrency import ConcurrencyLimit
 from source_posthog.http.pacing import EndpointClass, Pacer
 from source_posthog.http.responses import BROKEN_CONNECTION, Outcome, classify, read_response
 from source_posthog.http.retry import RetryableError, RetryPolicy, give_up_message, wait_times
@@ -22,6 +23,7 @@ from source_posthog.http.stats import HttpStats
 
 TIMEOUT = (10.0, 180.0)  # connect, read (seconds); a /query/ page may take PostHog tens of seconds
 MAX_REDIRECTS = 5
+QUERY_CONCURRENCY = 3  # PostHog runs at most 3 API queries per team at once (posthog-api §10)
 UNREACHED_MAX_TRIES = 3  # a host that never answered is most likely a wrong base_url: fail in seconds
 
 
@@ -35,6 +37,7 @@ class ApiClient:
         pacer: Pacer,
         stats: HttpStats | None = None,
         *,
+        query_concurrency: int = QUERY_CONCURRENCY,
         max_tries: int | None = None,
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
@@ -44,6 +47,8 @@ class ApiClient:
         self._host = urlsplit(base_url).netloc
         self._pacer = pacer
         self.stats = stats or HttpStats()
+        self._gates = {EndpointClass.QUERY: ConcurrencyLimit(query_concurrency)}
+        self._budget_learned: set[EndpointClass] = set()
         self._session = session or requests.Session()
         self._session.headers.update(
             {"Authorization": f"Bearer {api_key}", "User-Agent": f"source-posthog/{__version__}"}
@@ -105,6 +110,13 @@ class ApiClient:
             raise TransientError(give_up_message(self.policy, where, error, last.get("tries", 0))) from None
 
     def _attempt(self, method: str, url: str, endpoint_class: EndpointClass, **kwargs: Any) -> Any:
+        gate = self._gates.get(endpoint_class)
+        if gate is None:
+            return self._follow(method, url, endpoint_class, **kwargs)
+        with gate.slot():
+            return self._follow(method, url, endpoint_class, **kwargs)
+
+    def _follow(self, method: str, url: str, endpoint_class: EndpointClass, **kwargs: Any) -> Any:
         for _ in range(MAX_REDIRECTS + 1):
             response = self._request(method, url, endpoint_class, **kwargs)
             if classify(response.status_code) is not Outcome.REDIRECT:
@@ -130,6 +142,21 @@ class ApiClient:
         self.answered = True
         return response
 
+    def _adapt(self, endpoint_class: EndpointClass, retry_after: float | None) -> None:
+        """After a 429: fewer queries in flight (no Retry-After: PostHog's concurrency refusal), or a smaller budget."""
+        gate = self._gates.get(endpoint_class)
+        if retry_after is None and gate is not None:
+            limit = gate.lower()
+            self.stats.on_warning(f"PostHog has too many queries running: at most {limit} in flight for a while.")
+        elif retry_after is not None and endpoint_class not in self._budget_learned:
+            learned = self._pacer.learn_limit(endpoint_class, retry_after)
+            if learned is not None:
+                self._budget_learned.add(endpoint_class)  # said once: the budget only shrinks
+                self.stats.on_warning(
+                    f"PostHog's {endpoint_class.value} budget is smaller than its documented limit (a 429 asked to "
+                    f"wait {retry_after:.0f} s): pacing to {learned} requests per window for the rest of the run."
+                )
+
     def _never_answered(self, _error: Exception) -> bool:
         """Stop early while the host has never answered; once it has, a broken connection is a blip."""
         return not self.answered and self.unanswered_failures >= UNREACHED_MAX_TRIES
@@ -141,6 +168,7 @@ class ApiClient:
         wait = details["wait"]
         if error.status == 429:
             self._pacer.hold(endpoint_class, wait)
+            self._adapt(endpoint_class, error.retry_after)
         source = "Retry-After" if error.retry_after is not None else "backoff"
         self.stats.retried(
             f"Retrying {method} {urlsplit(url).path} after {error.description}: waiting {wait:.1f} s ({source}), "

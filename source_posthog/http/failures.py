@@ -11,7 +11,7 @@ from urllib.parse import SplitResult, urlsplit
 import orjson
 import requests
 
-from source_posthog.errors import ApiError, FailureType, Refusal
+from source_posthog.errors import ApiError, FailureType, QueryLimitError, Refusal
 
 FAILURE_TYPES: dict[int, FailureType] = {
     401: "config_error",
@@ -24,6 +24,11 @@ PROJECT_PATH = re.compile(r"^/api/(?:projects|environments)/(\d+)/")
 MISSING_SCOPE = re.compile(r"missing required scope '([a-z_]+:[a-z]+)'")
 PROJECT_SCOPED_KEY = "scoped projects are only supported"  # 403 for project-scoped keys off project paths
 ENDPOINT_NOT_FOUND = "Endpoint not found."
+# A query stopped at PostHog's execution-time or memory limit (posthog/exceptions.py, the API query runner):
+# 504 "This query hit the 10-second time limit..." / "Query has hit the max execution time...", 504 or 513
+# "...max memory limit...", 512 "Estimated query execution time is too long...". A gateway's bare 504 is not one.
+QUERY_LIMIT_STATUSES = frozenset({504, 512, 513})
+QUERY_LIMIT = re.compile(r"time limit|max execution time|memory limit|execution time is too long", re.IGNORECASE)
 REFUSALS_BY_STATUS = {
     401: Refusal.BAD_KEY,
     402: Refusal.QUOTA,
@@ -42,6 +47,16 @@ def api_error(response: requests.Response) -> ApiError:
     message = describe(refusal, response.status_code, url, detail, scope=scope, project_id=project_id)
     failure_type = FAILURE_TYPES.get(response.status_code, "system_error")
     return ApiError(response.status_code, message, failure_type, refusal, scope=scope, project_id=project_id)
+
+
+def query_limit_error(response: requests.Response) -> QueryLimitError | None:
+    """The error for a query PostHog stopped at its limits, else None (then the status is handled as usual)."""
+    if response.status_code not in QUERY_LIMIT_STATUSES:
+        return None
+    detail = error_detail(response)
+    if not QUERY_LIMIT.search(detail):
+        return None
+    return QueryLimitError(f"PostHog stopped a query at its limits (HTTP {response.status_code}): {detail}")
 
 
 def error_detail(response: requests.Response) -> str:

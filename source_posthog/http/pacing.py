@@ -85,6 +85,11 @@ class SlidingWindow:
         """Log a request sent at `now`."""
         self._sent.append(now)
 
+    def sent(self, now: float) -> int:
+        """Requests logged in the window ending now."""
+        self.wait_time(now)  # drops the ones that left the window
+        return len(self._sent)
+
 
 class Pacer:
     """Blocks before each request until every window of its endpoint class has room."""
@@ -123,6 +128,23 @@ class Pacer:
     def hold(self, endpoint: EndpointClass, seconds: float) -> None:
         """After a 429, make every request of this class wait `seconds` (someone else spent the budget)."""
         self._not_before[endpoint] = max(self._not_before[endpoint], self._clock() + seconds)
+
+    def learn_limit(self, endpoint: EndpointClass, retry_after: float) -> int | None:
+        """Shrink the longest window after a 429 only it can explain; return its new limit, or None.
+
+        A Retry-After longer than every other window of the class means the longest (hourly) bucket is
+        spent although we paced below its assumed size: the team is on a smaller budget (legacy teams:
+        120 queries/h) or other tools share it. From now on only what we sent in that window fits.
+        """
+        with self._locks[endpoint]:
+            windows = sorted(self._windows.get(endpoint, []), key=lambda w: w.window.seconds)
+            if len(windows) < 2 or retry_after <= windows[-2].window.seconds:
+                return None
+            longest, sent = windows[-1], windows[-1].sent(self._clock())
+            if not 0 < sent < longest.window.limit:
+                return None
+            longest.window = Window(sent, longest.window.seconds)
+            return sent
 
     def _wait_time(self, endpoint: EndpointClass, windows: list[SlidingWindow], now: float) -> float:
         held = self._not_before[endpoint] - now

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import requests
 
-from source_posthog.http.failures import api_error
+from source_posthog.http.failures import api_error, query_limit_error
 from source_posthog.http.retry import RetryableError, parse_retry_after
 
 BODY_CHUNK_BYTES = 1 << 20  # bodies are read in 1 MB chunks into one buffer (see read_body)
@@ -68,6 +68,8 @@ def read_response(response: requests.Response) -> Any:
     status = response.status_code
     outcome = classify(status)
     try:
+        if too_big := query_limit_error(response):
+            raise too_big  # retrying the same query gets the same answer: the caller narrows it
         if outcome is Outcome.RETRY:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise RetryableError(f"HTTP {status}", retry_after, status)

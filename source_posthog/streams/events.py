@@ -1,28 +1,30 @@
-"""Events, complete and exactly once: HogQL keyset pages over time windows, a cursor per project.
+"""Events, complete and exactly once: HogQL keyset pages over windows sized by data, a cursor per project.
 
 Why nothing is lost or read twice: the keyset reader (hogql.py) pages on (timestamp, uuid), a total order,
-and never trusts PostHog's row cap; windows and cursors are reasoned in windows.py. STATE (the last row's
-(timestamp, uuid)) follows every page, after its records, so a killed read resumes right after that row
-and re-delivers at most the page it was writing. The upper bound is the sync's start time, fixed once; a
-finished project's cursor is that bound. If `/query/` is missing (an instance older than it),
-events_legacy.py reads `/events/` for the rest of the run.
+never trusts PostHog's row cap and drops unmerged duplicate rows; where a read starts is reasoned in
+windows.py; planning.py cuts the range into windows that fit PostHog's 10-second query limit and splits
+any that still time out; parallel.py reads up to `max_concurrent_queries` windows side by side but hands
+their pages over in order. STATE (the last row's (timestamp, uuid)) follows every page, after its records,
+so a killed read resumes right after that row and re-delivers at most the page it was writing. The upper
+bound is the sync's start time, fixed once; a finished project's cursor is that bound. If `/query/` is
+missing (an instance older than it), events_legacy.py reads `/events/` for the rest of the run.
 """
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from source_posthog.errors import ApiError, Refusal
 from source_posthog.streams.context import Sync
-from source_posthog.streams.cursors import STREAM, Checkpoint, Cursor, EventsRead, LateCheck, parse_events_state
+from source_posthog.streams.cursors import STREAM, Checkpoint, Cursor, EventsRead, parse_events_state
 from source_posthog.streams.event_records import write_events
 from source_posthog.streams.events_legacy import read_project_legacy
-from source_posthog.streams.hogql import Bounds, Key, build_query, iter_pages, run_query, select_one_row
+from source_posthog.streams.hogql import Bounds, Key, build_query, run_query
 from source_posthog.streams.late_events import check_late_events
+from source_posthog.streams.parallel import iter_in_order
+from source_posthog.streams.planning import hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.table import Stream
-from source_posthog.streams.timestamps import parse_timestamp
-from source_posthog.streams.windows import iter_slices, start_point
-
-FIRST_EVENT_MARGIN = timedelta(days=1)
+from source_posthog.streams.windows import start_point
 
 
 def read_events(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -> int:
@@ -51,46 +53,30 @@ def read_project(read: EventsRead, project_id: int) -> int:
 
 
 def read_project_query(read: EventsRead, project_id: int) -> int:
-    """Emit the project's events from its cursor to the upper bound; checkpoint every page."""
+    """Emit the project's events from its cursor to the upper bound, windows read side by side, in order."""
+    sync = read.sync
     cursor = read.checkpoint.cursor(project_id)
     late_check = check_late_events(read, project_id, cursor.late_check if cursor else None)
-    point = start_point(cursor, read.sync.config.start, read.lookback)
-    first = find_first_event(read, project_id, point.start)
+    point = start_point(cursor, sync.config.start, read.lookback)
+    counts = hourly_counts(sync.client, project_id, Bounds("timestamp", point.start, read.upper))
+    windows = plan_windows(counts, point.start, read.upper, sync.config.events_page_size, read.step)
     after: Key | None = (point.after.timestamp, point.after.uuid) if point.after else None
-    # A day of margin: a datetime cell misread by a timezone offset (<= 14 h) can never skip an event.
-    skip_to = read.upper if first is None else first - FIRST_EVENT_MARGIN
+    table, page_size = read.stream.hogql_table, sync.config.events_page_size
+    producers = [
+        partial(
+            iter_window_pages, sync.client, project_id, table, page_size, window=window, after=after if i == 0 else None
+        )
+        for i, window in enumerate(windows)
+    ]
     count = 0
-    for start, end in iter_slices(max(point.start, skip_to), read.upper, read.step):
-        count += read_window(read, project_id, Bounds("timestamp", start, end), after, late_check)
-        after = None  # the next window starts past every row read so far
+    for page in iter_in_order(producers, sync.config.max_concurrent_queries):
+        timestamp, uuid = page.last_key(table.key)
+        count += write_events(page, project_id, sync.sink)
+        read.checkpoint.save(project_id, Cursor(timestamp, uuid, late_check))
+        sync.progress.page(STREAM, len(page.rows), f"project {project_id}, up to {timestamp:%Y-%m-%d %H:%M} UTC")
+        page.release()
     read.checkpoint.save(project_id, Cursor(read.upper, None, late_check))
     return count
-
-
-def read_window(read: EventsRead, project_id: int, window: Bounds, after: Key | None, late: LateCheck | None) -> int:
-    """Emit the window's events after `after`; a STATE follows each page's records."""
-    sync = read.sync
-    where = f"project {project_id}, window {window.start:%Y-%m-%d} → {window.end:%Y-%m-%d}"
-
-    def save(rows: int, last: Key) -> None:
-        read.checkpoint.save(project_id, Cursor(last[0], last[1], late))
-        sync.progress.page(STREAM, rows, where)
-
-    table, page_size = read.stream.hogql_table, sync.config.events_page_size
-    pages = iter_pages(sync.client, project_id, table, page_size, bounds=window, after=after, on_page=save)
-    return sum(write_events(page, project_id, sync.sink) for page in pages)
-
-
-def find_first_event(read: EventsRead, project_id: int, start: datetime) -> datetime | None:
-    """The earliest event timestamp in [start, upper), None if there is none: empty windows are then skipped.
-
-    Without this a start_date years before the first event costs one empty query per window.
-    """
-    bounds = Bounds("timestamp", start, read.upper)
-    count, first = select_one_row(
-        read.sync.client, project_id, "count(), min(timestamp) FROM events", bounds, name="source-posthog first event"
-    )
-    return parse_timestamp(first) if count and first else None
 
 
 def probe_events(stream: Stream, sync: Sync, project_id: int) -> None:

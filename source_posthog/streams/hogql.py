@@ -13,7 +13,7 @@
 - Pages are yielded whole, their cells picked by column name (`Page.cells`, `Page.dicts`): a generator
   step per page, not per row, keeps the events hot path as fast as indexing by position. When the consumer
   comes back for the next page, `on_page(count, last_key)` is called, so a checkpoint always follows the
-  records it covers; then the finished page is released before the next one is fetched.
+  records it covers. The next page is asked for as soon as the last key is known.
 """
 
 from collections.abc import Callable, Generator, Iterator
@@ -132,7 +132,7 @@ def build_query(
 class Page:
     """One page of a HogQL table: the rows as PostHog returned them, cells picked by column name.
 
-    Valid until the next page is asked for: its rows are released then, so two pages are never held at once.
+    A consumer done with a page may `release` it, so that two pages are not held while the next is fetched.
     """
 
     columns: list[str]
@@ -141,6 +141,10 @@ class Page:
     def cells(self, *names: str) -> Callable[[list[Any]], tuple[Any, ...]]:
         """A function returning the named cells of a row, in the order named (two names or more)."""
         return itemgetter(*(self.columns.index(name) for name in names))
+
+    def release(self) -> None:
+        """Drop the rows (the caller has written them)."""
+        self.rows.clear()
 
     def last_key(self, key: tuple[KeyColumn, ...]) -> Key:
         """The key of the last row, as kept between pages (datetimes parsed)."""
@@ -172,11 +176,10 @@ def iter_pages(
         del answer  # only the page's rows are kept
         if not page.rows:
             return
+        after, count = page.last_key(table.key), len(page.rows)  # known before the consumer may release the rows
         yield page
-        after = page.last_key(table.key)
         if on_page is not None:
-            on_page(len(page.rows), after)
-        page.rows.clear()  # the consumer is done with it: free it before the next page is fetched
+            on_page(count, after)
         if not more:
             return
 
