@@ -59,6 +59,11 @@ def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> tuple[dict[str, Any],
     with store.lock:
         out = hogql_exec.execute(select, store, opts)
         cost = query_cost.measure(rt.limits.query_cost, store, out.ts_range, len(out.rows), out.aggregate)
+    return _body(sql, node, tz, out, cost), cost
+
+
+def _body(sql: str, node: dict[str, Any], tz: str, out: hogql_exec.Outcome, cost: query_cost.Cost) -> dict[str, Any]:
+    """The 200 body of §6.8 around the outcome's columns, types and rows."""
     now = datetime.now(UTC).replace(microsecond=0)
     return {
         "columns": out.columns,
@@ -82,7 +87,7 @@ def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> tuple[dict[str, Any],
         "next_allowed_client_refresh": _z(now + timedelta(minutes=1)),
         "cache_target_age": _z(now + timedelta(hours=6)),
         "query_status": None,
-    }, cost
+    }
 
 
 def _z(dt: datetime) -> str:
