@@ -4,6 +4,6 @@ Never imported by `source_posthog`; used by tests, the README demo and the bench
 """
 
 from posthog_emulator.emulator import Emulator
-from posthog_emulator.settings import ClassLimit, EmulatorSettings, Faults, Limits, Quirks
+from posthog_emulator.settings import ClassLimit, EmulatorSettings, Faults, Limits, QueryCost, Quirks
 
-__all__ = ["ClassLimit", "Emulator", "EmulatorSettings", "Faults", "Limits", "Quirks"]
+__all__ = ["ClassLimit", "Emulator", "EmulatorSettings", "Faults", "Limits", "QueryCost", "Quirks"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 
 from posthog_emulator.emulator import Emulator
-from posthog_emulator.settings import FAULT_KINDS, EmulatorSettings, Faults, Limits, Quirks
+from posthog_emulator.settings import FAULT_KINDS, EmulatorSettings, Faults, Limits, QueryCost, Quirks
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -31,6 +31,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-query-api", action="store_true", help="POST /query/ answers 404, as on old instances")
     p.add_argument("--real-limits", action="store_true", help="PostHog's real rate limits and 30 s query queue")
     p.add_argument("--limits-scale", type=float, help="rate limits on, bucket sizes multiplied by X")
+    p.add_argument("--old-instance", action="store_true", help="/query/ rejects `modifiers` (400), cells in project tz")
+    p.add_argument("--duplicate-rows", type=float, default=0.0, help="fraction of events stored twice")
+    p.add_argument("--real-cost", action="store_true", help="simulated query time like PostHog Cloud, 10 s limit")
+    p.add_argument("--time-scale", type=float, default=1.0, help="multiplies --real-cost times and the query queue")
+    p.add_argument("--cost-row-scale", type=float, default=1.0, help="--real-cost: each event stands for X rows")
     p.add_argument("--fault-rate", type=float, default=0.0, help="probability of a seeded fault per request")
     p.add_argument("--fault-kinds", default=",".join(FAULT_KINDS), help="comma-separated fault kinds")
     p.add_argument("--ready-file", type=Path, help="also write the ready JSON line to this file")
@@ -38,12 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def settings_from(args: argparse.Namespace) -> EmulatorSettings:
-    """Turn flags into EmulatorSettings; --limits-scale implies limits on."""
-    limits = Limits()
-    if args.real_limits:
-        limits = Limits(enabled=True, query_queue_s=30.0)
-    if args.limits_scale is not None:
-        limits = Limits(enabled=True, scale=args.limits_scale, query_queue_s=limits.query_queue_s)
+    """Turn flags into EmulatorSettings."""
     faults = Faults(rate=args.fault_rate, kinds=tuple(k for k in args.fault_kinds.split(",") if k), seed=args.seed)
     end = datetime.fromisoformat(args.end.replace("Z", "+00:00")) if args.end else None
     return EmulatorSettings(
@@ -54,12 +54,31 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         end=end,
         host=args.host,
         port=args.port,
-        quirks=dataclasses.replace(
-            Quirks.ideal() if args.no_quirks else Quirks(), query_api_available=not args.no_query_api
-        ),
+        quirks=_quirks_from(args),
         faults=faults,
-        limits=limits,
+        limits=_limits_from(args),
     )
+
+
+def _quirks_from(args: argparse.Namespace) -> Quirks:
+    return dataclasses.replace(
+        Quirks.ideal() if args.no_quirks else Quirks(),
+        query_api_available=not args.no_query_api,
+        query_rejects_unknown_fields=args.old_instance,
+        duplicate_rows=args.duplicate_rows,
+    )
+
+
+def _limits_from(args: argparse.Namespace) -> Limits:
+    """--limits-scale implies limits on; --time-scale shrinks the 30 s queue and the --real-cost times."""
+    limits = Limits()
+    if args.real_limits:
+        limits = Limits(enabled=True, query_queue_s=30.0 * args.time_scale)
+    if args.limits_scale is not None:
+        limits = Limits(enabled=True, scale=args.limits_scale, query_queue_s=limits.query_queue_s)
+    if args.real_cost:
+        limits = dataclasses.replace(limits, query_cost=QueryCost.real(args.time_scale, args.cost_row_scale))
+    return limits
 
 
 def main(argv: list[str] | None = None) -> int:

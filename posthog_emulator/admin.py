@@ -2,7 +2,7 @@
 
 GET truth?stream=&unique=  POST events {"project_id", "events"}  GET requests?since=N
 DELETE requests  POST configure {"quirks","faults","limits"}  GET config  POST reset
-GET keys  GET health
+GET keys  GET health  GET duplicates (ids stored twice, per project)
 """
 
 from __future__ import annotations
@@ -85,4 +85,5 @@ ACTIONS: dict[tuple[str, str], Callable[[App, Request], Any]] = {
     ("POST", "reset"): _reset,
     ("GET", "keys"): lambda app, _req: _keys(app),
     ("GET", "health"): lambda app, _req: _health(app),
+    ("GET", "duplicates"): lambda app, _req: {str(pid): ids for pid, ids in control.duplicated_ids(app).items()},
 }

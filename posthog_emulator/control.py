@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from posthog_emulator import duplicates
 from posthog_emulator.data import build_dataset
 from posthog_emulator.entities import visible_annotations
 from posthog_emulator.persons import persons_listable
@@ -42,6 +43,13 @@ def truth(app: App, stream: str) -> dict[int, list[Any]]:
                 out[pid] = sorted(store.ids())
         return out
     raise ValueError(f"unknown stream {stream!r}; expected one of {STREAMS}")
+
+
+def duplicated_ids(app: App) -> dict[int, list[str]]:
+    """{project_id: ids stored twice under the current duplicate_rows quirk}; truth still lists them once."""
+    rt = app.rt
+    fraction, salt = rt.quirks.duplicate_rows, rt.settings.seed
+    return {pid: duplicates.duplicated_ids(store, fraction, salt) for pid, store in rt.dataset.events.items()}
 
 
 def unique_ids(app: App, stream: str) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from posthog_emulator import gen_entities, gen_events, gen_people, ids
@@ -46,18 +46,22 @@ class Dataset:
         return created
 
     def _append_one(self, store: EventStore, raw: dict[str, Any]) -> str:
-        stamp = raw["timestamp"]
-        us = to_micros(stamp) if isinstance(stamp, datetime) else parse_datetime(str(stamp))
+        us = _micros(raw["timestamp"])
+        created = _micros(raw["created_at"]) if raw.get("created_at") else to_micros(datetime.now(UTC))
         uuid_int = ids.parse_uuid(raw["uuid"]) if raw.get("uuid") else ids.uuid7_int(self.append_rng, us)
         custom = None
         if "properties" in raw or "elements_chain" in raw:
             custom = Custom(dict(raw.get("properties") or {}), str(raw.get("elements_chain") or ""))
         distinct = str(raw.get("distinct_id") or (store.distinct_ids[0] if store.distinct_ids else "anonymous"))
         seed = self.append_rng.getrandbits(40)
-        store.insert(
-            us, uuid_int, event=str(raw.get("event") or "$pageview"), distinct_id=distinct, custom=custom, seed=seed
-        )
+        event = str(raw.get("event") or "$pageview")
+        store.insert(us, uuid_int, event=event, distinct_id=distinct, custom=custom, seed=seed, created=created)
         return ids.uuid_text(uuid_int)
+
+
+def _micros(stamp: datetime | str) -> int:
+    """A datetime or ISO text (from JSON) as epoch microseconds."""
+    return to_micros(stamp) if isinstance(stamp, datetime) else parse_datetime(str(stamp))
 
 
 def build_dataset(settings: EmulatorSettings) -> Dataset:

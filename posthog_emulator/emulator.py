@@ -97,8 +97,16 @@ class Emulator:
         """{project_id: sorted ids} a complete sync must deliver; `unique=True`: one sorted list."""
         return control.unique_ids(self.app, stream) if unique else control.truth(self.app, stream)
 
+    def duplicated_ids(self, project_id: int) -> list[str]:
+        """Ids stored twice under the `duplicate_rows` quirk: /query/ and /events/ return both copies."""
+        return control.duplicated_ids(self.app)[project_id]
+
     def append_events(self, project_id: int, events: list[dict[str, Any]]) -> list[str]:
-        """Insert events (dicts with `timestamp`, optional event/distinct_id/properties/uuid)."""
+        """Insert events: dicts with `timestamp`, optional event/distinct_id/properties/uuid/created_at.
+
+        `created_at` (ingestion time, HogQL only) defaults to the wall clock now: a back-dated
+        append is a late event.
+        """
         return self.app.rt.dataset.append_events(project_id, events)
 
     def append_tie_block(

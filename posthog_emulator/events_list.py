@@ -2,7 +2,8 @@
 
 Paging moves the exclusive bound to the last row's timestamp, so rows sharing it that did not
 fit on the page are lost. With the tie-loss quirk off, `next` also carries `_cursor_uuid` so the
-next page resumes exactly after the last row (an "ideal" API for comparison tests).
+next page resumes exactly after the last row (an "ideal" API for comparison tests). Rows stored
+twice (duplicate_rows quirk) are listed twice, as ClickHouse returns both copies.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from datetime import UTC, datetime
 
 import orjson
 
-from posthog_emulator import events_filters, events_render
+from posthog_emulator import duplicates, events_filters, events_render
 from posthog_emulator.eventstore import EventStore
 from posthog_emulator.runtime import Runtime
 from posthog_emulator.timefmt import DAY_US, iso_utc, parse_datetime, to_micros
 from posthog_emulator.web import ApiError, Request, Response, server_error, with_param
 
 PROBE_WINDOWS_US = tuple(s * 1_000_000 for s in (60, 300, 900, 3600, 21_600, 86_400))
+RowTest = Callable[[int], bool] | None
+RowTests = tuple[RowTest, RowTest]  # (filters, stored twice)
 OFFSET_WARNING = "Offset is deprecated and will be removed. Use after/before timestamps instead."
 
 
@@ -50,8 +53,9 @@ def list_events(rt: Runtime, req: Request, pid: int | None) -> Response:
     desc = _descending(q.get("orderBy"))
     store = rt.dataset.events[pid or 0]
     keep = _filter(rt, store, q, pid or 0)  # a bad filter is a 400 before any row is read
+    twice = duplicates.row_test(store, quirks.duplicate_rows, rt.settings.seed)
     with store.lock:
-        rows = _select(rt, store, q, keep, bounds=(after, before), desc=desc, offset=offset, limit=limit)
+        rows = _select(rt, store, q, (keep, twice), bounds=(after, before), desc=desc, offset=offset, limit=limit)
         more = len(rows) > limit
         rows = rows[:limit]
         body = {
@@ -94,7 +98,7 @@ def _select(
     rt: Runtime,
     store: EventStore,
     q: dict[str, str],
-    keep: Callable[[int], bool] | None,
+    tests: RowTests,
     *,
     bounds: tuple[int | None, int],
     desc: bool,
@@ -105,11 +109,11 @@ def _select(
     after, before = bounds
     start, stop = _index_range(rt, store, q, after, before)
     if desc and rt.quirks.events_window_probing:
-        start = _probe(store, keep, (start, stop), (after, before), limit)
+        start = _probe(store, tests, (start, stop), (after, before), limit)
     indexes = range(stop - 1, start - 1, -1) if desc else range(start, stop)
     out: list[int] = []
     skipped = 0
-    for i in _matching(indexes, keep):
+    for i in _matching(indexes, tests):
         if skipped < offset:
             skipped += 1
             continue
@@ -147,13 +151,16 @@ def _filter(rt: Runtime, store: EventStore, q: dict[str, str], pid: int) -> Call
     return events_filters.row_filter(store, q, tz)
 
 
-def _matching(indexes: range, keep: Callable[[int], bool] | None) -> Iterator[int]:
-    return iter(indexes) if keep is None else (i for i in indexes if keep(i))
+def _matching(indexes: range, tests: RowTests) -> Iterator[int]:
+    """Rows passing the filters; a row stored twice comes twice."""
+    keep, twice = tests
+    rows = iter(indexes) if keep is None else (i for i in indexes if keep(i))
+    return rows if twice is None else duplicates.expand(rows, twice)
 
 
 def _probe(
     store: EventStore,
-    keep: Callable[[int], bool] | None,
+    tests: RowTests,
     rows: tuple[int, int],
     bounds: tuple[int | None, int],
     limit: int,
@@ -164,7 +171,7 @@ def _probe(
         if after is not None and before - after <= window:
             break
         lo = max(start, store.span(before - window, None)[0])
-        for found, _ in enumerate(_matching(range(stop - 1, lo - 1, -1), keep), start=1):
+        for found, _ in enumerate(_matching(range(stop - 1, lo - 1, -1), tests), start=1):
             if found >= limit // 2:
                 return lo
     return start

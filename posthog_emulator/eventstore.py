@@ -30,7 +30,7 @@ class Custom:
 
 
 class EventStore:
-    """Parallel arrays: ts (us), hi, lo, name index, distinct-id index, payload seed."""
+    """Parallel arrays: ts (us), hi, lo, name index, distinct-id index, payload seed, ingestion time."""
 
     def __init__(self, distinct_ids: list[str]) -> None:
         self.ts = array("q")
@@ -39,6 +39,7 @@ class EventStore:
         self.name = array("H")
         self.did = array("I")
         self.seed = array("q")  # >= 0: generated payload seed; < 0: index ~seed into custom
+        self.created = array("q")  # ingestion time (us): HogQL `created_at`, not on /events/
         self.names: list[str] = list(eventprops.EVENT_NAMES)
         self.distinct_ids = distinct_ids
         self.custom: list[Custom] = []
@@ -94,9 +95,18 @@ class EventStore:
         return [self.uuid(i) for i in range(len(self.ts))]
 
     def extend_sorted(
-        self, ts: list[int], hi: list[int], lo: list[int], *, name: list[int], did: list[int], seed: list[int]
+        self,
+        ts: list[int],
+        hi: list[int],
+        lo: list[int],
+        *,
+        name: list[int],
+        did: list[int],
+        seed: list[int],
+        created: list[int],
     ) -> None:
         """Bulk load rows already in (ts, lo, hi) order (the generator's fast path)."""
+        self.created.extend(created)
         self.ts.extend(ts)
         self.hi.extend(hi)
         self.lo.extend(lo)
@@ -104,7 +114,9 @@ class EventStore:
         self.did.extend(did)
         self.seed.extend(seed)
 
-    def insert(self, ts: int, uuid_int: int, *, event: str, distinct_id: str, custom: Custom | None, seed: int) -> None:
+    def insert(
+        self, ts: int, uuid_int: int, *, event: str, distinct_id: str, custom: Custom | None, seed: int, created: int
+    ) -> None:
         """Insert one row at its sorted position (appends are rare; memmove is fine)."""
         hi, lo = uuid_int >> 64, uuid_int & 0xFFFFFFFFFFFFFFFF
         with self.lock:
@@ -122,6 +134,7 @@ class EventStore:
                 (self.name, self._intern_name(event)),
                 (self.did, self._intern_did(distinct_id)),
                 (self.seed, seed),
+                (self.created, created),
             ):
                 column.insert(pos, value)
 

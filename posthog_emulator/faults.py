@@ -14,16 +14,14 @@ import threading
 from collections import deque
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from posthog_emulator import query_cost
 from posthog_emulator.settings import Faults
 from posthog_emulator.web import ApiError, Request, Response
 
 TRANSPORT_FAULTS = {"reset", "truncated"}
 STATUS_FAULTS = {"500", "502", "503", "504"}
 BUSY = "Queries are a little too busy right now. We're working to free up resources. Please try again later."
-QUERY_TIMEOUT = (
-    "This query hit the 10-second time limit for queries run through the API. Submit it as an async "
-    "query, or reduce the amount of data it processes."
-)
+QUERY_TIMEOUT = query_cost.timeout_detail(10)
 
 
 class FaultInjector:

@@ -14,6 +14,7 @@ from posthog_emulator import eventprops
 from posthog_emulator.eventstore import EventStore
 from posthog_emulator.timefmt import DAY_US
 
+INGESTION_LAG_US = (1_000_000, 120_000_000)  # created_at = timestamp + 1..120 s
 MIDNIGHT_DAYS = 12  # days with events stamped exactly 00:00:00.000000 UTC
 EVENTS_PER_MIDNIGHT = 2
 _NAME_TABLE = [i for i, w in enumerate(eventprops.EVENT_WEIGHTS) for _ in range(w)]
@@ -54,7 +55,15 @@ def fill_store(store: EventStore, rng: random.Random, ts: list[int], seed_base: 
     names = [table[int(rand() * n_table)] for _ in ts]
     dids = [int(rand() * n_ids) for _ in ts]
     seeds = list(range(seed_base, seed_base + len(ts)))
-    store.extend_sorted(ts, hi, lo, name=names, did=dids, seed=seeds)
+    store.extend_sorted(ts, hi, lo, name=names, did=dids, seed=seeds, created=ingestion_times(ts, seed_base))
+
+
+def ingestion_times(ts: list[int], seed: int) -> list[int]:
+    """`created_at` per row: its timestamp plus a seeded lag; own RNG, so the other columns stay as before."""
+    lag = random.Random(seed).random  # noqa: S311 - seeded test data
+    low, high = INGESTION_LAG_US
+    width = high - low
+    return [t + low + int(lag() * width) for t in ts]
 
 
 def _sort_ties(ts: list[int], hi: list[int], lo: list[int]) -> None:

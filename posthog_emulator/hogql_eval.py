@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
 
-from posthog_emulator import ids
+from posthog_emulator import hogql_funcs, ids
 from posthog_emulator.eventstore import EventStore
+from posthog_emulator.hogql_funcs import parse_dt
 from posthog_emulator.hogql_parse import Node
-from posthog_emulator.timefmt import parse_datetime, to_micros
+from posthog_emulator.hogql_val import Val
+from posthog_emulator.timefmt import to_micros
 from posthog_emulator.web import ApiError
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -36,26 +37,6 @@ FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 COLUMNS = ("uuid", "event", "properties", "timestamp", "distinct_id", "elements_chain", "created_at")
 DATETIME_FUNCS = {"toDateTime64", "toDateTime", "toDateTime64OrNull", "toTimeZone"}
 AGGREGATES = {"count", "min", "max"}
-INGESTION_LAG_US = 1_234_567  # created_at = timestamp + a fixed lag
-
-
-@dataclass(frozen=True)
-class Val:
-    """A typed expression: `fn(i)` per row, or `const`; `ts_lo/ts_hi` bound matching rows."""
-
-    type: str  # uuid | str | json | datetime | number | bool | null
-    fn: Callable[[int], Any] | None = None
-    const: Any = None
-    ts_lo: int | None = None
-    ts_hi: int | None = None
-    is_ts_column: bool = False
-
-    def at(self) -> Callable[[int], Any]:
-        """A per-row function even for constants."""
-        if self.fn is not None:
-            return self.fn
-        value = self.const
-        return lambda _i: value
 
 
 def unresolved(name: str) -> ApiError:
@@ -102,7 +83,7 @@ class Compiler:
         if name == "timestamp":
             return Val("datetime", fn=s.ts.__getitem__, is_ts_column=True)
         if name == "created_at":
-            return Val("datetime", fn=lambda i: s.ts[i] + INGESTION_LAG_US)
+            return Val("datetime", fn=s.created.__getitem__)  # ingestion time: no sort key, no pruning
         if name == "uuid":
             return Val("uuid", fn=lambda i: (s.lo[i], s.hi[i]))
         getters = {
@@ -116,7 +97,11 @@ class Compiler:
     def _call(self, node: Node) -> Val:
         name, args = node.value, [self.compile(a) for a in node.args]
         if name in DATETIME_FUNCS and args:
-            return self._to_datetime(args)
+            return hogql_funcs.to_datetime(args, self.tz)
+        if name == "toUnixTimestamp" and len(args) in (1, 2):
+            return hogql_funcs.unix_timestamp(args, self.tz)
+        if name == "intDiv" and len(args) == 2:
+            return hogql_funcs.int_div(args[0], args[1])
         if name == "toUUID" and len(args) == 1:
             return self._coerce(args[0], "uuid")
         if name == "toString" and len(args) == 1:
@@ -126,20 +111,6 @@ class Compiler:
         if name in AGGREGATES:
             raise ApiError(400, f"Aggregation '{name}' is only supported as a whole select column", code="hogql_error")
         raise ApiError(400, f"Unsupported function call '{name}(...)'", code="hogql_error")
-
-    def _to_datetime(self, args: list[Val]) -> Val:
-        tz = self.tz
-        zone = args[-1] if len(args) >= 2 and args[-1].type == "str" else None
-        if zone is not None and zone.fn is None:
-            tz = ZoneInfo(str(zone.const))
-        first = args[0]
-        if first.type == "datetime":
-            return first
-        if first.fn is None and first.type == "str":
-            return Val("datetime", const=_parse_dt(str(first.const), tz))
-        if first.fn is None and first.type == "number":
-            return Val("datetime", const=int(first.const * 1_000_000))
-        raise ApiError(400, "Cannot convert expression to DateTime64", code="hogql_error")
 
     def _to_string(self, arg: Val) -> Val:
         if arg.type == "uuid":
@@ -156,7 +127,7 @@ class Compiler:
         if val.type == target or val.fn is not None or val.type != "str":
             return val
         if target == "datetime":
-            return Val("datetime", const=_parse_dt(str(val.const), self.tz))
+            return Val("datetime", const=parse_dt(str(val.const), self.tz))
         if target == "uuid":
             try:
                 return Val("uuid", const=ids.clickhouse_key(ids.parse_uuid(str(val.const))))
@@ -241,18 +212,20 @@ def _either(a: Callable[[int], Any], b: Callable[[int], Any]) -> Callable[[int],
     return lambda i: a(i) or b(i)
 
 
-def _bounds(op: str, value: int) -> tuple[int | None, int | None]:
-    """Inclusive timestamp bounds implied by `timestamp <op> value`."""
-    return {"=": (value, value), ">": (value, None), ">=": (value, None), "<": (None, value), "<=": (None, value)}.get(
-        op, (None, None)
-    )
+def _bounds(op: str, value: Any) -> tuple[int | None, int | None]:
+    """Inclusive timestamp bounds implied by `timestamp <op> value`.
 
-
-def _parse_dt(text: str, tz: ZoneInfo) -> int:
-    try:
-        return parse_datetime(text, tz)
-    except ValueError as exc:
-        raise ApiError(400, f"Cannot parse DateTime64 from '{text}'", code="hogql_error") from exc
+    Exact for integer microseconds (`< t` is `<= t - 1`), so a half-open day window touches one
+    day, which the query cost model relies on.
+    """
+    step = 1 if isinstance(value, int) and not isinstance(value, bool) else 0
+    return {
+        "=": (value, value),
+        ">": (value + step, None),
+        ">=": (value, None),
+        "<": (None, value - step),
+        "<=": (None, value),
+    }.get(op, (None, None))
 
 
 def _property_text(value: Any) -> str | None:

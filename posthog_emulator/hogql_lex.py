@@ -10,6 +10,7 @@ KEYWORDS = {
     "SELECT",
     "FROM",
     "WHERE",
+    "GROUP",
     "ORDER",
     "BY",
     "ASC",

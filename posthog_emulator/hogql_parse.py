@@ -1,8 +1,9 @@
 """Tokenizer and recursive-descent parser for the HogQL subset the connector sends (DESIGN.md).
 
-SELECT cols FROM table [WHERE expr] [ORDER BY expr [ASC|DESC], ...] [LIMIT n [OFFSET m] | LIMIT m, n]
-[OFFSET m]; expressions: OR/AND/NOT, comparisons (also of tuples), calls, fields, literals,
-`{placeholders}`. Placeholders are replaced by typed constants from `values` while parsing.
+SELECT cols FROM table [WHERE expr] [GROUP BY expr, ...] [ORDER BY expr [ASC|DESC], ...]
+[LIMIT n [OFFSET m] | LIMIT m, n] [OFFSET m]; expressions: OR/AND/NOT, comparisons (also of
+tuples), calls, fields, literals, `{placeholders}`. Placeholders are replaced by typed constants
+from `values` while parsing.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Select:
     columns: list[tuple[Node, str | None]]
     table: str
     where: Node | None = None
+    group_by: list[Node] = field(default_factory=list)
     order: list[tuple[Node, bool]] = field(default_factory=list)  # (expr, descending)
     limit: Node | None = None
     offset: Node | None = None
@@ -64,7 +66,7 @@ class Parser:
         return False
 
     def select(self) -> Select:
-        """Grammar: select := SELECT column {, column} FROM table [WHERE] [ORDER BY] [LIMIT/OFFSET]."""
+        """Grammar: select := SELECT column {, column} FROM table [WHERE] [GROUP BY] [ORDER BY] [LIMIT/OFFSET]."""
         self.take("SELECT")
         columns = [self.column()]
         while self.accept(","):
@@ -73,6 +75,11 @@ class Parser:
         query = Select(columns, self.identifier())
         if self.accept("WHERE"):
             query.where = self.expr()
+        if self.accept("GROUP"):
+            self.take("BY")
+            query.group_by = [self.expr()]
+            while self.accept(","):
+                query.group_by.append(self.expr())
         if self.accept("ORDER"):
             self.take("BY")
             query.order = [self.order_item()]
@@ -172,9 +179,11 @@ class Parser:
         return items[0] if len(items) == 1 else Node("tuple", args=tuple(items))
 
     def name_or_call(self, name: str) -> Node:
-        """name(args) or a dotted field chain such as properties.$browser."""
+        """name(args) or a dotted field chain such as properties.$browser; count(*) is count()."""
         if self.accept("("):
             args: list[Node] = []
+            if self.peek("*") and self.tokens[self.i + 1][1] == ")":
+                self.i += 1
             if not self.accept(")"):
                 args.append(self.expr())
                 while self.accept(","):

@@ -1,4 +1,8 @@
-"""`POST /query/` (HogQLQuery), its async 202 flow, and the 3-concurrent-queries-per-project limit."""
+"""`POST /query/` (HogQLQuery), its async 202 flow, and the 3-concurrent-queries-per-project limit.
+
+A query holds its project's slot for its whole simulated run time (query_cost), so concurrent
+clients collide as on PostHog Cloud: the 4th waits `query_queue_s`, then gets the 429.
+"""
 
 from __future__ import annotations
 
@@ -7,47 +11,59 @@ import uuid as uuidlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from posthog_emulator import hogql_exec
+from posthog_emulator import duplicates, hogql_exec, query_compat, query_cost
 from posthog_emulator.hogql_parse import parse_select
 from posthog_emulator.runtime import Runtime
 from posthog_emulator.web import ApiError, Request, Response
 
 ASYNC_MODES = {"async", "force_async", "lazy_async", "async_except_on_cache_miss"}
 ASYNC_POLLS_BEFORE_DONE = 1  # the first status poll still says "running"
+TOO_MANY_QUERIES = "Too many queries are running right now — please try again in a moment."
 
 
 def run_query(rt: Runtime, req: Request, pid: int | None) -> Response:
-    """Execute a HogQLQuery synchronously, or start the async flow."""
+    """Execute a HogQLQuery synchronously, or start the async flow; the slot is held for the simulated time."""
     body = req.json()
     node = body.get("query") if isinstance(body, dict) else None
     if not isinstance(node, dict) or "kind" not in node:
         raise ApiError(400, "This field is required.", code="required", attr="query")
+    query_compat.check_node(rt, node)
     if node["kind"] != "HogQLQuery":
         raise ApiError(400, f"Query kind '{node['kind']}' is not served by the emulator", code="invalid_input")
     project = pid or 0
+    blocking = not (body.get("refresh") in ASYNC_MODES or body.get("async") is True)
     with _slot(rt, project):
         if rt.faults.query_latency_s:
             time.sleep(rt.faults.query_latency_s)
-        result = _hogql(rt, project, node)
-    if body.get("refresh") in ASYNC_MODES or body.get("async") is True:
-        return _submit_async(rt, project, result)
-    return Response(200, result)
+        result, cost = _hogql(rt, project, node)
+        query_cost.settle(rt.limits.query_cost, cost, blocking=blocking)
+    log = {"query_cost": cost.log()}
+    if not blocking:
+        return _submit_async(rt, project, result, log)
+    return Response(200, result, log=log)
 
 
-def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> dict[str, Any]:
+def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> tuple[dict[str, Any], query_cost.Cost]:
     sql = str(node.get("query") or "")
     values = node.get("values") or {}
     select = parse_select(sql, values if isinstance(values, dict) else {})
-    tz = _timezone(rt, pid, node.get("modifiers") or {})
+    tz = query_compat.timezone(rt, pid, node.get("modifiers") or {})
+    store = rt.dataset.events[pid]
     opts = hogql_exec.Options(
         tz,
         rt.quirks.query_json_string_properties,
         rt.quirks.query_row_cap,
         allow_offset=not rt.quirks.query_reject_offset,
+        duplicate=duplicates.row_test(store, rt.quirks.duplicate_rows, rt.settings.seed),
     )
-    store = rt.dataset.events[pid]
     with store.lock:
         out = hogql_exec.execute(select, store, opts)
+        cost = query_cost.measure(rt.limits.query_cost, store, out.ts_range, len(out.rows), out.aggregate)
+    return _body(sql, node, tz, out, cost), cost
+
+
+def _body(sql: str, node: dict[str, Any], tz: str, out: hogql_exec.Outcome, cost: query_cost.Cost) -> dict[str, Any]:
+    """The 200 body of §6.8 around the outcome's columns, types and rows."""
     now = datetime.now(UTC).replace(microsecond=0)
     return {
         "columns": out.columns,
@@ -60,7 +76,7 @@ def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> dict[str, Any]:
         "clickhouse": sql,
         "query": sql,
         "timezone": tz,
-        "timings": [{"k": "./query", "t": 0.01}],
+        "timings": [{"k": "./query", "t": cost.simulated_s or 0.01}],
         "modifiers": node.get("modifiers") or {},
         "error": None,
         "explain": None,
@@ -78,16 +94,6 @@ def _z(dt: datetime) -> str:
     return dt.isoformat().replace("+00:00", "Z")
 
 
-def _timezone(rt: Runtime, pid: int, modifiers: dict[str, Any]) -> str:
-    """Project timezone unless convertToProjectTimezone is false (and the instance honours it)."""
-    project = rt.dataset.project(pid) or {}
-    if not rt.quirks.query_project_timezone:
-        return "UTC"
-    if modifiers.get("convertToProjectTimezone") is False and not rt.quirks.query_ignore_tz_modifier:
-        return "UTC"
-    return str(project.get("timezone") or "UTC")
-
-
 class _slot:  # noqa: N801 - used as a context manager, reads like one
     """Holds one of the project's concurrent-query slots; 429 without Retry-After when none frees up."""
 
@@ -103,12 +109,7 @@ class _slot:  # noqa: N801 - used as a context manager, reads like one
             while self.slots.get(self.pid, 0) >= self.limit:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise ApiError(
-                        429,
-                        f"Exceeded maximum concurrency limit: {self.limit} for key: "
-                        f"api_queries_concurrency_team:{self.pid} and task: api_query",
-                        code="throttled",
-                    )
+                    raise ApiError(429, TOO_MANY_QUERIES, code="throttled")  # no Retry-After (§10)
                 self.cond.wait(remaining)
             self.slots[self.pid] = self.slots.get(self.pid, 0) + 1
 
@@ -120,7 +121,7 @@ class _slot:  # noqa: N801 - used as a context manager, reads like one
             self.cond.notify_all()
 
 
-def _submit_async(rt: Runtime, pid: int, result: dict[str, Any]) -> Response:
+def _submit_async(rt: Runtime, pid: int, result: dict[str, Any], log: dict[str, Any]) -> Response:
     qid = uuidlib.uuid4().hex
     status = {
         "id": qid,
@@ -139,7 +140,7 @@ def _submit_async(rt: Runtime, pid: int, result: dict[str, Any]) -> Response:
     }
     with rt.lock:
         rt.async_queries[qid] = {"status": status, "result": result, "polls": 0, "pid": pid}
-    return Response(202, {"query_status": status})
+    return Response(202, {"query_status": status}, log=log)
 
 
 def query_status(rt: Runtime, req: Request, pid: int | None, qid: str) -> Response:

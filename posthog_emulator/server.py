@@ -123,6 +123,7 @@ class Handler(BaseHTTPRequestHandler):
             "fault": outcome.fault,
             "body": None,
             "retry_after": outcome.response.headers.get("Retry-After"),  # to check clients wait as told
+            **outcome.response.log,  # e.g. query_cost: scanned/matched/returned rows, simulated seconds
         }
         if req.body and len(req.body) <= LOGGED_BODY_LIMIT:
             try:

@@ -37,6 +37,8 @@ class Quirks:
     insights_unstable_order: bool = True  # default insight order reshuffles per request
     enforce_scopes: bool = True  # scopes and project allow-lists of keys are checked
     query_api_available: bool = True  # False: /query/ routes 404 like an old self-hosted instance
+    query_rejects_unknown_fields: bool = False  # old instance: `modifiers` in the node -> 400 parse_error
+    duplicate_rows: float = 0.0  # fraction of events stored twice (ReplacingMergeTree before a merge)
 
     @classmethod
     def ideal(cls) -> Quirks:
@@ -96,6 +98,37 @@ REAL_LIMITS: dict[str, ClassLimit] = {
 
 
 @dataclass(frozen=True)
+class QueryCost:
+    """Simulated `/query/` execution time (posthog-api.md §10); all zero and no limit = off.
+
+    time = fixed + scanned x per_scanned + matched x per_matched + returned x per_returned, where
+    scanned = rows in every UTC day the WHERE's timestamp range touches (all rows without a bound),
+    matched = rows inside that range (top-N sorted by ORDER BY timestamp, uuid), returned = result
+    rows. Aggregates do not sort: their matched term is multiplied by `aggregate_match_factor`.
+    """
+
+    fixed_s: float = 0.0
+    per_scanned_row_s: float = 0.0
+    per_matched_row_s: float = 0.0
+    per_returned_row_s: float = 0.0
+    aggregate_match_factor: float = 0.05  # counting needs no sort and no `properties`
+    time_limit_s: float | None = None  # PostHog: 10; above it -> 504
+    sleep: bool = False  # really wait the simulated time (benchmarks), holding the query slot
+
+    @classmethod
+    def real(cls, time_scale: float = 1.0, row_scale: float = 1.0) -> QueryCost:
+        """PostHog Cloud's order of magnitude (DESIGN.md); `row_scale`: each row stands for that many."""
+        return cls(
+            fixed_s=0.15 * time_scale,
+            per_scanned_row_s=1e-8 * time_scale * row_scale,  # ~100M rows/s: timestamp-only filter
+            per_matched_row_s=3e-7 * time_scale * row_scale,  # ~3M rows/s: top-N sort reading properties
+            per_returned_row_s=3e-5 * time_scale,  # ~33k rows/s: Python result processing and JSON
+            time_limit_s=10.0 * time_scale,
+            sleep=True,
+        )
+
+
+@dataclass(frozen=True)
 class Limits:
     """Rate limits per endpoint class (posthog-api.md §4); off unless `enabled`."""
 
@@ -107,6 +140,7 @@ class Limits:
     retry_after: bool = True  # False: 429 without Retry-After (clients must back off blind)
     query_concurrency: int | None = 3  # concurrent /query/ per project; None = unlimited
     query_queue_s: float = 0.0  # how long an extra query waits for a slot before 429 (real: 30)
+    query_cost: QueryCost = field(default_factory=QueryCost)  # simulated run time and the 10 s limit
 
 
 @dataclass(frozen=True)
@@ -163,6 +197,8 @@ def _coerce(obj: Any, name: str, value: Any) -> Any:
     """Turn JSON-shaped values (lists, dicts) into the field's declared shape."""
     if name in ("kinds", "queue") and isinstance(value, list):
         return tuple(str(v) for v in value)
+    if name == "query_cost":
+        return updated(obj.query_cost, value)
     if name == "classes" and isinstance(value, dict):
         merged = dict(obj.classes)
         for cls, lim in value.items():

@@ -34,12 +34,14 @@ class ApiError(Exception):
         attr: str | None = None,
         headers: dict[str, str] | None = None,
         type_: str | None = None,
+        log: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status, self.detail, self.attr = status, detail, attr
         self.type = type_ or ERROR_TYPES.get(status, "server_error")
         self.code = code or _default_code(status)
         self.headers = headers or {}
+        self.log = log or {}  # extra request-log fields (e.g. the query cost of a 504)
 
     def body(self) -> dict[str, Any]:
         """Serialised body bytes."""
@@ -108,6 +110,7 @@ class Response:
     payload: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # a non-JSON body (502 page, 204)
+    log: dict[str, Any] = field(default_factory=dict)  # extra request-log fields, never sent
 
     def body(self) -> bytes:
         """Serialised body bytes."""
@@ -118,7 +121,7 @@ class Response:
 
 def error_response(err: ApiError) -> Response:
     """The envelope response of an ApiError."""
-    return Response(err.status, err.body(), dict(err.headers))
+    return Response(err.status, err.body(), dict(err.headers), log=dict(err.log))
 
 
 def with_param(params: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
