@@ -9,7 +9,7 @@ import requests
 import requests_mock as rm
 
 from source_posthog.errors import ApiError, ConfigError, TransientError
-from source_posthog.http.client import TIMEOUT
+from source_posthog.http.client import Timeouts
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.http.responses import Outcome, classify
 from source_posthog.http.retry import RetryPolicy
@@ -67,7 +67,7 @@ class TestGetJson:
         assert body == {"results": []}
         (request,) = requests_mock.request_history
         assert request.headers["Authorization"] == f"Bearer {API_KEY}"
-        assert request.timeout == TIMEOUT
+        assert request.timeout == (Timeouts().connect, Timeouts().first_answer)
         assert request.qs == {"limit": ["1"]}
 
     @pytest.mark.parametrize(
