@@ -8,6 +8,7 @@ import pytest
 import requests
 import requests_mock as rm
 
+from source_posthog import __version__
 from source_posthog.errors import ApiError, ConfigError, TransientError
 from source_posthog.http.client import Timeouts
 from source_posthog.http.pacing import EndpointClass
@@ -67,6 +68,7 @@ class TestGetJson:
         assert body == {"results": []}
         (request,) = requests_mock.request_history
         assert request.headers["Authorization"] == f"Bearer {API_KEY}"
+        assert request.headers["User-Agent"] == f"source-posthog/{__version__}"
         assert request.timeout == (Timeouts().connect, Timeouts().first_answer)
         assert request.qs == {"limit": ["1"]}
 
