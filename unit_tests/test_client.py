@@ -296,3 +296,32 @@ class TestUnreachedHost:
 
         assert harness.client.get_json("projects/1/persons/") == {"ok": 1}
         assert len(backoff_sleeps) == 6
+
+
+class TestWaitAccounting:
+    def test_given_429_and_a_5xx_when_retried_then_rate_limit_wait_counts_only_the_429(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness()
+        answers = [{"status_code": 429, "headers": {"Retry-After": "37"}}, {"status_code": 503}, {"json": {}}]
+        requests_mock.get(f"{API}/projects/", answers)
+
+        harness.client.get_json("projects/")
+
+        stats = harness.client.stats
+        assert stats.throttled_seconds == 37.0
+        assert stats.retry_seconds == backoff_sleeps[1]
+        assert stats.rate_limit_seconds == 37.0 + stats.pacing_seconds
+
+    def test_given_pacer_holds_a_request_when_sent_then_the_wait_is_counted_as_rate_limit_wait(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        harness.pacer.hold(EndpointClass.CRUD, 12.0)  # e.g. after another request's 429
+        requests_mock.get(f"{API}/projects/", json={})
+
+        harness.client.get_json("projects/")
+
+        assert harness.clock.sleeps == [12.0]
+        assert harness.client.stats.pacing_seconds == 12.0
+        assert harness.client.stats.rate_limit_seconds == 12.0

@@ -90,6 +90,7 @@ def find_first_event(read: EventsRead, project_id: int, start: datetime) -> date
     count, first = select_one_row(
         read.sync.client, project_id, "count(), min(timestamp) FROM events", bounds, name="source-posthog first event"
     )
+    read.sync.progress.expect(STREAM, int(count or 0))  # the progress lines' total, percentage and time left
     return parse_timestamp(first) if count and first else None
 
 
