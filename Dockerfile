@@ -3,6 +3,7 @@
 # checkout with nothing but PyPI; scripts/container-build.sh shows the podman recipe used in tests.
 FROM python:3.11-slim
 
+# io.airbyte.version = source_posthog.__version__ = metadata.yaml dockerImageTag (unit_tests/test_version.py).
 LABEL io.airbyte.name="airbyte/source-posthog" \
       io.airbyte.version="2.1.0" \
       org.opencontainers.image.title="source-posthog" \

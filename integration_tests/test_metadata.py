@@ -1,12 +1,15 @@
-"""metadata.yaml must be valid Airbyte metadata and name the existing connector, so the image is a drop-in.
+"""metadata.yaml must be valid Airbyte metadata and name the existing connector, so the image is a drop-in;
+it, the image label, the package and `--version` carry one version.
 
 The schema is the `ConnectorMetadataDefinitionV0` JSON shipped by airbyte-connector-models (in the
 ecosystem venv); it is validated here with the main venv's jsonschema.
 """
 
 import copy
+import importlib.metadata
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,8 @@ import pytest
 import yaml
 
 from integration_tests.acceptance.ecosystem import REPO_ROOT, eco_site_file
+from integration_tests.helpers import connector_command
+from source_posthog import __version__
 from source_posthog.airbyte.spec import spec_schema
 
 SCHEMA_FILE = "airbyte_connector_models/metadata/v0/ConnectorMetadataDefinitionV0.json"
@@ -111,3 +116,17 @@ class TestDropIn:
         data = metadata["data"]
         assert labels["io.airbyte.name"] == data["dockerRepository"]
         assert labels["io.airbyte.version"] == data["dockerImageTag"]
+
+
+class TestOneVersion:
+    def test_given_the_package_version_when_compared_then_image_label_metadata_and_distribution_agree(
+        self, metadata: dict[str, Any]
+    ) -> None:
+        # Defined once in source_posthog/__init__.py; pyproject reads it, the other two must repeat it.
+        labels = dockerfile_labels(REPO_ROOT / "Dockerfile")
+        assert labels["io.airbyte.version"] == metadata["data"]["dockerImageTag"] == __version__
+        assert importlib.metadata.version("source-posthog") == __version__
+
+    def test_given_the_installed_cli_when_asked_for_its_version_then_the_package_version(self) -> None:
+        done = subprocess.run([*connector_command(), "--version"], capture_output=True, text=True, check=False)
+        assert (done.returncode, done.stdout.strip()) == (0, f"source-posthog {__version__}")

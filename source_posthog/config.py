@@ -25,10 +25,10 @@ class RateLimits(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    crud: Annotated[str, Field(description="Projects, annotations, cohorts, feature flags.")] = ""
-    analytics: Annotated[str, Field(description="Insights and the legacy events list.")] = ""
-    persons: Annotated[str, Field(description="The persons list.")] = ""
-    query: Annotated[str, Field(description="The HogQL query API used for events.")] = ""
+    crud: Annotated[str, Field(description="projects, annotations, cohorts, feature flags")] = ""
+    analytics: Annotated[str, Field(description="insights and the legacy /events/ list")] = ""
+    persons: Annotated[str, Field(description="the persons list")] = ""
+    query: Annotated[str, Field(description="the HogQL /query/ API, used for events")] = ""
 
     @field_validator("crud", "analytics", "persons", "query")
     @classmethod
@@ -116,8 +116,8 @@ class Config(BaseModel):
         Field(
             title="Rate limit overrides",
             description="Only for instances whose throttle rates differ from PostHog Cloud's (self-hosted), e.g. "
-            '{"query": "120/hour"}. Each value is one or more DRF-style rates: "240/minute, 2400/hour". '
-            "Empty means PostHog's documented limit.",
+            '{"query": "120/hour"}. Keys: crud, analytics (insights), persons, query (events). Each value is one '
+            'or more DRF-style rates: "240/minute, 2400/hour". Empty means PostHog\'s documented limit.',
             json_schema_extra={"order": 8},
         ),
     ] = RateLimits()

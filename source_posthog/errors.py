@@ -40,6 +40,10 @@ class QueryLimitError(TransientError):
     """
 
 
+class UnreachableError(TransientError):
+    """The host never sent an HTTP answer: most likely a wrong base_url; the message names the cause and the fix."""
+
+
 class InternalError(ConnectorError):
     """A bug or an API response we do not understand."""
 

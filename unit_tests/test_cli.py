@@ -1,11 +1,14 @@
 """Every CLI path: what reaches stdout, the exit code, and that the key never does."""
 
+import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests_mock as rm
 
+from source_posthog import __version__
+from source_posthog.airbyte.cli import main
 from unit_tests.conftest import BASE, KEY, CliResult, valid_config
 
 Cli = Callable[..., CliResult]
@@ -28,7 +31,68 @@ class TestSpec:
         assert cli("spec", "--catalog", "x.json", "--debug").code == 0
 
 
+class TestUsage:
+    @pytest.mark.parametrize(
+        ("argv", "fragment"),
+        [
+            ((), "required: COMMAND"),
+            (("bogus",), "invalid choice: 'bogus'"),
+            (("check",), "required: --config"),
+            (("read", "--config", "c.json"), "required: --catalog"),
+        ],
+    )
+    def test_given_usage_error_when_run_then_config_error_trace_and_exit_one(
+        self, cli: Cli, argv: tuple[str, ...], fragment: str
+    ) -> None:
+        result = cli(*argv)
+        assert (result.code, result.error["failure_type"]) == (1, "config_error")
+        assert fragment in result.error["message"]
+        assert "Usage: source-posthog" in result.error["message"]
+
+    def test_when_help_then_every_flag_of_every_command_is_listed(self, capsys: pytest.CaptureFixture[str]) -> None:
+        with pytest.raises(SystemExit) as exited:
+            main(["--help"], stdout=io.BytesIO())
+        text = " ".join(capsys.readouterr().out.split())
+        assert exited.value.code == 0
+        assert "--version" in text
+        assert "check --config FILE" in text
+        assert "discover --config FILE" in text
+        assert "read --config FILE --catalog FILE [--state FILE]" in text
+
+    @pytest.mark.parametrize(
+        ("command", "flags"),
+        [
+            ("spec", ()),
+            ("check", ("--config",)),
+            ("discover", ("--config",)),
+            ("read", ("--config", "--catalog", "--state")),
+        ],
+    )
+    def test_when_command_help_then_its_flags_are_listed(
+        self, capsys: pytest.CaptureFixture[str], command: str, flags: tuple[str, ...]
+    ) -> None:
+        with pytest.raises(SystemExit):
+            main([command, "--help"], stdout=io.BytesIO())
+        text = capsys.readouterr().out
+        assert all(f"{flag} FILE" in text for flag in flags)
+
+    def test_when_version_then_the_package_version(self, capsys: pytest.CaptureFixture[str]) -> None:
+        with pytest.raises(SystemExit) as exited:
+            main(["--version"], stdout=io.BytesIO())
+        assert (exited.value.code, capsys.readouterr().out) == (0, f"source-posthog {__version__}\n")
+
+
 class TestDiscover:
+    def test_given_typo_in_a_key_when_discover_then_warning_names_the_intended_key(
+        self, cli: Cli, write: Write
+    ) -> None:
+        result = cli("discover", "--config", write("c.json", valid_config(project_id=[101])))
+        assert result.code == 0
+        assert result.only("LOG")["log"] == {
+            "level": "WARN",
+            "message": "Config key 'project_id' is unknown and ignored; did you mean 'project_ids'?",
+        }
+
     def test_given_valid_config_when_discover_then_catalog_without_network(self, cli: Cli, write: Write) -> None:
         with rm.Mocker():  # any request would fail: none is mocked
             result = cli("discover", "--config", write("c.json", valid_config()))

@@ -9,8 +9,9 @@ import pytest
 import requests
 import requests_mock as rm
 
+from source_posthog import __version__
 from source_posthog.errors import ApiError, ConfigError, QueryLimitError, TransientError
-from source_posthog.http.client import TIMEOUT
+from source_posthog.http.client import Timeouts
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.http.responses import Outcome, classify
 from source_posthog.http.retry import RetryPolicy
@@ -68,8 +69,9 @@ class TestGetJson:
         assert body == {"results": []}
         (request,) = requests_mock.request_history
         assert request.headers["Authorization"] == f"Bearer {API_KEY}"
+        assert request.headers["User-Agent"] == f"source-posthog/{__version__}"
         # requests-mock's stub types `timeout` as int; it is whatever requests was given, here a tuple.
-        assert request.timeout == TIMEOUT  # type: ignore[comparison-overlap]
+        assert request.timeout == (Timeouts().connect, Timeouts().first_answer)  # type: ignore[comparison-overlap]
         assert request.qs == {"limit": ["1"]}
 
     @pytest.mark.parametrize(
@@ -349,3 +351,33 @@ class TestQueryLimits:
         assert len(budget) == 1
         assert "pacing to 6 requests per window" in budget[0]
         assert backoff_sleeps == [1800]
+
+
+class TestWaitAccounting:
+    def test_given_429_and_a_5xx_when_retried_then_rate_limit_wait_counts_only_the_429(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        harness = Harness()
+        answers: list[dict[str, Any]] = [{"status_code": 429, "headers": {"Retry-After": "37"}}, {"status_code": 503}]
+        answers.append({"json": {}})
+        requests_mock.get(f"{API}/projects/", answers)
+
+        harness.client.get_json("projects/")
+
+        stats = harness.client.stats
+        assert stats.throttled_seconds == 37.0
+        assert stats.retry_seconds == backoff_sleeps[1]
+        assert stats.rate_limit_seconds == 37.0 + stats.pacing_seconds
+
+    def test_given_pacer_holds_a_request_when_sent_then_the_wait_is_counted_as_rate_limit_wait(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        harness.pacer.hold(EndpointClass.CRUD, 12.0)  # e.g. after another request's 429
+        requests_mock.get(f"{API}/projects/", json={})
+
+        harness.client.get_json("projects/")
+
+        assert harness.clock.sleeps == [12.0]
+        assert harness.client.stats.pacing_seconds == 12.0
+        assert harness.client.stats.rate_limit_seconds == 12.0

@@ -76,6 +76,29 @@ class TestParseConfig:
     def test_given_unknown_fields_when_parsed_then_ignored(self) -> None:
         assert parse_config(valid_config(something_else=1)).api_key.get_secret_value() == KEY
 
+    @pytest.mark.parametrize(
+        ("extra", "hint"),
+        [
+            ("project_id", "did you mean 'project_ids'?"),
+            ("start_data", "did you mean 'start_date'?"),
+            ("events_page", "did you mean 'events_page_size'?"),
+            ("something_else", "known keys: api_key, start_date, base_url"),
+        ],
+    )
+    def test_given_unknown_key_when_parsed_then_one_warning_names_the_closest_known_key(
+        self, extra: str, hint: str
+    ) -> None:
+        warnings: list[str] = []
+        parse_config(valid_config(**{extra: [101]}), warn=warnings.append)
+        (warning,) = warnings
+        assert warning.startswith(f"Config key {extra!r} is unknown and ignored; ")
+        assert hint in warning
+
+    def test_given_only_known_keys_when_parsed_then_no_warning(self) -> None:
+        warnings: list[str] = []
+        parse_config(valid_config(project_ids=[1], rate_limits={"query": "1/second"}), warn=warnings.append)
+        assert warnings == []
+
     def test_given_key_when_config_printed_then_key_hidden(self) -> None:
         config = parse_config(valid_config())
         assert KEY not in repr(config)
@@ -125,6 +148,15 @@ class TestRateLimits:
     def test_given_unknown_class_when_parsed_then_config_error(self) -> None:
         with pytest.raises(ConfigError, match=r"rate_limits\.events"):
             parse_config(valid_config(rate_limits={"events": "1/second"}))
+
+    def test_given_insights_class_when_parsed_then_error_lists_the_valid_keys_and_what_they_pace(self) -> None:
+        with pytest.raises(ConfigError) as raised:
+            parse_config(valid_config(rate_limits={"insights": "1/second"}))
+        message = raised.value.message
+        assert "rate_limits.insights: is not a rate class; the valid keys are crud (" in message
+        assert "analytics (insights and the legacy /events/ list)" in message
+        assert all(key in message for key in ("crud", "analytics", "persons", "query"))
+        assert "Extra inputs" not in message
 
     def test_spec_inlines_the_sub_object(self) -> None:
         prop = spec_schema()["properties"]["rate_limits"]

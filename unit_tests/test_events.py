@@ -3,6 +3,8 @@ from typing import Any
 
 import pytest
 
+from source_posthog.airbyte.progress import Progress
+from source_posthog.streams.context import Sync
 from source_posthog.streams.event_records import canonical_timestamp, write_events
 from source_posthog.streams.events import read_events
 from source_posthog.streams.hogql import Page
@@ -122,6 +124,22 @@ class TestReadEvents:
         assert before <= datetime.fromisoformat(saved[-1]["1"]["timestamp"]) <= datetime.now(UTC)
         kinds = [m["type"] for m in harness.messages() if m["type"] in ("RECORD", "STATE")]
         assert kinds[:5] == ["RECORD", "RECORD", "RECORD", "STATE", "RECORD"]  # three records, then their STATE
+
+    def test_given_two_projects_when_read_then_each_is_counted_first_for_the_progress_total(
+        self, requests_mock: Any
+    ) -> None:
+        FakeEventsApi(spread(at("2024-01-01 01:00:00"), 7, timedelta(minutes=1))).mount(requests_mock, project_id=1)
+        FakeEventsApi(spread(at("2024-02-01 01:00:00"), 5, timedelta(minutes=1))).mount(requests_mock, project_id=2)
+        harness = harness_for(events_page_size=3)
+        progress = Progress(harness.output, harness.client.stats, interval=0)  # a line per page
+        sync = Sync(harness.config, harness.client, harness.output, [{"id": 1}, {"id": 2}], progress)
+
+        read_events(STREAMS_BY_NAME["events"], sync, "incremental", None)
+
+        lines = [line for line in harness.logs() if line.startswith("events: ")]
+        assert lines[0].startswith("events: 3 of 7 expected (42.9%), ")
+        assert lines[-1].startswith("events: 12 of 12 expected (100.0%), ")
+        assert all("waiting on rate limits" in line for line in lines)
 
     def test_given_checkpoint_when_read_then_resumes_strictly_after_it_without_lookback(
         self, requests_mock: Any

@@ -455,6 +455,23 @@ def test_schema_is_valid_draft7(stream: str) -> None:
     assert "$ref" not in json.dumps(schema)
 
 
+def walk_nodes(node: dict[str, Any], path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every typed node: properties at any depth and array items (as "a[]")."""
+    found = [(path, node)]
+    for name, child in node.get("properties", {}).items():
+        found.extend(walk_nodes(child, f"{path}.{name}" if path else name))
+    if isinstance(node.get("items"), dict):
+        found.extend(walk_nodes(node["items"], f"{path}[]"))
+    return found
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_every_field_has_one_type_plus_null(stream: str) -> None:
+    """PyAirbyte warns "Could not determine airbyte type" on a union, and the platform maps it to a JSON blob."""
+    for path, node in walk_nodes(load(stream)):
+        assert len(types_of(node) - {"null"}) == 1, f"{stream}.{path}: {node.get('type')}"
+
+
 @pytest.mark.parametrize("stream", STREAMS)
 def test_every_property_but_the_key_is_nullable(stream: str) -> None:
     for path, node in walk_properties(load(stream)):
@@ -514,13 +531,29 @@ def test_schemas_reject_wrong_shapes() -> None:
 
 
 def test_old_connector_shapes_still_validate() -> None:
-    # The old schema allowed string elements and a populated person.
+    # The old schema allowed a populated person (string elements: see NARROWED).
     record = {
         **SAMPLES["events"],
-        "elements": ["button.cta"],
         "person": {"is_identified": True, "distinct_ids": ["user_123"], "properties": {"email": "a@b.c"}},
     }
     assert jsonschema.Draft7Validator(load("events")).is_valid(record)
+
+
+# Old fields whose union type was narrowed to the one shape PostHog sends, so PyAirbyte and the Airbyte platform
+# map them without a warning (issue 17). Each is lossless: no value PostHog or the emulator sends is rejected
+# (integration_tests/test_record_schemas.py validates every emulator record). (stream, path): (types, why).
+NARROWED: dict[tuple[str, str], tuple[set[str], str]] = {
+    ("annotations", "dashboard_item"): (
+        {"integer"},
+        "a foreign key to the insight: PostHog's AnnotationSerializer (a ModelSerializer) sends its integer id",
+    ),
+    ("insights", "order"): ({"integer"}, "Insight.order is an IntegerField (and basic=true lists omit it)"),
+    ("cohorts", "groups"): ({"array"}, "Cohort.groups is JSONField(default=list): a list, never an object"),
+    ("events", "elements[]"): (
+        {"object"},
+        "elements are parsed from elements_chain into objects; PostHog's /events/ sends objects too",
+    ),
+}
 
 
 @pytest.mark.parametrize("stream", ORIGINAL_STREAMS)
@@ -529,13 +562,14 @@ def test_superset_of_old_connector(stream: str) -> None:
 
     Compatible means: our types minus "null" include the old types minus "null". An old "number" is
     NOT satisfied by "integer" (destinations map them to different column types), so "number" is
-    kept. Extra types are allowed only where PostHog sends them (annotations.dashboard_item and
-    insights.order are integers declared "string" by the old schema).
+    kept. The only exceptions are the NARROWED fields, each typed as exactly the shape PostHog sends.
     """
     schema = load(stream)
     for path, old_types in OLD_FIELDS[stream].items():
         node = resolve(schema, path)
-        if old_types is not None:
+        if (stream, path) in NARROWED:
+            assert types_of(node) - {"null"} == NARROWED[stream, path][0], f"{stream}.{path}"
+        elif old_types is not None:
             missing = (set(old_types) - {"null"}) - types_of(node)
             assert not missing, f"{stream}.{path}: lost types {missing}"
         is_datetime = node.get("format") == "date-time"
@@ -547,7 +581,7 @@ def test_events_fields() -> None:
     assert props["timestamp"]["airbyte_type"] == "timestamp_with_timezone"
     assert props["timestamp"]["format"] == "date-time"
     element = props["elements"]["items"]
-    assert element["type"] == ["string", "object"]
+    assert element["type"] == ["object"]
     assert set(element["properties"]) == {
         "tag_name",
         "text",

@@ -18,11 +18,8 @@ def run_check(client: ApiClient, config: Config, output: Output) -> str:
     """Return a success summary, or raise ConnectorError describing what the user must fix."""
     try:
         sync, _progress = start_sync(config, client, output)
-    except TransientError as error:
-        raise ConfigError(
-            f"Cannot get an answer from {config.base_url}: {error.message} "
-            "Check base_url and that this machine can reach it."
-        ) from None
+    except TransientError as error:  # the message already names the cause and what to check, once
+        raise ConfigError(error.message) from None
     except ApiError as error:
         if error.refusal is Refusal.MISSING_SCOPE and error.scope == PROJECTS.scope:
             raise ConfigError(f"{blocked(PROJECTS)}: {error.message}") from None

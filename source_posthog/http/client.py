@@ -1,11 +1,12 @@
 """The one HTTP client: auth, timeouts, pacing and retries around one request.
 
-What a response means is decided in `responses.py`, how long to wait between tries in `retry.py`.
-The key is only ever sent to the configured host: foreign `next` links and redirects are refused
-before any request.
+What a response means is decided in `responses.py`, how long to wait between tries in `retry.py`, why a
+connection failed in `network.py`. The key is only ever sent to the configured host: foreign `next` links and
+redirects are refused before any request. Until the host has answered once, timeouts are short and tries few:
+a wrong base_url then fails in seconds, while a real /query/ page later still gets minutes.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -14,17 +15,31 @@ import orjson
 import requests
 
 from source_posthog import __version__
-from source_posthog.errors import ApiError, ConfigError, TransientError
+from source_posthog.errors import ApiError, ConfigError, TransientError, UnreachableError
 from source_posthog.http.concurrency import ConcurrencyLimit
+from source_posthog.http.network import describe_network_error
 from source_posthog.http.pacing import EndpointClass, Pacer
 from source_posthog.http.responses import BROKEN_CONNECTION, Outcome, classify, read_response
 from source_posthog.http.retry import RetryableError, RetryPolicy, give_up_message, wait_times
 from source_posthog.http.stats import HttpStats
 
-TIMEOUT = (10.0, 180.0)  # connect, read (seconds); a /query/ page may take PostHog tens of seconds
 MAX_REDIRECTS = 5
 QUERY_CONCURRENCY = 3  # PostHog runs at most 3 API queries per team at once (posthog-api §10)
 UNREACHED_MAX_TRIES = 3  # a host that never answered is most likely a wrong base_url: fail in seconds
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for a connection and for an answer. 3 tries x 7 s + backoff stays under 30 s."""
+
+    connect: float = 5.0
+    """PostHog completes a TCP (and TLS) handshake in well under a second; a host that drops SYNs must not
+    cost minutes."""
+    first_answer: float = 7.0
+    """Read timeout until the host has answered once: the first requests are small lists, answered in
+    milliseconds; a host that accepts connections and stays silent is the wrong host."""
+    read: float = 180.0
+    """Read timeout once the host has answered: a /query/ page may take PostHog tens of seconds."""
 
 
 class ApiClient:
@@ -41,6 +56,7 @@ class ApiClient:
         max_tries: int | None = None,
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self._base = base_url
         self._scheme = urlsplit(base_url).scheme
@@ -55,6 +71,7 @@ class ApiClient:
         )
         policy = policy or RetryPolicy()
         self.policy = replace(policy, max_tries=max_tries or policy.max_tries)
+        self.timeouts = timeouts or Timeouts()
         self.answered = False  # has the host ever sent an HTTP response?
         self.unanswered_failures = 0
 
@@ -106,8 +123,13 @@ class ApiClient:
         try:
             return retrying(method, url, endpoint_class, **kwargs)
         except RetryableError as error:
+            tries = last.get("tries", 0)
+            if not self.answered:
+                raise UnreachableError(
+                    f"Cannot reach PostHog at {self._host} after {tries} attempts: {error.description}. {error.advice}"
+                ) from None
             where = f"{self._host} kept failing for {method} {urlsplit(url).path}"
-            raise TransientError(give_up_message(self.policy, where, error, last.get("tries", 0))) from None
+            raise TransientError(give_up_message(self.policy, where, error, tries)) from None
 
     def _attempt(self, method: str, url: str, endpoint_class: EndpointClass, **kwargs: Any) -> Any:
         gate = self._gates.get(endpoint_class)
@@ -130,15 +152,17 @@ class ApiClient:
         raise ConfigError(f"PostHog redirected more than {MAX_REDIRECTS} times; check base_url.")
 
     def _request(self, method: str, url: str, endpoint_class: EndpointClass, **kwargs: Any) -> requests.Response:
-        self._pacer.acquire(endpoint_class)
+        self.stats.paced(self._pacer.acquire(endpoint_class))
         self.stats.requests += 1
+        timeout = self.timeout()
         try:
             response = self._session.request(
-                method, url, timeout=TIMEOUT, allow_redirects=False, stream=True, **kwargs
+                method, url, timeout=timeout, allow_redirects=False, stream=True, **kwargs
             )  # the body is read by read_response, once (see read_body)
         except BROKEN_CONNECTION as error:
             self.unanswered_failures += not self.answered
-            raise RetryableError(f"connection failed ({type(error).__name__})") from None
+            failure = describe_network_error(error, self._host, *timeout)
+            raise RetryableError(failure.description, advice=failure.advice) from None
         self.answered = True
         return response
 
@@ -157,6 +181,14 @@ class ApiClient:
                     f"wait {retry_after:.0f} s): pacing to {learned} requests per window for the rest of the run."
                 )
 
+    def timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds for the next request: short until the host has answered once."""
+        return (self.timeouts.connect, self.timeouts.read if self.answered else self.timeouts.first_answer)
+
+    def tries_allowed(self) -> int:
+        """How many attempts a request gets now: few while the host has never answered."""
+        return self.policy.max_tries if self.answered else min(UNREACHED_MAX_TRIES, self.policy.max_tries)
+
     def _never_answered(self, _error: Exception) -> bool:
         """Stop early while the host has never answered; once it has, a broken connection is a blip."""
         return not self.answered and self.unanswered_failures >= UNREACHED_MAX_TRIES
@@ -172,6 +204,7 @@ class ApiClient:
         source = "Retry-After" if error.retry_after is not None else "backoff"
         self.stats.retried(
             f"Retrying {method} {urlsplit(url).path} after {error.description}: waiting {wait:.1f} s ({source}), "
-            f"attempt {details['tries'] + 1} of {self.policy.max_tries}.",
+            f"attempt {details['tries'] + 1} of {self.tries_allowed()}.",
+            wait=wait,
             throttled=error.status == 429,
         )

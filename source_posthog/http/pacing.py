@@ -114,16 +114,19 @@ class Pacer:
         self._sleep = sleep
         self.waited_seconds = 0.0
 
-    def acquire(self, endpoint: EndpointClass) -> None:
-        """Wait until a request of this class fits in every window, then count it as sent."""
+    def acquire(self, endpoint: EndpointClass) -> float:
+        """Wait until a request of this class fits in every window, count it as sent; return the seconds waited."""
+        waited = 0.0
         with self._locks[endpoint]:
             windows = self._windows.get(endpoint, [])
             while (wait := self._wait_time(endpoint, windows, self._clock())) > 0:
-                self.waited_seconds += wait
+                waited += wait
                 self._sleep(wait)
             now = self._clock()
             for window in windows:
                 window.record(now)
+        self.waited_seconds += waited
+        return waited
 
     def hold(self, endpoint: EndpointClass, seconds: float) -> None:
         """After a 429, make every request of this class wait `seconds` (someone else spent the budget)."""

@@ -33,11 +33,15 @@ class RetryPolicy:
 class RetryableError(Exception):
     """A failure worth retrying; carries the server's Retry-After (seconds) when it sent one."""
 
-    def __init__(self, description: str, retry_after: float | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, description: str, retry_after: float | None = None, status: int | None = None, *, advice: str = ""
+    ) -> None:
         super().__init__(description)
         self.description = description
         self.retry_after = retry_after
         self.status = status
+        self.advice = advice
+        """What the user can do if retrying never helps (network failures say what to check)."""
 
 
 def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:

@@ -1,7 +1,7 @@
 """What the HTTP layer tells the rest of a sync: counters, and a callback for what the user should know.
 
 The HTTP layer never writes messages itself; the sync owns an `HttpStats`, reads its counters for the
-progress summary and sets `on_warning` to turn each retry or change of pace into a log line.
+progress lines and the summary, and sets `on_warning` to turn each retry or change of pace into a log line.
 """
 
 from collections.abc import Callable
@@ -20,10 +20,29 @@ class HttpStats:
     retries: int = 0
     throttled: int = 0
     """Answers with status 429."""
+    pacing_seconds: float = 0.0
+    """Time spent waiting before requests so as to stay under PostHog's rate limits."""
+    throttled_seconds: float = 0.0
+    """Time spent waiting after 429 answers (Retry-After or backoff)."""
+    retry_seconds: float = 0.0
+    """Time spent waiting before other retries (5xx, broken connections)."""
     on_warning: Callable[[str], None] = field(default=_ignore)
 
-    def retried(self, message: str, *, throttled: bool) -> None:
-        """Count a retry and tell the listener."""
+    @property
+    def rate_limit_seconds(self) -> float:
+        """Every wait caused by rate limits: our own pacing plus the waits PostHog's 429s asked for."""
+        return self.pacing_seconds + self.throttled_seconds
+
+    def paced(self, seconds: float) -> None:
+        """Count a wait before a request."""
+        self.pacing_seconds += seconds
+
+    def retried(self, message: str, *, wait: float = 0.0, throttled: bool) -> None:
+        """Count a retry and its wait, and tell the listener."""
         self.retries += 1
         self.throttled += throttled
+        if throttled:
+            self.throttled_seconds += wait
+        else:
+            self.retry_seconds += wait
         self.on_warning(message)

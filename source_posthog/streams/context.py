@@ -25,7 +25,10 @@ class Sink(Protocol):
 
 
 class ProgressObserver(Protocol):
-    """Told about each page a reader finishes."""
+    """Told how many records a reader expects, when it knows, and about each page it finishes."""
+
+    def expect(self, stream: str, records: int) -> None:
+        """`records` more records of `stream` are expected (e.g. one project's events, counted before reading)."""
 
     def page(self, stream: str, records: int, where: str) -> None:
         """`records` more records of `stream` were read at `where` (e.g. "project 2, window ...")."""

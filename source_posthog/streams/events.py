@@ -59,6 +59,7 @@ def read_project_query(read: EventsRead, project_id: int) -> int:
     late_check = check_late_events(read, project_id, cursor.late_check if cursor else None)
     point = start_point(cursor, sync.config.start, read.lookback)
     counts = hourly_counts(sync.client, project_id, Bounds("timestamp", point.start, read.upper))
+    sync.progress.expect(STREAM, sum(counts.values()))  # the progress lines' total, percentage and time left
     windows = plan_windows(counts, point.start, read.upper, sync.config.events_page_size, read.step)
     after: Key | None = (point.after.timestamp, point.after.uuid) if point.after else None
     table, page_size = read.stream.hogql_table, sync.config.events_page_size

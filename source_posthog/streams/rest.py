@@ -19,6 +19,7 @@ UUID_TEXT_LENGTH = 36  # persons are keyed by UUID text
 def read_rest_stream(stream: Stream, sync: Sync, _sync_mode: str = "full_refresh", _stream_state: Any = None) -> int:
     """Emit every record of the stream once; return how many were emitted."""
     if not stream.per_project:  # the project list, already read when the sync started
+        sync.progress.page(stream.name, len(sync.projects), "the project list")
         for project in sync.projects:
             sync.sink.record(stream.name, project)
         return len(sync.projects)
