@@ -3,7 +3,19 @@ import pytest
 from source_posthog.airbyte.catalog import build_catalog, parse_configured_catalog
 from source_posthog.errors import ConfigError
 
-NAMES = ["projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons"]
+ORIGINAL = ["projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons"]
+NEWER = [
+    "actions",
+    "dashboards",
+    "experiments",
+    "surveys",
+    "event_definitions",
+    "property_definitions",
+    "early_access_features",
+    "session_recordings",
+]
+NAMES = ORIGINAL + NEWER
+INCREMENTAL = {"events": "timestamp", "session_recordings": "start_time"}
 
 
 def entry(name: str, mode: str = "full_refresh") -> dict[str, object]:
@@ -11,18 +23,22 @@ def entry(name: str, mode: str = "full_refresh") -> dict[str, object]:
 
 
 class TestBuildCatalog:
-    def test_catalog_lists_seven_streams_keyed_on_id(self) -> None:
+    def test_catalog_lists_every_stream_keyed_on_id_but_property_definitions(self) -> None:
         streams = build_catalog()["streams"]
         assert sorted(s["name"] for s in streams) == sorted(NAMES)
-        assert all(s["source_defined_primary_key"] == [["id"]] for s in streams)
+        keys = {s["name"]: s["source_defined_primary_key"] for s in streams}
+        assert keys.pop("property_definitions") == [["type"], ["group_type_index"], ["id"]]
+        assert all(key == [["id"]] for key in keys.values())
 
-    def test_only_events_is_incremental_on_timestamp(self) -> None:
-        by_name = {s["name"]: s for s in build_catalog()["streams"]}
-        assert by_name["events"]["supported_sync_modes"] == ["full_refresh", "incremental"]
-        assert by_name["events"]["source_defined_cursor"] is True
-        assert by_name["events"]["default_cursor_field"] == ["timestamp"]
-        for name in set(NAMES) - {"events"}:
-            assert by_name[name]["supported_sync_modes"] == ["full_refresh"]
+    @pytest.mark.parametrize("name", NAMES)
+    def test_only_events_and_recordings_are_incremental_on_their_cursor(self, name: str) -> None:
+        stream = {s["name"]: s for s in build_catalog()["streams"]}[name]
+        if name in INCREMENTAL:
+            assert stream["supported_sync_modes"] == ["full_refresh", "incremental"]
+            assert stream["source_defined_cursor"] is True
+            assert stream["default_cursor_field"] == [INCREMENTAL[name]]
+        else:
+            assert stream["supported_sync_modes"] == ["full_refresh"]
 
     def test_every_sliced_stream_schema_declares_project_id(self) -> None:
         for stream in build_catalog()["streams"]:

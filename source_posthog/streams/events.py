@@ -14,6 +14,7 @@ from typing import Any
 from source_posthog.errors import ApiError, Refusal
 from source_posthog.streams.context import Sync
 from source_posthog.streams.cursors import STREAM, Checkpoint, Cursor, EventsRead, LateCheck, parse_events_state
+from source_posthog.streams.event_filter import EventFilter, warn_if_changed
 from source_posthog.streams.event_records import write_events
 from source_posthog.streams.events_legacy import read_project_legacy
 from source_posthog.streams.hogql import Bounds, Key, build_query, iter_rows, run_query, select_one_row
@@ -29,7 +30,11 @@ def read_events(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -
     """Read every project's events from its cursor up to now; return how many records were emitted."""
     # A full refresh re-reads from start_date; it still emits STATE so the next incremental run can use it.
     incoming = parse_events_state(stream_state) if sync_mode == "incremental" and stream_state else {}
-    read = EventsRead(sync, stream, Checkpoint(sync.sink, incoming), datetime.now(UTC))
+    event_filter = EventFilter.of(sync.config)
+    if incoming:
+        warn_if_changed(EventFilter.from_state(stream_state), event_filter, sync.sink)
+    checkpoint = Checkpoint(sync.sink, incoming, event_filter)
+    read = EventsRead(sync, stream, checkpoint, datetime.now(UTC), event_filter=event_filter)
     return sum(read_project(read, int(project["id"])) for project in sync.projects)
 
 
@@ -77,7 +82,8 @@ def read_window(read: EventsRead, project_id: int, window: Bounds, after: Key | 
         sync.progress.page(STREAM, rows, where)
 
     table, page_size = read.stream.hogql_table, sync.config.events_page_size
-    rows = iter_rows(sync.client, project_id, table, page_size, bounds=window, after=after, on_page=save)
+    names = read.event_filter.condition()
+    rows = iter_rows(sync.client, project_id, table, page_size, bounds=window, after=after, where=names, on_page=save)
     return write_events(rows, project_id, sync.sink)
 
 
@@ -88,7 +94,12 @@ def find_first_event(read: EventsRead, project_id: int, start: datetime) -> date
     """
     bounds = Bounds("timestamp", start, read.upper)
     count, first = select_one_row(
-        read.sync.client, project_id, "count(), min(timestamp) FROM events", bounds, name="source-posthog first event"
+        read.sync.client,
+        project_id,
+        "count(), min(timestamp) FROM events",
+        bounds,
+        name="source-posthog first event",
+        where=read.event_filter.condition(),
     )
     return parse_timestamp(first) if count and first else None
 
