@@ -75,8 +75,10 @@ class FakeEventsApi:
         self.event_params.append(params)
         after, before = datetime.fromisoformat(params["after"]), datetime.fromisoformat(params["before"])
         rows = [(ts, u) for ts, u in self.rows if after < ts < before]  # both bounds exclusive
-        if "properties" in params and self.honours_hogql_filter:
-            lo, hi = UUID_RANGE.search(orjson.loads(params["properties"])[0]["key"]).groups()  # type: ignore[union-attr]
+        ranges = [UUID_RANGE.search(f["key"]) for f in orjson.loads(params.get("properties", "[]"))]
+        uuid_range = next((found for found in ranges if found), None)
+        if uuid_range and self.honours_hogql_filter:  # every row is a $pageview: an event-name filter keeps all
+            lo, hi = uuid_range.groups()
             rows = [(ts, u) for ts, u in rows if lo <= u < hi]
         rows.sort(key=lambda r: (r[0], -int(r[1][-12:], 16)))  # ties in no useful order
         page = rows[: min(int(params["limit"]), self.events_page)]
