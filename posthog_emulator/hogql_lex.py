@@ -23,6 +23,7 @@ KEYWORDS = {
     "TRUE",
     "FALSE",
     "AS",
+    "IN",
 }
 _TOKEN = re.compile(
     r"""
