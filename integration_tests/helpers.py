@@ -11,6 +11,17 @@ from pathlib import Path
 from typing import Any
 
 ALL_STREAMS = ("projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons")
+NEWER_STREAMS = (
+    "actions",
+    "dashboards",
+    "experiments",
+    "surveys",
+    "event_definitions",
+    "property_definitions",
+    "early_access_features",
+    "session_recordings",
+)
+CURSORS = {"events": "timestamp", "session_recordings": "start_time"}
 
 
 def connector_command() -> list[str]:
@@ -116,16 +127,16 @@ def config_for(base_url: str, api_key: str, **overrides: Any) -> dict[str, Any]:
 
 
 def catalog_for(streams: tuple[str, ...] | list[str] = ALL_STREAMS, events_mode: str = "incremental") -> dict[str, Any]:
-    """A configured catalog selecting `streams`; events in `events_mode`, others full refresh."""
+    """A configured catalog selecting `streams`; events and recordings in `events_mode`, others full refresh."""
     entries = []
     for name in streams:
-        incremental = name == "events" and events_mode == "incremental"
+        incremental = name in CURSORS and events_mode == "incremental"
         entries.append(
             {
                 "stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
                 "sync_mode": "incremental" if incremental else "full_refresh",
                 "destination_sync_mode": "append_dedup" if incremental else "overwrite",
-                **({"cursor_field": ["timestamp"]} if incremental else {}),
+                **({"cursor_field": [CURSORS[name]]} if incremental else {}),
             }
         )
     return {"streams": entries}

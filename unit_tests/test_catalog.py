@@ -27,7 +27,7 @@ class TestBuildCatalog:
         streams = build_catalog()["streams"]
         assert sorted(s["name"] for s in streams) == sorted(NAMES)
         keys = {s["name"]: s["source_defined_primary_key"] for s in streams}
-        assert keys.pop("property_definitions") == [["type"], ["group_type_index"], ["id"]]
+        assert keys.pop("property_definitions") == [["project_id"], ["type"], ["group_type_index"], ["id"]]
         assert all(key == [["id"]] for key in keys.values())
 
     @pytest.mark.parametrize("name", NAMES)

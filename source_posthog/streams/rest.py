@@ -29,12 +29,12 @@ def read_rest_stream(stream: Stream, sync: Sync, _sync_mode: str = "full_refresh
             seen.clear()
         gathered = gather_backref(stream.backref, sync, project["id"]) if stream.backref else None
         for record in iter_project_records(stream, sync, project["id"]):
+            record["project_id"] = project["id"]
             key = compact_key(tuple(record.get(name) for name in stream.primary_key))
             if key in seen:
                 duplicates += 1
                 continue
             seen.add(key)
-            record["project_id"] = project["id"]
             if stream.backref and gathered is not None:
                 record[stream.backref.into] = sorted(gathered.get(record.get("id"), ()))
             sync.sink.record(stream.name, record)

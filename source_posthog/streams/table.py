@@ -193,7 +193,8 @@ STREAMS: tuple[Stream, ...] = (
         "property_definitions/",
         LIST,
         passes=PROPERTY_KINDS,
-        primary_key=("type", "group_type_index", "id"),  # PostHog's built-in virtual properties repeat per kind
+        # PostHog's built-in virtual properties repeat their ids in every kind and every project.
+        primary_key=("project_id", "type", "group_type_index", "id"),
     ),
     Stream("early_access_features", Reader.REST, "early_access_feature:read", CRUD, "early_access_features/", LIST),
     Stream(
