@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from integration_tests.helpers import NEWER_STREAMS, Run, catalog_for, config_for, run_connector, write_json
-from source_posthog.streams.table import STREAMS_BY_NAME
 from posthog_emulator import Emulator
+from source_posthog.streams.table import STREAMS_BY_NAME
 
 
 def check(emulator: Emulator, folder: Path, key: str, **overrides: object) -> Run:
