@@ -27,7 +27,7 @@ def read_rest_stream(stream: Stream, sync: Sync, _sync_mode: str = "full_refresh
     for project in sync.projects:
         if not stream.shared_across_projects:
             seen.clear()
-        gathered = gather_backref(stream.backref, sync, project["id"]) if stream.backref else None
+        pointing = gather_backref(stream.backref, sync, project["id"]) if stream.backref else {}
         for record in iter_project_records(stream, sync, project["id"]):
             record["project_id"] = project["id"]
             key = compact_key(tuple(record.get(name) for name in stream.primary_key))
@@ -35,8 +35,8 @@ def read_rest_stream(stream: Stream, sync: Sync, _sync_mode: str = "full_refresh
                 duplicates += 1
                 continue
             seen.add(key)
-            if stream.backref and gathered is not None:
-                record[stream.backref.into] = sorted(gathered.get(record.get("id"), ()))
+            if stream.backref:
+                record[stream.backref.into] = sorted(pointing.get(record.get("id"), ()))
             sync.sink.record(stream.name, record)
             emitted += 1
     if duplicates:

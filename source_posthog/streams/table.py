@@ -107,9 +107,15 @@ EVENTS_TABLE = HogQLTable(
     "events", EVENT_COLUMNS, (KeyColumn("timestamp", KeyType.DATETIME), KeyColumn("uuid", KeyType.UUID))
 )
 LIST = {"limit": PAGE_SIZE}
-CRUD = EndpointClass.CRUD
+ARCHIVED_TOO = (Pass(), Pass({"archived": "true"}))  # archived items only with archived=true, which lists only them
 
-PROJECTS = Stream("projects", Reader.REST, "project:read", CRUD, "projects/", LIST, per_project=False, original=True)
+
+def crud_list(name: str, scope: str, params: Mapping[str, str] = LIST, **fields: Any) -> Stream:
+    """The common row: a per-project REST list at `<name>/`, paced as CRUD."""
+    return Stream(name, Reader.REST, scope, EndpointClass.CRUD, f"{name}/", params, **fields)
+
+
+PROJECTS = crud_list("projects", "project:read", per_project=False, original=True)
 # basic=true skips computing results; order=id makes offset paging stable (the default order is not).
 INSIGHTS = Stream(
     "insights",
@@ -131,72 +137,24 @@ PROPERTY_KINDS = (
 STREAMS: tuple[Stream, ...] = (
     PROJECTS,
     # Org-scoped annotations are listed by every project of the organization: keep the first sighting.
-    Stream(
-        "annotations",
-        Reader.REST,
-        "annotation:read",
-        CRUD,
-        "annotations/",
-        LIST,
-        shared_across_projects=True,
-        original=True,
-    ),
-    Stream("cohorts", Reader.REST, "cohort:read", CRUD, "cohorts/", LIST, original=True),
-    # Archived flags are only listed with archived=true, which lists nothing else: two passes.
-    Stream(
-        "feature_flags",
-        Reader.REST,
-        "feature_flag:read",
-        CRUD,
-        "feature_flags/",
-        LIST,
-        passes=(Pass(), Pass({"archived": "true"})),
-        original=True,
-    ),
+    crud_list("annotations", "annotation:read", shared_across_projects=True, original=True),
+    crud_list("cohorts", "cohort:read", original=True),
+    crud_list("feature_flags", "feature_flag:read", passes=ARCHIVED_TOO, original=True),
     INSIGHTS,
-    # One unpaginated answer holding every live action; deleted actions are never listed.
-    Stream("actions", Reader.REST, "action:read", CRUD, "actions/", LIST),
-    Stream(
-        "dashboards",
-        Reader.REST,
-        "dashboard:read",
-        CRUD,
-        "dashboards/",
-        LIST,
-        backref=Backref(INSIGHTS, via="dashboards", into="insight_ids"),
-    ),
-    # Like feature flags: archived experiments only with archived=true, which lists nothing else.
-    Stream(
-        "experiments",
-        Reader.REST,
-        "experiment:read",
-        CRUD,
-        "experiments/",
-        LIST,
-        passes=(Pass(), Pass({"archived": "true"})),
-    ),
-    Stream("surveys", Reader.REST, "survey:read", CRUD, "surveys/", LIST),
+    crud_list("actions", "action:read"),  # one unpaginated answer; deleted actions are never listed
+    crud_list("dashboards", "dashboard:read", backref=Backref(INSIGHTS, via="dashboards", into="insight_ids")),
+    crud_list("experiments", "experiment:read", passes=ARCHIVED_TOO),
+    crud_list("surveys", "survey:read"),
     # ordering=name: a unique, stable order (the default, last seen date, moves while we read).
-    Stream(
-        "event_definitions",
-        Reader.REST,
-        "event_definition:read",
-        CRUD,
-        "event_definitions/",
-        {**LIST, "ordering": "name"},
-    ),
-    Stream(
+    crud_list("event_definitions", "event_definition:read", {**LIST, "ordering": "name"}),
+    # PostHog's built-in virtual properties repeat their ids in every kind and every project.
+    crud_list(
         "property_definitions",
-        Reader.REST,
         "property_definition:read",
-        CRUD,
-        "property_definitions/",
-        LIST,
         passes=PROPERTY_KINDS,
-        # PostHog's built-in virtual properties repeat their ids in every kind and every project.
         primary_key=("project_id", "type", "group_type_index", "id"),
     ),
-    Stream("early_access_features", Reader.REST, "early_access_feature:read", CRUD, "early_access_features/", LIST),
+    crud_list("early_access_features", "early_access_feature:read"),
     Stream(
         "events",
         Reader.EVENTS,
