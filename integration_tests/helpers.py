@@ -13,7 +13,10 @@ from typing import Any
 from source_posthog.streams.table import STREAMS
 
 ALL_STREAMS = tuple(stream.name for stream in STREAMS)
+ORIGINAL_STREAMS = tuple(stream.name for stream in STREAMS if stream.original)
+NEWER_STREAMS = tuple(stream.name for stream in STREAMS if not stream.original)
 FULL_REFRESH = tuple(stream.name for stream in STREAMS if stream.cursor_field is None)
+CURSORS = {stream.name: stream.cursor_field for stream in STREAMS if stream.cursor_field}
 
 
 def connector_command() -> list[str]:
@@ -119,16 +122,16 @@ def config_for(base_url: str, api_key: str, **overrides: Any) -> dict[str, Any]:
 
 
 def catalog_for(streams: tuple[str, ...] | list[str] = ALL_STREAMS, events_mode: str = "incremental") -> dict[str, Any]:
-    """A configured catalog selecting `streams`; events in `events_mode`, others full refresh."""
+    """A configured catalog selecting `streams`; events and recordings in `events_mode`, others full refresh."""
     entries = []
     for name in streams:
-        incremental = name == "events" and events_mode == "incremental"
+        incremental = name in CURSORS and events_mode == "incremental"
         entries.append(
             {
                 "stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
                 "sync_mode": "incremental" if incremental else "full_refresh",
                 "destination_sync_mode": "append_dedup" if incremental else "overwrite",
-                **({"cursor_field": ["timestamp"]} if incremental else {}),
+                **({"cursor_field": [CURSORS[name]]} if incremental else {}),
             }
         )
     return {"streams": entries}

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.helpers import Run, config_for, run_connector, write_json
+from integration_tests.helpers import NEWER_STREAMS, Run, catalog_for, config_for, run_connector, write_json
 from posthog_emulator import Emulator
+from source_posthog.streams.table import STREAMS_BY_NAME
 
 
 def check(emulator: Emulator, folder: Path, key: str, **overrides: object) -> Run:
@@ -80,3 +81,34 @@ class TestCheck:
         assert run.connection_status["status"] == "FAILED"
         assert "rejected the API key" in run.connection_status["message"]
         assert wrong not in run.stdout + run.stderr
+
+    def test_given_key_with_only_the_original_scopes_when_check_then_succeeded_listing_newer_streams_scopes(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        run = check(emulator, tmp_path, emulator.keys["original_scopes"])
+
+        assert run.connection_status["status"] == "SUCCEEDED"
+        message = run.connection_status["message"]
+        for name in NEWER_STREAMS:
+            assert f"streams {name} would need scope {STREAMS_BY_NAME[name].scope}" in message
+        assert "Events synced: every event." in message
+
+    def test_given_event_filters_when_check_then_message_names_them(self, emulator: Emulator, tmp_path: Path) -> None:
+        run = check(emulator, tmp_path, emulator.api_key, events_exclude=["$autocapture"])
+
+        assert run.connection_status["message"].endswith("Events synced: every event except $autocapture.")
+
+    def test_given_selected_stream_without_its_scope_when_read_then_config_error_names_stream_and_scope(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        config = write_json(tmp_path, "config.json", config_for(emulator.base_url, emulator.keys["original_scopes"]))
+        catalog = write_json(tmp_path, "catalog.json", catalog_for(("cohorts", "dashboards")))
+
+        run = run_connector(["read", "--config", config, "--catalog", catalog])
+
+        assert run.returncode == 1
+        (error,) = run.errors
+        assert error["failure_type"] == "config_error"
+        assert "Stream dashboards cannot be read: the API key lacks the scope dashboard:read" in error["message"]
+        assert run.records("cohorts")  # streams before it were delivered
+        assert emulator.keys["original_scopes"] not in run.stdout + run.stderr

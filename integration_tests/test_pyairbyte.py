@@ -1,5 +1,5 @@
 """PyAirbyte, offline, reads every stream into DuckDB; after new and late events, a second read is
-incremental and the cache holds every event exactly once.
+incremental (events, and recordings but for the still-open ones) and the cache holds every event exactly once.
 
 PyAirbyte lives in the ecosystem venv, so integration_tests/acceptance/pyairbyte_read.py runs there and
 does both reads in one process; between them this test appends events to its own emulator.
@@ -115,9 +115,19 @@ def test_given_an_empty_cache_when_pyairbyte_reads_then_every_stream_lands_once(
 
 def test_given_new_events_when_pyairbyte_reads_again_then_only_recent_events_are_read(reads: dict[str, Any]) -> None:
     second = reads["second"]
-    full_refresh_rows = sum(count for stream, count in second["rows"].items() if stream != "events")
-    events_read = second["processed_records"] - full_refresh_rows
+    full_refresh_rows = sum(count for stream, count in second["rows"].items() if stream not in second["written"])
+    events_read = second["processed_records"] - full_refresh_rows - second["written"]["session_recordings"]
+    assert second["written"]["events"] >= events_read  # every event read was written (merged) by this read
     assert len(reads["appended"]) <= events_read < EVENTS // 2  # incremental: not the 500 events again
+
+
+def test_given_recordings_when_pyairbyte_reads_again_then_only_the_still_open_ones_are_read_again(
+    reads: dict[str, Any],
+) -> None:
+    first, second = reads["first"], reads["second"]
+    assert first["written"]["session_recordings"] == first["rows"]["session_recordings"] > 0
+    assert 0 < second["written"]["session_recordings"] < second["rows"]["session_recordings"]
+    assert second["rows"]["session_recordings"] == second["distinct_ids"]["session_recordings"]
 
 
 def test_given_two_reads_when_the_cache_is_inspected_then_it_holds_every_event_exactly_once(

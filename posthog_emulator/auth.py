@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from posthog_emulator import ids
 from posthog_emulator.web import ApiError, Request
 
-READ_SCOPES = (
+ORIGINAL_SCOPES = (  # what a key made for the existing connector's seven streams holds
     "project:read",
     "annotation:read",
     "cohort:read",
@@ -16,7 +16,18 @@ READ_SCOPES = (
     "insight:read",
     "person:read",
     "query:read",
+)
+READ_SCOPES = (
+    *ORIGINAL_SCOPES,
     "organization:read",
+    "action:read",
+    "dashboard:read",
+    "experiment:read",
+    "survey:read",
+    "event_definition:read",
+    "property_definition:read",
+    "early_access_feature:read",
+    "session_recording:read",
 )
 INVALID_KEY = "Personal API key found in request Authorization header is invalid."
 NO_CREDENTIALS = "Authentication credentials were not provided."
@@ -49,6 +60,7 @@ def make_keys(seed: int, project_ids: list[int]) -> dict[str, ApiKey]:
         ("write_scopes", tuple(s.replace(":read", ":write") for s in READ_SCOPES), None),
         ("no_person_read", tuple(s for s in READ_SCOPES if s != "person:read"), None),
         ("no_query_read", tuple(s for s in READ_SCOPES if s != "query:read"), None),
+        ("original_scopes", ORIGINAL_SCOPES, None),
         ("project_scoped", ("*",), (project_ids[0],)),
         ("legacy_unscoped", None, None),
     ]

@@ -9,40 +9,59 @@ sync reads them with archived=true), persons that can never be loaded are exclud
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from posthog_emulator import duplicates
+from posthog_emulator.catalog_lists import visible
 from posthog_emulator.data import build_dataset
+from posthog_emulator.definitions import property_keys
 from posthog_emulator.entities import visible_annotations
 from posthog_emulator.persons import persons_listable
+from posthog_emulator.recordings import recording_ids
 from posthog_emulator.settings import Quirks, updated
 
 if TYPE_CHECKING:
     from posthog_emulator.app import App
+    from posthog_emulator.runtime import Runtime
 
-STREAMS = ("projects", "annotations", "cohorts", "feature_flags", "insights", "persons", "events")
+LISTS = ("actions", "dashboards", "experiments", "surveys", "early_access_features", "event_definitions")
+IdsOf = Callable[["Runtime", int], list[Any]]
+
+
+def _live(stream: str) -> IdsOf:
+    """The ids of a list's records that are not deleted (archived ones included: a full sync reads them)."""
+    return lambda rt, pid: sorted(r["id"] for r in visible(rt, pid, stream))
+
+
+def _event_ids(rt: Runtime, pid: int) -> list[Any]:
+    store = rt.dataset.events[pid]
+    with store.lock:
+        return sorted(store.ids())
+
+
+TRUTHS: dict[str, IdsOf] = {
+    "projects": lambda _rt, pid: [pid],
+    "annotations": lambda rt, pid: sorted(a["id"] for a in visible_annotations(rt, pid)),
+    **{stream: _live(stream) for stream in ("cohorts", "feature_flags", "insights", *LISTS)},
+    "property_definitions": property_keys,
+    "session_recordings": recording_ids,
+    "persons": lambda rt, pid: sorted(p["id"] for p in persons_listable(rt, pid)),
+    "events": _event_ids,
+}
+STREAMS = tuple(TRUTHS)
 
 
 def truth(app: App, stream: str) -> dict[int, list[Any]]:
-    """{project_id: sorted ids}; for `projects`, {project_id: [project_id]}."""
-    rt = app.rt
-    pids = [p["id"] for p in rt.dataset.projects]
-    if stream == "projects":
-        return {pid: [pid] for pid in pids}
-    if stream == "annotations":
-        return {pid: sorted(a["id"] for a in visible_annotations(rt, pid)) for pid in pids}
-    if stream in ("cohorts", "feature_flags", "insights"):
-        return {pid: sorted(r["id"] for r in rt.dataset.entities[pid][stream] if not r["deleted"]) for pid in pids}
-    if stream == "persons":
-        return {pid: sorted(p["id"] for p in persons_listable(rt, pid)) for pid in pids}
-    if stream == "events":
-        out = {}
-        for pid in pids:
-            store = rt.dataset.events[pid]
-            with store.lock:
-                out[pid] = sorted(store.ids())
-        return out
-    raise ValueError(f"unknown stream {stream!r}; expected one of {STREAMS}")
+    """{project_id: sorted ids}; for `projects`, {project_id: [project_id]}.
+
+    For `property_definitions` the ids are the connector's key [type, group_type_index, id], since PostHog's
+    virtual properties repeat their ids under every kind.
+    """
+    ids_of = TRUTHS.get(stream)
+    if ids_of is None:
+        raise ValueError(f"unknown stream {stream!r}; expected one of {STREAMS}")
+    return {p["id"]: ids_of(app.rt, p["id"]) for p in app.rt.dataset.projects}
 
 
 def duplicated_ids(app: App) -> dict[int, list[str]]:

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from posthog_emulator import gen_entities, gen_events, gen_people, ids
+from posthog_emulator import gen_catalog, gen_entities, gen_events, gen_people, ids
 from posthog_emulator.eventstore import Custom, EventStore
+from posthog_emulator.gen_definitions import make_definitions
+from posthog_emulator.gen_recordings import make_recordings
 from posthog_emulator.settings import EmulatorSettings
 from posthog_emulator.timefmt import DAY_US, parse_datetime, to_micros
 
@@ -87,6 +89,11 @@ def build_dataset(settings: EmulatorSettings) -> Dataset:
     org_notes = [maker.annotation(regular[0], "organization", k == ORG_ANNOTATIONS - 1) for k in range(ORG_ANNOTATIONS)]
     entities[regular[0]]["annotations"].extend(org_notes)
     _fill_events(settings, rng, events, regular=regular, edge=edge, span=(start, end))
+    catalog = gen_catalog.CatalogMaker(users, start, end)
+    for pid in regular:  # own random streams: the data above stays what it was for this seed
+        entities[pid] |= gen_catalog.make_catalog(catalog, settings.seed, pid, entities[pid]["insights"])
+        entities[pid] |= make_definitions(settings.seed, pid, start, end)
+        entities[pid]["session_recordings"] = make_recordings(settings.seed, pid, persons[pid], end)
     append_rng = random.Random(settings.seed + 1)  # noqa: S311 - seeded test data
     return Dataset(org, projects, entities, persons, events, end, append_rng)
 

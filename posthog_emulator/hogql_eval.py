@@ -138,6 +138,8 @@ class Compiler:
     def _cmp(self, node: Node) -> Val:
         left, right = (self.compile(a) for a in node.args)
         op = node.value
+        if op in ("in", "not in"):
+            return self._in(left, right, negate=op == "not in")
         if left.type == "tuple" or right.type == "tuple":
             return self._cmp_tuple(op, left, right)
         left, right = self._coerce(left, right.type), self._coerce(right, left.type)
@@ -153,6 +155,15 @@ class Compiler:
             return Val("bool", fn=lambda i: compare(lf(i), c), ts_lo=lo, ts_hi=hi)
         rf = right.fn
         return Val("bool", fn=lambda i: compare(lf(i), rf(i)))
+
+    def _in(self, left: Val, right: Val, *, negate: bool) -> Val:
+        """`x [NOT] IN ('a', 'b')` or `x [NOT] IN {list}`: membership in a set of constants."""
+        items = right.const if right.type == "tuple" else [right]
+        if right.fn is not None or any(item.fn is not None for item in items):
+            raise ApiError(400, "IN needs a tuple or array of constants", code="hogql_error")
+        values = {v for item in items for v in (item.const if isinstance(item.const, list) else [item.const])}
+        lf = left.at()
+        return Val("bool", fn=lambda i: (lf(i) in values) != negate)
 
     def _tuple(self, node: Node) -> Val:
         items = [self.compile(a) for a in node.args]

@@ -24,6 +24,7 @@ KEYWORDS = {
     "TRUE",
     "FALSE",
     "AS",
+    "IN",
 }
 _TOKEN = re.compile(
     r"""

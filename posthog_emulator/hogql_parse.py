@@ -2,8 +2,8 @@
 
 SELECT cols FROM table [WHERE expr] [GROUP BY expr, ...] [ORDER BY expr [ASC|DESC], ...]
 [LIMIT n [OFFSET m] | LIMIT m, n] [OFFSET m]; expressions: OR/AND/NOT, comparisons (also of
-tuples), calls, fields, literals, `{placeholders}`. Placeholders are replaced by typed constants
-from `values` while parsing.
+tuples), [NOT] IN a tuple or a list placeholder, calls, fields, literals, `{placeholders}`.
+Placeholders are replaced by typed constants from `values` while parsing.
 """
 
 from __future__ import annotations
@@ -145,8 +145,13 @@ class Parser:
         return self.comparison()
 
     def comparison(self) -> Node:
-        """Grammar: comparison := primary [op primary]."""
+        """Grammar: comparison := primary [op primary | [NOT] IN primary]."""
         left = self.primary()
+        if self.accept("IN"):
+            return Node("cmp", "in", (left, self.primary()))
+        if self.peek("NOT") and self.tokens[self.i + 1][1] == "IN":
+            self.i += 2
+            return Node("cmp", "not in", (left, self.primary()))
         for op in ("=", "==", "!=", "<>", "<=", ">=", "<", ">"):
             if self.accept(op):
                 norm = {"==": "=", "<>": "!="}.get(op, op)
@@ -217,8 +222,11 @@ def _literal(kind: str, text: str) -> Node | None:
     return None
 
 
+ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0"}  # HogQL's string escapes; any other escaped char is itself
+
+
 def _unescape(body: str) -> str:
-    return re.sub(r"\\(.)|''", lambda m: m.group(1) or "'", body)
+    return re.sub(r"\\(.)|''", lambda m: ESCAPES.get(m.group(1), m.group(1)) if m.group(1) else "'", body)
 
 
 def parse_select(sql: str, values: dict[str, Any]) -> Select:

@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from posthog_emulator import entities, events_list, events_render, persons, query_api
+from posthog_emulator import catalog_lists, definitions, entities, events_list, events_render, persons, query_api
+from posthog_emulator.recordings import list_session_recordings
 from posthog_emulator.runtime import Runtime
 from posthog_emulator.settings import Quirks
 from posthog_emulator.web import ApiError, Request, Response
@@ -63,6 +64,24 @@ ROUTES = (
     _route(PROJECT + r"/feature_flags/(?P<obj>\d+)", "feature_flag:read", "crud", _detail("feature_flags")),
     _route(PROJECT + "/insights", "insight:read", "clickhouse", _plain(entities.list_insights)),
     _route(PROJECT + r"/insights/(?P<obj>\d+)", "insight:read", "clickhouse", _detail("insights")),
+    _route(PROJECT + "/actions", "action:read", "crud", _plain(catalog_lists.list_actions)),
+    _route(PROJECT + "/dashboards", "dashboard:read", "crud", _plain(catalog_lists.list_dashboards)),
+    _route(PROJECT + "/experiments", "experiment:read", "crud", _plain(catalog_lists.list_experiments)),
+    _route(PROJECT + "/surveys", "survey:read", "crud", _plain(catalog_lists.list_surveys)),
+    _route(
+        PROJECT + "/early_access_features",
+        "early_access_feature:read",
+        "crud",
+        _plain(catalog_lists.list_early_access_features),
+    ),
+    _route(PROJECT + "/event_definitions", "event_definition:read", "crud", _plain(definitions.list_event_definitions)),
+    _route(
+        PROJECT + "/property_definitions",
+        "property_definition:read",
+        "crud",
+        _plain(definitions.list_property_definitions),
+    ),
+    _route(PROJECT + "/session_recordings", "session_recording:read", "clickhouse", _plain(list_session_recordings)),
     _route(PROJECT + "/persons", "person:read", "persons", _plain(persons.list_persons)),
     _route(PROJECT + "/events", "query:read", "clickhouse", _plain(events_list.list_events)),
     _route(PROJECT + r"/events/(?P<obj>[^/]+)", "query:read", "clickhouse", _event_detail),

@@ -20,7 +20,7 @@ cli=.venv/bin/source-posthog
 echo "== spec";     $cli spec | .venv/bin/python scripts/demo_summary.py brief
 echo "== check";    $cli check --config "$out/config.json" | .venv/bin/python scripts/demo_summary.py brief
 echo "== discover"; $cli discover --config "$out/config.json" | .venv/bin/python scripts/demo_summary.py brief
-echo "== read (all seven streams)"
+echo "== read (every stream)"
 start=$(date +%s.%N)
 $cli read --config "$out/config.json" --catalog "$out/catalog.json" >"$out/read.jsonl"
 end=$(date +%s.%N)

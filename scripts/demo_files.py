@@ -1,10 +1,10 @@
-"""Write the demo's config and configured catalog from the emulator's ready file."""
+"""Write the demo's config and a configured catalog of every stream from the emulator's ready file."""
 
 import json
 import sys
 from pathlib import Path
 
-STREAMS = ("projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons")
+from source_posthog.streams.table import STREAMS
 
 
 def main(folder: str) -> None:
@@ -15,11 +15,11 @@ def main(folder: str) -> None:
     (out / "config.json").write_text(json.dumps(config, indent=2))
     streams = [
         {
-            "stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
-            "sync_mode": "incremental" if name == "events" else "full_refresh",
-            "destination_sync_mode": "append_dedup" if name == "events" else "overwrite",
+            "stream": {"name": stream.name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+            "sync_mode": "incremental" if stream.cursor_field else "full_refresh",
+            "destination_sync_mode": "append_dedup" if stream.cursor_field else "overwrite",
         }
-        for name in STREAMS
+        for stream in STREAMS
     ]
     (out / "catalog.json").write_text(json.dumps({"streams": streams}, indent=2))
 

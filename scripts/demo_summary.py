@@ -10,6 +10,8 @@ import urllib.request
 from collections import Counter, defaultdict
 from typing import Any
 
+from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
+
 
 def brief() -> None:
     """Print one line per SPEC, CONNECTION_STATUS, CATALOG or ERROR message read from stdin."""
@@ -35,6 +37,13 @@ def truth(admin: str, stream: str) -> dict[str, list[Any]]:
     return body
 
 
+def expected_keys(key: tuple[str, ...], per_project: dict[str, list[Any]]) -> set[tuple[Any, ...]]:
+    """The emulator's truth as primary-key tuples (its composite keys leave out the project they are in)."""
+    if "project_id" in key:
+        return {(int(project), *one) for project, keys in per_project.items() for one in keys}
+    return {(one,) for keys in per_project.values() for one in keys}
+
+
 def read(output: str, emulator_file: str, start: str, end: str) -> None:
     """Print delivered / expected per stream and per project."""
     with open(emulator_file) as file:
@@ -47,18 +56,19 @@ def read(output: str, emulator_file: str, start: str, end: str) -> None:
     for message in messages:
         if message["type"] == "RECORD":
             record = message["record"]
-            ids[record["stream"]].append(record["data"]["id"])
+            key = STREAMS_BY_NAME[record["stream"]].primary_key
+            ids[record["stream"]].append(tuple(record["data"][name] for name in key))
             if record["stream"] == "events":
                 events_per_project[record["data"]["project_id"]] += 1
         elif message["type"] == "TRACE" and message["trace"]["type"] == "ERROR":
             errors.append(message["trace"]["error"]["message"])
     seconds = float(end) - float(start)
-    print(f"{'stream':<14}{'delivered':>10}{'unique':>10}{'expected':>10}{'missing':>9}{'duplicates':>12}")
-    for stream in ("projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons"):
-        expected = {i for per_project in truth(admin, stream).values() for i in per_project}
-        got = ids.get(stream, [])
+    print(f"{'stream':<22}{'delivered':>10}{'unique':>10}{'expected':>10}{'missing':>9}{'duplicates':>12}")
+    for stream in STREAMS:
+        expected = expected_keys(stream.primary_key, truth(admin, stream.name))
+        got = ids.get(stream.name, [])
         print(
-            f"{stream:<14}{len(got):>10}{len(set(got)):>10}{len(expected):>10}"
+            f"{stream.name:<22}{len(got):>10}{len(set(got)):>10}{len(expected):>10}"
             f"{len(expected - set(got)):>9}{len(got) - len(set(got)):>12}"
         )
     events_truth = truth(admin, "events")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from source_posthog.http.pacing import parse_rates
 from source_posthog.redaction import register_secret
@@ -18,6 +18,10 @@ US_CLOUD = "https://us.posthog.com"
 # The legacy US host only redirects now, and HTTP clients drop Authorization on a cross-host redirect.
 LEGACY_HOSTS = {"https://app.posthog.com": US_CLOUD}
 START_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+MAX_EVENT_NAMES = 1000  # each name is a query value; a thousand keeps every request small
+EventNames = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=400)]], Field(max_length=MAX_EVENT_NAMES)
+]  # PostHog truncates event names at 400 characters
 
 
 class RateLimits(BaseModel):
@@ -142,6 +146,32 @@ class Config(BaseModel):
             json_schema_extra={"order": 9},
         ),
     ] = 3
+
+    events_include: Annotated[
+        EventNames,
+        Field(
+            title="Only these events",
+            description="Event names to sync, e.g. $pageview; empty means every event. Filtered by PostHog inside "
+            "each query. Changing it keeps the cursor: newly included events are not back-filled until the events "
+            "stream is reset.",
+            json_schema_extra={"examples": [["$pageview", "signed_up"]], "order": 9},
+        ),
+    ] = []
+    events_exclude: Annotated[
+        EventNames,
+        Field(
+            title="Never these events",
+            description="Event names never to sync, e.g. $autocapture. Filtered by PostHog inside each query.",
+            json_schema_extra={"examples": [["$autocapture", "$feature_flag_called"]], "order": 10},
+        ),
+    ] = []
+
+    @model_validator(mode="after")
+    def _check_event_filters(self) -> "Config":
+        both = sorted(set(self.events_include) & set(self.events_exclude))
+        if both:
+            raise ValueError(f"events_include and events_exclude both name {', '.join(map(repr, both[:5]))}")
+        return self
 
     @field_validator("api_key")
     @classmethod

@@ -30,12 +30,11 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def uuid_range(properties: str) -> tuple[str, str]:
-    """The [lo, hi) uuid bounds of the HogQL property filter sent to the legacy events list."""
-    match = UUID_RANGE.search(orjson.loads(properties)[0]["key"])
-    if match is None:
-        raise ValueError(f"no uuid range in {properties}")
-    return match[1], match[2]
+def uuid_range(properties: str) -> tuple[str, str] | None:
+    """The [lo, hi) uuid bounds among the HogQL property filters sent to the legacy events list, if any."""
+    matches = (UUID_RANGE.search(found["key"]) for found in orjson.loads(properties))
+    match = next((found for found in matches if found), None)
+    return (match[1], match[2]) if match else None
 
 
 class FakeEventsApi:
@@ -87,8 +86,9 @@ class FakeEventsApi:
         self.event_params.append(params)
         after, before = datetime.fromisoformat(params["after"]), datetime.fromisoformat(params["before"])
         rows = [(ts, u) for ts, u in self.rows if after < ts < before]  # both bounds exclusive
-        if "properties" in params and self.honours_hogql_filter:
-            lo, hi = uuid_range(params["properties"])
+        bounds = uuid_range(params.get("properties", "[]"))
+        if bounds and self.honours_hogql_filter:  # every row is a $pageview: an event-name filter keeps all
+            lo, hi = bounds
             rows = [(ts, u) for ts, u in rows if lo <= u < hi]
         rows.sort(key=lambda r: (r[0], -int(r[1][-12:], 16)))  # ties in no useful order
         page = rows[: min(int(params["limit"]), self.events_page)]

@@ -5,7 +5,9 @@ from source_posthog.errors import ConfigError
 from source_posthog.streams.table import STREAMS
 
 # The existing connector's seven streams: their names and keys are a compatibility promise.
-ORIGINAL_STREAMS = ["projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons"]
+ORIGINAL = ["projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons"]
+NAMES = [stream.name for stream in STREAMS]
+INCREMENTAL = {"events": "timestamp", "session_recordings": "start_time"}
 
 
 def entry(name: str, mode: str = "full_refresh") -> dict[str, object]:
@@ -13,18 +15,23 @@ def entry(name: str, mode: str = "full_refresh") -> dict[str, object]:
 
 
 class TestBuildCatalog:
-    def test_catalog_lists_every_row_of_the_table_and_the_original_streams_keyed_on_id(self) -> None:
-        streams = {s["name"]: s for s in build_catalog()["streams"]}
-        assert list(streams) == [stream.name for stream in STREAMS]
-        assert all(streams[name]["source_defined_primary_key"] == [["id"]] for name in ORIGINAL_STREAMS)
+    def test_catalog_lists_every_stream_keyed_on_id_but_property_definitions(self) -> None:
+        streams = build_catalog()["streams"]
+        assert [s["name"] for s in streams] == NAMES
+        assert set(ORIGINAL) <= set(NAMES)
+        keys = {s["name"]: s["source_defined_primary_key"] for s in streams}
+        assert keys.pop("property_definitions") == [["project_id"], ["type"], ["group_type_index"], ["id"]]
+        assert all(key == [["id"]] for key in keys.values())
 
-    def test_original_streams_only_events_is_incremental_on_timestamp(self) -> None:
-        by_name = {s["name"]: s for s in build_catalog()["streams"]}
-        assert by_name["events"]["supported_sync_modes"] == ["full_refresh", "incremental"]
-        assert by_name["events"]["source_defined_cursor"] is True
-        assert by_name["events"]["default_cursor_field"] == ["timestamp"]
-        for name in set(ORIGINAL_STREAMS) - {"events"}:
-            assert by_name[name]["supported_sync_modes"] == ["full_refresh"]
+    @pytest.mark.parametrize("name", NAMES)
+    def test_only_events_and_recordings_are_incremental_on_their_cursor(self, name: str) -> None:
+        stream = {s["name"]: s for s in build_catalog()["streams"]}[name]
+        if name in INCREMENTAL:
+            assert stream["supported_sync_modes"] == ["full_refresh", "incremental"]
+            assert stream["source_defined_cursor"] is True
+            assert stream["default_cursor_field"] == [INCREMENTAL[name]]
+        else:
+            assert stream["supported_sync_modes"] == ["full_refresh"]
 
     def test_every_sliced_stream_schema_declares_project_id(self) -> None:
         for stream in build_catalog()["streams"]:

@@ -17,7 +17,7 @@ PROJECT = f"{API}/projects/1"
 
 def probe_path(stream: Stream) -> str:
     """Where check probes a stream: its list, or the query API for HogQL-backed streams."""
-    return stream.path if stream.reader is Reader.REST else "query/"
+    return "query/" if stream.reader in (Reader.HOGQL, Reader.EVENTS) else stream.path
 
 
 class MockedResponse(TypedDict):
@@ -37,7 +37,7 @@ def missing(scope: str) -> MockedResponse:
 def serve_everything(requests_mock: rm.Mocker) -> None:
     requests_mock.get(f"{API}/projects/", json=page([{"id": 1}, {"id": 2}]))
     for stream in STREAMS:
-        if stream.per_project and not stream.cursor_field:
+        if stream.per_project and stream.path:
             requests_mock.get(f"{PROJECT}/{stream.path}", json=page([]))
     requests_mock.post(f"{PROJECT}/query/", json={"results": [], "columns": []})
 
@@ -61,8 +61,8 @@ class TestRunCheck:
             if r.method == "GET" and r.path.startswith("/api/projects/1/")
         )
 
-    @pytest.mark.parametrize(("stream", "scope"), [(s.name, s.scope) for s in STREAMS if s.per_project])
-    def test_given_missing_scope_when_check_then_config_error_names_scope_and_stream(
+    @pytest.mark.parametrize(("stream", "scope"), [(s.name, s.scope) for s in STREAMS if s.per_project and s.original])
+    def test_given_missing_scope_of_original_stream_when_check_then_config_error_names_scope_and_stream(
         self, requests_mock: rm.Mocker, stream: str, scope: str
     ) -> None:
         harness = Harness()
@@ -74,6 +74,43 @@ class TestRunCheck:
             run_check(harness.client, harness.config, harness.output)
 
         assert f"missing scope {scope} blocks stream {stream}" in caught.value.message
+
+    @pytest.mark.parametrize("stream", [s for s in STREAMS if not s.original], ids=lambda s: s.name)
+    def test_given_missing_scope_of_newer_stream_when_check_then_success_lists_scope_and_stream(
+        self, requests_mock: rm.Mocker, stream: Stream
+    ) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        requests_mock.get(f"{PROJECT}/{stream.path}", **missing(stream.scope))
+
+        message = run_check(harness.client, harness.config, harness.output)
+
+        assert "2 project(s)" in message
+        assert f"streams {stream.name} would need scope {stream.scope}" in message
+
+    def test_given_several_newer_streams_without_scope_when_check_then_each_listed(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        for name in ("actions", "surveys"):
+            stream = STREAMS_BY_NAME[name]
+            requests_mock.get(f"{PROJECT}/{stream.path}", **missing(stream.scope))
+
+        message = run_check(harness.client, harness.config, harness.output)
+
+        assert "streams actions would need scope action:read; streams surveys would need scope survey:read" in message
+
+    def test_given_event_filters_when_check_then_message_says_which_events_are_synced(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness(make_config(events_include=["signed_up", "$pageview"], events_exclude=["$autocapture"]))
+        serve_everything(requests_mock)
+
+        message = run_check(harness.client, harness.config, harness.output)
+
+        assert message.endswith("Events synced: only $pageview, signed_up except $autocapture.")
+        assert "every stream readable." in message
 
     def test_given_two_missing_scopes_when_check_then_both_named(self, requests_mock: rm.Mocker) -> None:
         harness = Harness()

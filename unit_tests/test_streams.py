@@ -3,7 +3,9 @@
 import pytest
 import requests_mock as rm
 
+from source_posthog.errors import ConfigError
 from source_posthog.streams.context import Sync
+from source_posthog.streams.readers import read_stream
 from source_posthog.streams.rest import compact_key, read_rest_stream
 from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 from unit_tests.fakes import API, Harness, page
@@ -24,7 +26,8 @@ class TestStreamTable:
     def test_given_table_when_inspected_then_names_unique_and_scopes_are_read_scopes(self) -> None:
         names = [stream.name for stream in STREAMS]
 
-        assert len(names) == len(set(names)) == 7
+        assert len(names) == len(set(names)) == 15
+        assert sum(stream.original for stream in STREAMS) == 7
         assert all(stream.scope.endswith(":read") for stream in STREAMS)
         assert all(int(stream.params.get("limit", "1000")) <= 1000 for stream in STREAMS)
 
@@ -117,6 +120,66 @@ class TestReadFullRefresh:
         requests_mock.get(f"{API}/projects/2/cohorts/", json=page([{"id": 5}]))
 
         assert read_rest_stream(STREAMS_BY_NAME["cohorts"], context(harness, (1, 2))) == 2
+
+
+class TestNewerLists:
+    def test_given_property_definitions_when_read_then_one_pass_per_kind_marks_each_record(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/1/property_definitions/", json=page([{"id": "$builtin_x", "name": "x"}]))
+
+        count = read_rest_stream(STREAMS_BY_NAME["property_definitions"], context(harness))
+
+        kinds = [(r["type"], r["group_type_index"]) for r in harness.records("property_definitions")]
+        assert count == 7  # the same virtual id under every kind is a different record
+        assert kinds == [("event", -1), ("person", -1), *(("group", i) for i in range(5))]
+        asked = [(r.qs["type"], r.qs.get("group_type_index")) for r in requests_mock.request_history]
+        assert asked == [(["event"], None), (["person"], None), *((["group"], [str(i)]) for i in range(5))]
+
+    def test_given_dashboards_when_read_then_insight_ids_gathered_from_the_insights_list(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/1/dashboards/", json=page([{"id": 8}, {"id": 9}]))
+        insights = [{"id": 22, "dashboards": [8]}, {"id": 21, "dashboards": [8, 9]}, {"id": 23, "dashboards": []}]
+        requests_mock.get(f"{API}/projects/1/insights/", json=page(insights))
+
+        read_rest_stream(STREAMS_BY_NAME["dashboards"], context(harness))
+
+        assert [(r["id"], r["insight_ids"]) for r in harness.records("dashboards")] == [(8, [21, 22]), (9, [21])]
+        assert requests_mock.request_history[0].qs == {"basic": ["true"], "order": ["id"], "limit": ["1000"]}
+
+    def test_given_unpaginated_actions_answer_when_read_then_every_action_once(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/1/actions/", json={"results": [{"id": 1}, {"id": 2}]})
+
+        assert read_rest_stream(STREAMS_BY_NAME["actions"], context(harness)) == 2
+
+    def test_given_archived_experiments_when_read_then_second_pass_with_archived_true(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        experiments = f"{API}/projects/1/experiments/"
+        requests_mock.get(experiments, json=page([{"id": 1, "archived": False}]))
+        requests_mock.get(experiments, json=page([{"id": 2, "archived": True}]), additional_matcher=archived)
+
+        read_rest_stream(STREAMS_BY_NAME["experiments"], context(harness))
+
+        assert ids(harness, "experiments") == [1, 2]
+
+    def test_given_key_without_scope_when_stream_read_then_config_error_names_stream_and_scope(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        detail = {"type": "authentication_error", "detail": "API key missing required scope 'survey:read'"}
+        requests_mock.get(f"{API}/projects/1/surveys/", status_code=403, json=detail)
+
+        with pytest.raises(ConfigError) as caught:
+            read_stream(STREAMS_BY_NAME["surveys"], context(harness), "full_refresh", None)
+
+        assert caught.value.failure_type == "config_error"
+        assert "Stream surveys cannot be read: the API key lacks the scope survey:read" in caught.value.message
 
 
 class TestCompactKey:

@@ -108,3 +108,18 @@ def test_given_bad_properties_when_listing_then_400(api: Api, emu: Emulator, pro
     assert set(body) == {"type", "code", "detail", "attr"}
     assert body["type"] == "validation_error"
     assert detail in body["detail"]
+
+
+def test_given_event_name_tuple_filter_when_listing_then_only_those_events_of_the_window(
+    api: Api, emu: Emulator
+) -> None:
+    at, _ = big_tie(emu)
+    after, before = at - timedelta(days=3), at + timedelta(days=3)
+    expression = "event IN ('$pageview', 'it\\'s', '$autocapture') AND event NOT IN ('$autocapture')"
+    emu.configure(quirks={"events_limit_clamp": None})  # one page for the whole window
+
+    body = listed(api, after, before, hogql_filter(expression), limit=100_000).json()
+
+    expected = sorted(row[0] for row in window_rows(emu, after, before) if row[1] == "$pageview")
+    assert expected
+    assert sorted(r["id"] for r in body["results"]) == expected

@@ -200,3 +200,12 @@ def test_given_four_concurrent_queries_when_three_slots_then_429_without_retry_a
     refused = next(r for r in results if r.status_code == 429)
     assert "Retry-After" not in refused.headers
     assert refused.json()["type"] == "throttled_error"
+
+
+def test_given_event_names_as_list_placeholders_when_querying_then_in_and_not_in_filter_rows(api: Api) -> None:
+    sql = f"SELECT count() FROM events WHERE {RANGE} AND event IN {{inc}} AND event NOT IN {{exc}}"  # noqa: S608
+    values = {**WHOLE, "inc": ["$pageview", "$autocapture"], "exc": ["$autocapture"]}
+    only = query(api, MAIN, hogql(sql, values)).json()["results"][0][0]
+    sql_eq = f"SELECT count() FROM events WHERE {RANGE} AND event = '$pageview'"  # noqa: S608
+
+    assert only == query(api, MAIN, hogql(sql_eq, WHOLE)).json()["results"][0][0] > 0

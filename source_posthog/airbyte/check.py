@@ -1,7 +1,9 @@
 """`check`: prove that a read would work — the key, at least one project, and every stream's scope.
 
-Each stream is probed with one tiny request against the first project, so a missing scope is
-reported with the scope's name and the stream it blocks, instead of failing hours into a sync.
+Each stream is probed with one tiny request against the first project, so a missing scope is reported with
+the scope's name and the stream it blocks, instead of failing hours into a sync. Only the existing
+connector's streams (`Stream.original`) must be readable: syncs set up for it select them all. A newer
+stream whose scope the key lacks is listed in the success message, and fails only a read that selects it.
 """
 
 from source_posthog.airbyte.messages import Output
@@ -10,6 +12,7 @@ from source_posthog.config import Config
 from source_posthog.errors import ApiError, ConfigError, Refusal, TransientError
 from source_posthog.http.client import ApiClient
 from source_posthog.streams.context import Sync
+from source_posthog.streams.event_filter import EventFilter
 from source_posthog.streams.readers import probe_stream
 from source_posthog.streams.table import PROJECTS, STREAMS, Stream
 
@@ -25,23 +28,43 @@ def run_check(client: ApiClient, config: Config, output: Output) -> str:
             raise ConfigError(f"{blocked(PROJECTS)}: {error.message}") from None
         raise
     project_id = sync.projects[0]["id"]
-    problems = [problem for stream in STREAMS if stream.per_project and (problem := probe(stream, sync, project_id))]
+    problems: list[str] = []
+    unreadable: dict[str, list[str]] = {}  # scope -> newer streams that need it
+    for stream in (stream for stream in STREAMS if stream.per_project):
+        problem = probe(stream, sync, project_id)
+        if problem is None:
+            continue
+        if problem == stream.scope and not stream.original:
+            unreadable.setdefault(stream.scope, []).append(stream.name)
+        else:
+            problems.append(f"{blocked(stream)}." if problem == stream.scope else problem)
     if problems:
         raise ConfigError("The API key cannot read every stream: " + "; ".join(problems))
-    return f"Connected to {config.base_url}: {len(sync.projects)} project(s) reachable, every stream readable."
+    return success(config, len(sync.projects), unreadable)
 
 
 def probe(stream: Stream, sync: Sync, project_id: int) -> str | None:
-    """Probe one stream; return the problem a 403 reveals, else None."""
+    """Probe one stream: None if readable, its scope if that is missing, else the problem a 403 reveals."""
     try:
         probe_stream(stream, sync, project_id)
     except ApiError as error:
         if error.status != 403:
             raise
         if error.scope == stream.scope:
-            return f"{blocked(stream)}."
+            return stream.scope
         return f"stream {stream.name} is refused for project {project_id}: {error.message}"
     return None
+
+
+def success(config: Config, projects: int, unreadable: dict[str, list[str]]) -> str:
+    """The success message: projects, which streams the key cannot read yet, and the event filters."""
+    message = f"Connected to {config.base_url}: {projects} project(s) reachable, "
+    if not unreadable:
+        message += "every stream readable."
+    else:
+        needs = "; ".join(f"streams {', '.join(names)} would need scope {scope}" for scope, names in unreadable.items())
+        message += f"every stream readable except newer ones the key has no scope for: {needs}."
+    return message + f" Events synced: {EventFilter.of(config).describe()}."
 
 
 def blocked(stream: Stream) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from source_posthog.airbyte.spec import read_json_file
 from source_posthog.errors import ConfigError
 from source_posthog.streams.cursors import parse_events_state
+from source_posthog.streams.event_filter import STATE_KEY as EVENT_FILTERS_KEY
 
 
 def load_state(path: str | None) -> dict[str, Any]:
@@ -61,6 +62,6 @@ def _stream_entry(entry: Any) -> tuple[str, Any]:
 
 def _parse_plain_dict(raw: dict[str, Any]) -> dict[str, Any]:
     # A bare events state ({"<project_id>": {...}} or {"timestamp": ...}) saved without its stream name.
-    if all(key == "timestamp" or key.isdigit() for key in raw):
+    if all(key in ("timestamp", EVENT_FILTERS_KEY) or key.isdigit() for key in raw):
         return {"events": raw}
     return raw

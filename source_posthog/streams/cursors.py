@@ -1,18 +1,21 @@
 """The events stream state (a cursor per project, saved after every page) and what one events sync fixes.
 
-    {"<project_id>": {"timestamp": T[, "uuid": U][, "late_check": {"from", "to", "count"}]}}
+    {"<project_id>": {"timestamp": T[, "uuid": U][, "late_check": {"from", "to", "count"}]}
+     [, "event_filters": {"include": [...], "exclude": [...]}]}
 
 optionally with the pre-0.1.8 flat `{"timestamp": T}` of the existing connector, which applies to projects
-without their own entry. Every save writes the whole stream state (all projects), so the last STATE on
-stdout is always a complete resume point; the sink writes it after the records it covers.
+without their own entry. `event_filters` records the filters the cursors were read with (event_filter.py).
+Every save writes the whole stream state (all projects), so the last STATE on stdout is always a complete
+resume point; the sink writes it after the records it covers.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from source_posthog.errors import ConfigError
 from source_posthog.streams.context import Sink, Sync
+from source_posthog.streams.event_filter import STATE_KEY, EventFilter
 from source_posthog.streams.table import Stream
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
@@ -61,9 +64,10 @@ EventsState = dict[int | None, Cursor]
 class Checkpoint:
     """The events cursors of every project; `save` records one project's progress and emits STATE."""
 
-    def __init__(self, sink: Sink, cursors: EventsState) -> None:
+    def __init__(self, sink: Sink, cursors: EventsState, event_filter: EventFilter | None = None) -> None:
         self._sink = sink
         self._cursors = dict(cursors)
+        self._filter = event_filter or EventFilter()
 
     def cursor(self, project_id: int) -> Cursor | None:
         """The project's own cursor, else the existing connector's flat cursor, else none."""
@@ -72,7 +76,7 @@ class Checkpoint:
     def save(self, project_id: int, cursor: Cursor) -> None:
         """Record `cursor` for the project and write the STATE that carries it."""
         self._cursors[project_id] = cursor
-        self._sink.state(STREAM, events_state(self._cursors))
+        self._sink.state(STREAM, events_state(self._cursors, self._filter))
 
 
 @dataclass
@@ -85,6 +89,8 @@ class EventsRead:
     upper: datetime
     legacy: bool = False
     """True once `/query/` proved missing: every later project is read from `/events/`."""
+    event_filter: EventFilter = field(default_factory=EventFilter)
+    """The event names this sync reads; every query and count applies it."""
 
     @property
     def lookback(self) -> timedelta:
@@ -129,9 +135,10 @@ def _parse_late_check(value: Any) -> LateCheck | None:
         return None
 
 
-def events_state(cursors: EventsState) -> dict[str, Any]:
-    """Build the events stream state from cursors, keeping the legacy flat cursor if one was given."""
-    state: dict[str, Any] = {}
+def events_state(cursors: EventsState, event_filter: EventFilter | None = None) -> dict[str, Any]:
+    """Build the events stream state from cursors (and the filters they were read with), keeping a flat cursor."""
+    recorded = event_filter.to_state() if event_filter else None
+    state: dict[str, Any] = {STATE_KEY: recorded} if recorded else {}
     for project_id, cursor in cursors.items():
         if project_id is FLAT_KEY:
             state["timestamp"] = format_timestamp(cursor.timestamp)

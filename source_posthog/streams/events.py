@@ -10,6 +10,7 @@ bound is the sync's start time, fixed once; a finished project's cursor is that 
 missing (an instance older than it), events_legacy.py reads `/events/` for the rest of the run.
 """
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -17,21 +18,26 @@ from typing import Any
 from source_posthog.errors import ApiError, Refusal
 from source_posthog.streams.context import Sync
 from source_posthog.streams.cursors import STREAM, Checkpoint, Cursor, EventsRead, parse_events_state
+from source_posthog.streams.event_filter import EventFilter, warn_if_changed
 from source_posthog.streams.event_records import write_events
 from source_posthog.streams.events_legacy import read_project_legacy
-from source_posthog.streams.hogql import Bounds, Key, build_query, run_query
+from source_posthog.streams.hogql import Bounds, Key, Page, build_query, run_query
 from source_posthog.streams.late_events import check_late_events
 from source_posthog.streams.parallel import iter_in_order
 from source_posthog.streams.planning import hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.table import Stream
-from source_posthog.streams.windows import start_point
+from source_posthog.streams.windows import StartPoint, start_point
 
 
 def read_events(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -> int:
     """Read every project's events from its cursor up to now; return how many records were emitted."""
     # A full refresh re-reads from start_date; it still emits STATE so the next incremental run can use it.
     incoming = parse_events_state(stream_state) if sync_mode == "incremental" and stream_state else {}
-    read = EventsRead(sync, stream, Checkpoint(sync.sink, incoming), datetime.now(UTC))
+    event_filter = EventFilter.of(sync.config)
+    if incoming:
+        warn_if_changed(EventFilter.from_state(stream_state), event_filter, sync.sink)
+    checkpoint = Checkpoint(sync.sink, incoming, event_filter)
+    read = EventsRead(sync, stream, checkpoint, datetime.now(UTC), event_filter=event_filter)
     return sum(read_project(read, int(project["id"])) for project in sync.projects)
 
 
@@ -54,23 +60,12 @@ def read_project(read: EventsRead, project_id: int) -> int:
 
 def read_project_query(read: EventsRead, project_id: int) -> int:
     """Emit the project's events from its cursor to the upper bound, windows read side by side, in order."""
-    sync = read.sync
+    sync, table = read.sync, read.stream.hogql_table
     cursor = read.checkpoint.cursor(project_id)
     late_check = check_late_events(read, project_id, cursor.late_check if cursor else None)
     point = start_point(cursor, sync.config.start, read.lookback)
-    counts = hourly_counts(sync.client, project_id, Bounds("timestamp", point.start, read.upper))
-    sync.progress.expect(STREAM, sum(counts.values()))  # the progress lines' total, percentage and time left
-    windows = plan_windows(counts, point.start, read.upper, sync.config.events_page_size, read.step)
-    after: Key | None = (point.after.timestamp, point.after.uuid) if point.after else None
-    table, page_size = read.stream.hogql_table, sync.config.events_page_size
-    producers = [
-        partial(
-            iter_window_pages, sync.client, project_id, table, page_size, window=window, after=after if i == 0 else None
-        )
-        for i, window in enumerate(windows)
-    ]
     count = 0
-    for page in iter_in_order(producers, sync.config.max_concurrent_queries):
+    for page in iter_in_order(plan_reads(read, project_id, point), sync.config.max_concurrent_queries):
         timestamp, uuid = page.last_key(table.key)
         count += write_events(page, project_id, sync.sink)
         read.checkpoint.save(project_id, Cursor(timestamp, uuid, late_check))
@@ -78,6 +73,18 @@ def read_project_query(read: EventsRead, project_id: int) -> int:
         page.release()
     read.checkpoint.save(project_id, Cursor(read.upper, None, late_check))
     return count
+
+
+def plan_reads(read: EventsRead, project_id: int, point: StartPoint) -> list[Callable[[], Iterator[Page]]]:
+    """One page producer per planned window; the first continues after the saved keyset position."""
+    sync, names = read.sync, read.event_filter.condition()
+    counts = hourly_counts(sync.client, project_id, Bounds("timestamp", point.start, read.upper), names)
+    sync.progress.expect(STREAM, sum(counts.values()))  # the progress lines' total, percentage and time left
+    page_size = sync.config.events_page_size
+    windows = plan_windows(counts, point.start, read.upper, page_size, read.step)
+    after: Key | None = (point.after.timestamp, point.after.uuid) if point.after else None
+    read_window = partial(iter_window_pages, sync.client, project_id, read.stream.hogql_table, page_size, where=names)
+    return [partial(read_window, window=window, after=after if i == 0 else None) for i, window in enumerate(windows)]
 
 
 def probe_events(stream: Stream, sync: Sync, project_id: int) -> None:

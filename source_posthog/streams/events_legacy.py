@@ -15,6 +15,7 @@
   A full part is split around the longest prefix its page's ids share: UUIDv7 ids of one millisecond
   share 15 characters, and splitting one character at a time would cost 17 requests per shared one.
 - Dedupe is scoped to one timestamp, so memory stays bounded by the largest tie block.
+- Event-name filters travel as one more HogQL property filter, so PostHog applies them to every request.
 - Checkpoint (T - 1 µs, MAX_UUID) = "every event before T was read": resumes at T on both paths.
 """
 
@@ -58,9 +59,11 @@ class LegacyReader:
             "before": format_timestamp(end),
             "limit": limit,
         }
-        if uuids != EVERY_UUID:
-            hogql = f"toString(uuid) >= '{uuids[0]}' AND toString(uuid) < '{uuids[1]}'"  # only [-0-9a-fg] in them
-            params["properties"] = orjson.dumps([{"type": "hogql", "key": hogql}]).decode()
+        filters = [names] if (names := self.read.event_filter.hogql_expression()) else []
+        if uuids != EVERY_UUID:  # only [-0-9a-fg] in them
+            filters.append(f"toString(uuid) >= '{uuids[0]}' AND toString(uuid) < '{uuids[1]}'")
+        if filters:  # a list of property filters: PostHog applies them all
+            params["properties"] = orjson.dumps([{"type": "hogql", "key": hogql} for hogql in filters]).decode()
         page = self.read.sync.client.get_json(f"projects/{self.project_id}/events/", params, EndpointClass.ANALYTICS)
         if not isinstance(page, dict) or not isinstance(page.get("results"), list):
             raise InternalError("Unexpected /events/ response: expected an object with results.")

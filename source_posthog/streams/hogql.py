@@ -31,6 +31,8 @@ from source_posthog.streams.timestamps import hogql_literal, parse_timestamp
 
 MAX_PAGE_SIZE = 50_000 - 1  # PostHog's silent row cap, less the row that tells whether more exist
 Key = tuple[Any, ...]
+Condition = tuple[str, dict[str, Any]]
+"""A WHERE fragment and the placeholder values it names, e.g. `("event IN {names}", {"names": [...]})`."""
 
 
 class KeyType(Enum):
@@ -69,7 +71,7 @@ class Bounds:
     start: datetime
     end: datetime
 
-    def condition(self) -> tuple[str, dict[str, Any]]:
+    def condition(self) -> Condition:
         """The WHERE fragment and its placeholder values."""
         start, end = KeyType.DATETIME.value.format("start"), KeyType.DATETIME.value.format("end")
         sql = f"{self.column} >= {start} AND {self.column} < {end}"
@@ -90,17 +92,25 @@ def run_query(client: ApiClient, project_id: int, body: dict[str, Any]) -> dict[
     return page
 
 
-def select_one_row(client: ApiClient, project_id: int, select: str, bounds: Bounds, *, name: str) -> list[Any]:
-    """The single row of an aggregate over a range, e.g. `select="count() FROM events"`."""
-    where, values = bounds.condition()
-    page = run_query(client, project_id, hogql_body(f"SELECT {select} WHERE {where}", values, name))
+def select_one_row(
+    client: ApiClient, project_id: int, select: str, bounds: Bounds, *, name: str, where: Condition | None = None
+) -> list[Any]:
+    """The single row of an aggregate over a range (and `where`), e.g. `select="count() FROM events"`."""
+    condition, values = joined([bounds.condition(), *([where] if where else [])])
+    page = run_query(client, project_id, hogql_body(f"SELECT {select} WHERE {condition}", values, name))
     rows = page["results"]
     if len(rows) != 1 or not isinstance(rows[0], list):
         raise InternalError(f"Unexpected /query/ response to {select}: expected one row.")
     return rows[0]
 
 
-def after_condition(key: tuple[KeyColumn, ...], after: Key) -> tuple[str, dict[str, Any]]:
+def joined(parts: list[Condition]) -> Condition:
+    """Conditions joined by AND, their placeholder values merged (names never clash: each part owns its own)."""
+    values = {name: value for _, part_values in parts for name, value in part_values.items()}
+    return " AND ".join(condition for condition, _ in parts), values
+
+
+def after_condition(key: tuple[KeyColumn, ...], after: Key) -> Condition:
     """Rows strictly after `after` in key order, as `(k1 > v1 OR (k1 = v1 AND k2 > v2) ...)`."""
     values = {
         f"after_{column.name}": _placeholder_value(column, value) for column, value in zip(key, after, strict=True)
@@ -114,17 +124,24 @@ def after_condition(key: tuple[KeyColumn, ...], after: Key) -> tuple[str, dict[s
 
 
 def build_query(
-    table: HogQLTable, name: str, limit: int, bounds: Bounds | None = None, after: Key | None = None
+    table: HogQLTable,
+    name: str,
+    limit: int,
+    bounds: Bounds | None = None,
+    after: Key | None = None,
+    *,
+    where: Condition | None = None,
 ) -> dict[str, Any]:
-    """The body for one page: rows within `bounds` strictly after `after`, in key order, at most `limit`."""
+    """The body for one page: rows within `bounds` matching `where` strictly after `after`, in key order."""
     parts = [bounds.condition()] if bounds else []
+    parts += [where] if where else []
     if after is not None:
         parts.append(after_condition(table.key, after))
-    values = {name: value for _, part_values in parts for name, value in part_values.items()}
-    where = f" WHERE {' AND '.join(condition for condition, _ in parts)}" if parts else ""
+    condition, values = joined(parts)
+    where_clause = f" WHERE {condition}" if parts else ""
     order = ", ".join(f"{column.name} ASC" for column in table.key)
-    # Only names from the table row and an int are formatted in; every value travels as a typed placeholder.
-    sql = f"SELECT {', '.join(table.columns)} FROM {table.name}{where} ORDER BY {order} LIMIT {limit}"  # noqa: S608
+    # Only table names, conditions written by this package and an int are formatted in; values are placeholders.
+    sql = f"SELECT {', '.join(table.columns)} FROM {table.name}{where_clause} ORDER BY {order} LIMIT {limit}"  # noqa: S608
     return hogql_body(sql, values, name)
 
 
@@ -165,13 +182,14 @@ def iter_pages(
     *,
     bounds: Bounds | None = None,
     after: Key | None = None,
+    where: Condition | None = None,
     on_page: Callable[[int, Key], None] | None = None,
 ) -> Generator[Page, None, None]:
-    """Every row of the table (within `bounds`, after `after`) once, in key order; see the module docstring."""
+    """Every row of the table (within `bounds`, matching `where`, after `after`) once, in key order."""
     page_size = min(page_size, MAX_PAGE_SIZE)
     name = f"source-posthog {table.name}"
     while True:
-        answer = run_query(client, project_id, build_query(table, name, page_size + 1, bounds, after))
+        answer = run_query(client, project_id, build_query(table, name, page_size + 1, bounds, after, where=where))
         page, more = _fetch_page(answer, table, page_size)
         del answer  # only the page's rows are kept
         if not page.rows:

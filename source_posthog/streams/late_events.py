@@ -21,10 +21,11 @@ GUARD = timedelta(days=7)  # a week covers offline mobile SDKs flushing late; ol
 
 
 def count_events(read: EventsRead, project_id: int, start: datetime, end: datetime) -> int:
-    """How many events the project holds in [start, end) right now."""
+    """How many events the project holds in [start, end) right now (those the sync's event filter reads)."""
     bounds = Bounds("timestamp", start, end)
+    where = read.event_filter.condition()
     (count,) = select_one_row(
-        read.sync.client, project_id, "count() FROM events", bounds, name="source-posthog late events"
+        read.sync.client, project_id, "count() FROM events", bounds, name="source-posthog late events", where=where
     )
     return int(count)
 

@@ -23,7 +23,17 @@ from itertools import pairwise
 
 from source_posthog.errors import QueryLimitError, TransientError
 from source_posthog.http.client import ApiClient
-from source_posthog.streams.hogql import Bounds, HogQLTable, Key, Page, hogql_body, iter_pages, run_query
+from source_posthog.streams.hogql import (
+    Bounds,
+    Condition,
+    HogQLTable,
+    Key,
+    Page,
+    hogql_body,
+    iter_pages,
+    joined,
+    run_query,
+)
 
 HOUR = timedelta(hours=1)
 MIN_WINDOW = timedelta(minutes=1)  # below this a timed-out window is not split further
@@ -36,20 +46,20 @@ DENSITY_SQL = (
 HourlyCounts = dict[datetime, int]
 
 
-def hourly_counts(client: ApiClient, project_id: int, bounds: Bounds) -> HourlyCounts:
-    """Events per UTC hour in `bounds` (hours without events are absent), a query per year at most."""
+def hourly_counts(client: ApiClient, project_id: int, bounds: Bounds, where: Condition | None = None) -> HourlyCounts:
+    """Events per UTC hour in `bounds` matching `where` (hours without any are absent), a query per year at most."""
     counts: HourlyCounts = {}
     start = bounds.start
     while start < bounds.end:
         end = min(start + DENSITY_SPAN, bounds.end)
-        counts |= _counts(client, project_id, Bounds(bounds.column, start, end))
+        counts |= _counts(client, project_id, Bounds(bounds.column, start, end), where)
         start = end
     return counts
 
 
-def _counts(client: ApiClient, project_id: int, bounds: Bounds) -> HourlyCounts:
-    where, values = bounds.condition()
-    body = hogql_body(DENSITY_SQL.format(where=where), values, "source-posthog events density")
+def _counts(client: ApiClient, project_id: int, bounds: Bounds, where: Condition | None) -> HourlyCounts:
+    condition, values = joined([bounds.condition(), *([where] if where else [])])
+    body = hogql_body(DENSITY_SQL.format(where=condition), values, "source-posthog events density")
     try:
         rows = run_query(client, project_id, body)["results"]
     except QueryLimitError:
@@ -60,9 +70,8 @@ def _counts(client: ApiClient, project_id: int, bounds: Bounds) -> HourlyCounts:
                 "API query time limit. Try again later, or export this project with a PostHog batch export."
             ) from None
         middle = _midpoint(bounds.start, bounds.end, HOUR)
-        return _counts(client, project_id, Bounds(bounds.column, bounds.start, middle)) | _counts(
-            client, project_id, Bounds(bounds.column, middle, bounds.end)
-        )
+        first, second = Bounds(bounds.column, bounds.start, middle), Bounds(bounds.column, middle, bounds.end)
+        return _counts(client, project_id, first, where) | _counts(client, project_id, second, where)
     return {datetime.fromtimestamp(int(hour) * 3600, UTC): int(count) for hour, count in rows}
 
 
@@ -115,14 +124,21 @@ def _midpoint(start: datetime, end: datetime, unit: timedelta) -> datetime:
 
 
 def iter_window_pages(
-    client: ApiClient, project_id: int, table: HogQLTable, page_size: int, *, window: Bounds, after: Key | None
+    client: ApiClient,
+    project_id: int,
+    table: HogQLTable,
+    page_size: int,
+    *,
+    window: Bounds,
+    after: Key | None,
+    where: Condition | None = None,
 ) -> Iterator[Page]:
     """The window's pages in key order; a part PostHog cannot finish in time is split and read in halves."""
     pending = [(window, after)]
     while pending:
         part, after = pending.pop(0)
         try:
-            for page in iter_pages(client, project_id, table, page_size, bounds=part, after=after):
+            for page in iter_pages(client, project_id, table, page_size, bounds=part, after=after, where=where):
                 after = page.last_key(table.key)  # before handing it over: the consumer releases the rows
                 yield page
         except QueryLimitError as error:

@@ -3,7 +3,9 @@
 from collections.abc import Callable
 from typing import Any
 
+from source_posthog.errors import ApiError, ConfigError, Refusal
 from source_posthog.streams.context import Sync
+from source_posthog.streams.dated import probe_dated_stream, read_dated_stream
 from source_posthog.streams.events import probe_events, read_events
 from source_posthog.streams.hogql import build_query, iter_pages, run_query
 from source_posthog.streams.rest import probe_rest_stream, read_rest_stream
@@ -37,19 +39,33 @@ def probe_hogql_stream(stream: Stream, sync: Sync, project_id: int) -> None:
 # Every reader takes (stream, sync, sync_mode, stream_state); full-refresh readers ignore the last two.
 READERS: dict[Reader, Callable[[Stream, Sync, str, Any], int]] = {
     Reader.REST: read_rest_stream,
+    Reader.DATED: read_dated_stream,
     Reader.HOGQL: read_hogql_stream,
     Reader.EVENTS: read_events,
 }
 PROBES: dict[Reader, Callable[[Stream, Sync, int], None]] = {
     Reader.REST: probe_rest_stream,
+    Reader.DATED: probe_dated_stream,
     Reader.HOGQL: probe_hogql_stream,
     Reader.EVENTS: probe_events,
 }
 
 
 def read_stream(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -> int:
-    """Emit the stream's records (and STATE, if incremental); return how many records."""
-    return READERS[stream.reader](stream, sync, sync_mode, stream_state)
+    """Emit the stream's records (and STATE, if incremental); return how many records.
+
+    A key without the stream's scope is the user's to fix, so that refusal names the stream it stops.
+    """
+    try:
+        return READERS[stream.reader](stream, sync, sync_mode, stream_state)
+    except ApiError as error:
+        if error.refusal is not Refusal.MISSING_SCOPE:
+            raise
+        raise ConfigError(
+            f"Stream {stream.name} cannot be read: the API key lacks the scope {error.scope}. Add it to the key in "
+            "PostHog → Settings → Personal API keys, or deselect the stream.",
+            internal_message=error.message,
+        ) from None
 
 
 def probe_stream(stream: Stream, sync: Sync, project_id: int) -> None:

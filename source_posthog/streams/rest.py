@@ -10,7 +10,7 @@ from typing import Any
 from source_posthog.errors import ApiError
 from source_posthog.http.pagination import iter_pages
 from source_posthog.streams.context import Sync
-from source_posthog.streams.table import Stream
+from source_posthog.streams.table import Backref, Stream
 
 PROBE_PARAMS = {"limit": "1"}
 UUID_TEXT_LENGTH = 36  # persons are keyed by UUID text
@@ -28,13 +28,16 @@ def read_rest_stream(stream: Stream, sync: Sync, _sync_mode: str = "full_refresh
     for project in sync.projects:
         if not stream.shared_across_projects:
             seen.clear()
+        pointing = gather_backref(stream.backref, sync, project["id"]) if stream.backref else {}
         for record in iter_project_records(stream, sync, project["id"]):
+            record["project_id"] = project["id"]
             key = compact_key(tuple(record.get(name) for name in stream.primary_key))
             if key in seen:
                 duplicates += 1
                 continue
             seen.add(key)
-            record["project_id"] = project["id"]
+            if stream.backref:
+                record[stream.backref.into] = sorted(pointing.get(record.get("id"), ()))
             sync.sink.record(stream.name, record)
             emitted += 1
     if duplicates:
@@ -47,19 +50,26 @@ def read_rest_stream(stream: Stream, sync: Sync, _sync_mode: str = "full_refresh
 def iter_project_records(stream: Stream, sync: Sync, project_id: int) -> Iterator[dict[str, Any]]:
     """Every record one project lists for the stream, over all passes (may repeat records)."""
     path = f"projects/{project_id}/{stream.path}"
-    for extra in stream.passes:
-        params = {**stream.params, **extra}
-        try:
-            yield from iter_list(stream, sync, path, {**params, **stream.optional_params})
-        except ApiError as error:
-            if error.status != 400 or not stream.optional_params:
-                raise
-            sync.sink.log(
-                "WARN",
-                f"PostHog rejected {sorted(stream.optional_params)} for {stream.name} ({error.message}); "
-                "reading again without, deduplicated by id.",
-            )
-            yield from iter_list(stream, sync, path, params)
+    for one_pass in stream.passes:
+        params = {**stream.params, **one_pass.params}
+        for record in iter_pass(stream, sync, path, params):
+            record.update(one_pass.marks)
+            yield record
+
+
+def iter_pass(stream: Stream, sync: Sync, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One complete pass, with the optional parameters if PostHog accepts them, else without."""
+    try:
+        yield from iter_list(stream, sync, path, {**params, **stream.optional_params})
+    except ApiError as error:
+        if error.status != 400 or not stream.optional_params:
+            raise
+        sync.sink.log(
+            "WARN",
+            f"PostHog rejected {sorted(stream.optional_params)} for {stream.name} ({error.message}); "
+            "reading again without, deduplicated by id.",
+        )
+        yield from iter_list(stream, sync, path, params)
 
 
 def iter_list(stream: Stream, sync: Sync, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -67,6 +77,16 @@ def iter_list(stream: Stream, sync: Sync, path: str, params: dict[str, Any]) -> 
     for page in iter_pages(sync.client, path, params, stream.endpoint_class):
         yield from page
         sync.progress.page(stream.name, len(page), path)
+
+
+def gather_backref(backref: Backref, sync: Sync, project_id: int) -> dict[Any, set[Any]]:
+    """{id of this stream's record: ids of the source records that point at it}, from one read of the source."""
+    pointing: dict[Any, set[Any]] = {}
+    for source in iter_project_records(backref.source, sync, project_id):
+        targets = source.get(backref.via)
+        for target in targets if isinstance(targets, list) else ():
+            pointing.setdefault(target, set()).add(source.get("id"))
+    return pointing
 
 
 def probe_rest_stream(stream: Stream, sync: Sync, project_id: int) -> None:

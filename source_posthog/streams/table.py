@@ -1,13 +1,16 @@
 """The stream table: one row per stream, the single place that says how each stream is read.
 
-A row names its reader (a REST list, a HogQL table, or events) and what varies between streams of that
-reader. Adding a full-refresh REST stream is one row plus `schemas/<name>.json`; adding a HogQL stream is
-one row (table, columns, key order) plus a schema. `discover`, `read` and `check` all iterate this table.
+A row names its reader (a REST list, a date-bounded REST list, a HogQL table, or events) and what varies
+between streams of that reader. Adding a full-refresh REST stream is one row plus `schemas/<name>.json`;
+adding a HogQL stream is one row (table, columns, key order) plus a schema. `discover`, `read` and `check`
+all iterate this table. Where each endpoint's facts come from: docs/posthog-sources.md.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import Enum
+from typing import Any
 
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.streams.event_records import COLUMNS as EVENT_COLUMNS
@@ -21,10 +24,38 @@ class Reader(Enum):
 
     REST = "rest"
     """An offset-paged list (`{"next", "results"}`) under /api/projects/{id}/, or under /api/ if not per project."""
+    DATED = "dated"
+    """A list bounded by `date_from`/`date_to` and paged by `has_next` + offset, read incrementally (dated.py)."""
     HOGQL = "hogql"
     """A HogQL table read through `/query/` by keyset on its key (hogql.py)."""
     EVENTS = "events"
     """The incremental events stream: windows, cursor per project, `/events/` fallback (events.py)."""
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One complete pass over a REST list."""
+
+    params: Mapping[str, str] = field(default_factory=dict)
+    """Extra query parameters of this pass (feature flags: `archived=true` lists only archived ones)."""
+    marks: Mapping[str, Any] = field(default_factory=dict)
+    """Fields set on every record of this pass, for lists whose records do not say which pass listed them
+    (a property definition does not say whether it is an event, person or group property)."""
+
+
+@dataclass(frozen=True)
+class Backref:
+    """The ids of another stream's records that point at a record, gathered into one field of it.
+
+    PostHog lists dashboards without their tiles, but every insight lists the dashboards it is on: reading
+    the insights of the project once gives each dashboard its insight ids without one request per dashboard.
+    """
+
+    source: "Stream"
+    via: str
+    """The source record's field holding ids of this stream's records."""
+    into: str
+    """The field of this stream's records that receives the sorted source ids."""
 
 
 @dataclass(frozen=True)
@@ -38,18 +69,26 @@ class Stream:
     endpoint_class: EndpointClass
     """PostHog's throttle class, which paces every request of the stream."""
     path: str = ""
-    """REST: path under /api/projects/{project_id}/ (under /api/ when not per project)."""
+    """REST and DATED: path under /api/projects/{project_id}/ (under /api/ when not per project)."""
     params: Mapping[str, str] = field(default_factory=dict)
-    """REST: query parameters of every request."""
-    passes: tuple[Mapping[str, str], ...] = ({},)
-    """REST: extra query parameters for each complete pass over the list (feature flags need two)."""
+    """REST and DATED: query parameters of every request."""
+    passes: tuple[Pass, ...] = (Pass(),)
+    """REST: each a complete pass over the list (feature flags and experiments need two)."""
     optional_params: Mapping[str, str] = field(default_factory=dict)
     """REST: parameters that make the read better but that PostHog might reject (400): the pass is then read
     again without them, and deduplication absorbs whatever the two attempts have in common."""
     shared_across_projects: bool = False
     """REST: the same record can be listed by several projects, so duplicates are dropped across projects
     (otherwise the set of seen keys is reset per project, bounding memory by the largest project)."""
+    backref: Backref | None = None
+    """REST: ids gathered from another stream's records into each record (see Backref)."""
+    open_for: timedelta | None = None
+    """DATED: how long after its cursor value a record can still change (a recording lasts at most a day).
+    Queries reach this far past each window, and the saved cursor stays this far behind the sync."""
     per_project: bool = True
+    original: bool = False
+    """One of the existing connector's seven streams. Syncs set up for that connector select them all, so
+    `check` fails when one of their scopes is missing; a newer stream's missing scope is only listed."""
     table: HogQLTable | None = None
     """HOGQL and EVENTS: the HogQL table, its columns and its total key order."""
     primary_key: tuple[str, ...] = ("id",)
@@ -67,45 +106,76 @@ class Stream:
 EVENTS_TABLE = HogQLTable(
     "events", EVENT_COLUMNS, (KeyColumn("timestamp", KeyType.DATETIME), KeyColumn("uuid", KeyType.UUID))
 )
+LIST = {"limit": PAGE_SIZE}
+ARCHIVED_TOO = (Pass(), Pass({"archived": "true"}))  # archived items only with archived=true, which lists only them
 
-PROJECTS = Stream(
-    "projects", Reader.REST, "project:read", EndpointClass.CRUD, "projects/", {"limit": PAGE_SIZE}, per_project=False
+
+def crud_list(name: str, scope: str, params: Mapping[str, str] = LIST, **fields: Any) -> Stream:
+    """The common row: a per-project REST list at `<name>/`, paced as CRUD."""
+    return Stream(name, Reader.REST, scope, EndpointClass.CRUD, f"{name}/", params, **fields)
+
+
+PROJECTS = crud_list("projects", "project:read", per_project=False, original=True)
+# basic=true skips computing results; order=id makes offset paging stable (the default order is not).
+INSIGHTS = Stream(
+    "insights",
+    Reader.REST,
+    "insight:read",
+    EndpointClass.ANALYTICS,
+    "insights/",
+    {**LIST, "basic": "true"},
+    optional_params={"order": "id"},
+    original=True,
+)
+# Property definitions do not say their kind: one pass per kind marks it. Group types are indexed 0-4; like
+# PostHog's own tables, -1 stands for "no group type", so every part of the key has a value.
+PROPERTY_KINDS = (
+    Pass({"type": "event"}, {"type": "event", "group_type_index": -1}),
+    Pass({"type": "person"}, {"type": "person", "group_type_index": -1}),
+    *(Pass({"type": "group", "group_type_index": str(i)}, {"type": "group", "group_type_index": i}) for i in range(5)),
 )
 STREAMS: tuple[Stream, ...] = (
     PROJECTS,
     # Org-scoped annotations are listed by every project of the organization: keep the first sighting.
-    Stream(
-        "annotations",
-        Reader.REST,
-        "annotation:read",
-        EndpointClass.CRUD,
-        "annotations/",
-        {"limit": PAGE_SIZE},
-        shared_across_projects=True,
+    crud_list("annotations", "annotation:read", shared_across_projects=True, original=True),
+    crud_list("cohorts", "cohort:read", original=True),
+    crud_list("feature_flags", "feature_flag:read", passes=ARCHIVED_TOO, original=True),
+    INSIGHTS,
+    crud_list("actions", "action:read"),  # one unpaginated answer; deleted actions are never listed
+    crud_list("dashboards", "dashboard:read", backref=Backref(INSIGHTS, via="dashboards", into="insight_ids")),
+    crud_list("experiments", "experiment:read", passes=ARCHIVED_TOO),
+    crud_list("surveys", "survey:read"),
+    # ordering=name: a unique, stable order (the default, last seen date, moves while we read).
+    crud_list("event_definitions", "event_definition:read", {**LIST, "ordering": "name"}),
+    # PostHog's built-in virtual properties repeat their ids in every kind and every project.
+    crud_list(
+        "property_definitions",
+        "property_definition:read",
+        passes=PROPERTY_KINDS,
+        primary_key=("project_id", "type", "group_type_index", "id"),
     ),
-    Stream("cohorts", Reader.REST, "cohort:read", EndpointClass.CRUD, "cohorts/", {"limit": PAGE_SIZE}),
-    # Archived flags are only listed with archived=true, which lists nothing else: two passes.
+    crud_list("early_access_features", "early_access_feature:read"),
     Stream(
-        "feature_flags",
-        Reader.REST,
-        "feature_flag:read",
-        EndpointClass.CRUD,
-        "feature_flags/",
-        {"limit": PAGE_SIZE},
-        passes=({}, {"archived": "true"}),
+        "events",
+        Reader.EVENTS,
+        "query:read",
+        EndpointClass.QUERY,
+        table=EVENTS_TABLE,
+        cursor_field="timestamp",
+        original=True,
     ),
-    # basic=true skips computing results; order=id makes offset paging stable (the default order is not).
+    # Metadata only; oldest first, so recordings starting while we read land after the offset we are at.
     Stream(
-        "insights",
-        Reader.REST,
-        "insight:read",
+        "session_recordings",
+        Reader.DATED,
+        "session_recording:read",
         EndpointClass.ANALYTICS,
-        "insights/",
-        {"limit": PAGE_SIZE, "basic": "true"},
-        optional_params={"order": "id"},
+        "session_recordings/",
+        {"limit": "500", "order": "start_time", "order_direction": "ASC"},
+        open_for=timedelta(hours=25),  # posthog-js ends a session after 24 h; an hour more for late snapshots
+        cursor_field="start_time",
     ),
-    Stream("events", Reader.EVENTS, "query:read", EndpointClass.QUERY, table=EVENTS_TABLE, cursor_field="timestamp"),
     # Last: a big persons list must not delay events.
-    Stream("persons", Reader.REST, "person:read", EndpointClass.PERSONS, "persons/", {"limit": PAGE_SIZE}),
+    Stream("persons", Reader.REST, "person:read", EndpointClass.PERSONS, "persons/", LIST, original=True),
 )
 STREAMS_BY_NAME = {stream.name: stream for stream in STREAMS}

@@ -1,0 +1,97 @@
+"""`GET /session_recordings/`: recordings added up from the blocks inside the asked dates (§ RecordingsQuery).
+
+    {"results": [...], "has_next": true, "version": 4}
+
+`date_from` defaults to `-3d`; both bounds filter blocks by their first timestamp (inclusive) before the
+blocks are added up, so a recording crossing a bound comes back cut. Expired (past retention) and deleted
+recordings are never listed. `limit` defaults to 50 and one more row tells `has_next`; there is no `next`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from posthog_emulator.gen_recordings import BLOCK_FIELDS, RETENTION_DAYS
+from posthog_emulator.pagination import positive_int
+from posthog_emulator.runtime import Runtime
+from posthog_emulator.timefmt import DAY_US, MINUTE_US, drf, parse_datetime
+from posthog_emulator.web import ApiError, Request, Response
+
+ORDERS = {"start_time", "duration", "recording_duration", "active_seconds", "click_count", "console_error_count"}
+RELATIVE = re.compile(r"^-(\d+)([hdw])$")
+UNITS_US = {"h": 3_600_000_000, "d": DAY_US, "w": 7 * DAY_US}
+
+
+def list_session_recordings(rt: Runtime, req: Request, pid: int | None) -> Response:
+    """One page of the recordings listed between the dates, in the asked order."""
+    q, now = req.query, rt.dataset.end_us
+    low = _when(q.get("date_from", "-3d"), now, "date_from")
+    high = _when(q["date_to"], now, "date_to") if q.get("date_to") else None
+    order, descending = q.get("order", "start_time"), q.get("order_direction", "DESC").upper() == "DESC"
+    if order not in ORDERS:
+        raise ApiError(400, f"Invalid order: {order}", code="invalid_input", attr="order")
+    rows = [
+        row for r in rt.dataset.entities[pid or 0].get("session_recordings", []) if (row := _row(r, low, high, now))
+    ]
+    field = "recording_duration" if order == "duration" else order
+    rows.sort(key=lambda row: (row[field], row["id"]), reverse=descending)
+    limit = positive_int(q.get("limit"), 50, strict=True)
+    offset = positive_int(q.get("offset"), 0, strict=False)
+    page = rows[offset : offset + limit]
+    return Response(200, {"results": page, "has_next": len(rows) > offset + limit, "version": 4})
+
+
+def _when(text: str, now: int, attr: str) -> int:
+    relative = RELATIVE.match(text.strip())
+    if relative:
+        return now - int(relative.group(1)) * UNITS_US[relative.group(2)]
+    try:
+        return parse_datetime(text)
+    except ValueError as exc:
+        raise ApiError(400, f"Invalid date: {text}", code="invalid_input", attr=attr) from exc
+
+
+def _row(recording: dict[str, Any], low: int, high: int | None, now: int) -> dict[str, Any] | None:
+    """The recording as listed from its blocks in [low, high], or None (no block there, expired, deleted)."""
+    blocks = [b for b in recording["_blocks"] if b[0] >= low and (high is None or b[0] <= high)]
+    if not blocks or recording["deleted"]:
+        return None
+    start, end = blocks[0][0], max(b[1] for b in blocks)
+    expiry = start - start % DAY_US + RETENTION_DAYS * DAY_US
+    if expiry < now:
+        return None
+    sums = dict(zip(BLOCK_FIELDS, (sum(b[k + 2] for b in blocks) for k in range(len(BLOCK_FIELDS))), strict=True))
+    duration = (end - start) // 1_000_000
+    active = sums.pop("active_milliseconds") / 1000
+    return {
+        "id": recording["session_id"],
+        "distinct_id": recording["distinct_id"],
+        "viewed": False,
+        "viewers": [],
+        "recording_duration": duration,
+        "active_seconds": active,
+        "inactive_seconds": duration - active,
+        "start_time": drf(start),
+        "end_time": drf(end),
+        **sums,
+        "start_url": recording["start_url"],
+        "person": recording["person"],
+        "storage": "object_storage",
+        "retention_period_days": RETENTION_DAYS,
+        "expiry_time": drf(expiry),
+        "recording_ttl": (expiry - now) // DAY_US,
+        "snapshot_source": "web",
+        "ongoing": end >= now - 5 * MINUTE_US,
+        "activity_score": round(
+            100 * (active + sums["click_count"]) / max(1, duration + sums["mouse_activity_count"]), 2
+        ),
+    }
+
+
+def recording_ids(rt: Runtime, pid: int) -> list[str]:
+    """Every recording a complete read from any start date sees: listed whole over all time."""
+    now = rt.dataset.end_us
+    return sorted(
+        r["session_id"] for r in rt.dataset.entities[pid].get("session_recordings", []) if _row(r, 0, None, now)
+    )

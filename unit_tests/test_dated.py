@@ -1,0 +1,118 @@
+"""The date-bounded reader (session recordings): windows asked with margins, only whole recordings emitted,
+offset paging by has_next, and a cursor that stays `open_for` behind the sync."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests_mock as rm
+
+from source_posthog.errors import ConfigError
+from source_posthog.streams.dated import WINDOW, parse_dated_state, probe_dated_stream, read_dated_stream
+from source_posthog.streams.table import STREAMS_BY_NAME
+from source_posthog.streams.timestamps import parse_timestamp
+from unit_tests.fakes import API, Harness, make_config
+
+STREAM = STREAMS_BY_NAME["session_recordings"]
+OPEN_FOR = STREAM.open_for or timedelta(0)
+NOW = datetime.now(UTC)
+LIST = f"{API}/projects/1/session_recordings/"
+
+
+class FakeRecordings:
+    """Recordings as (id, start): answers PostHog's params, cutting recordings at date_from like its block filter."""
+
+    def __init__(self, recordings: list[tuple[str, datetime]], page: int = 2) -> None:
+        self.recordings = sorted(recordings, key=lambda r: r[1])
+        self.page = page
+        self.asked: list[dict[str, str]] = []
+
+    def __call__(self, request: Any, _context: Any) -> dict[str, Any]:
+        q = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+        self.asked.append(q)
+        low, high = parse_timestamp(q["date_from"]), parse_timestamp(q["date_to"])
+        listed = [(rid, max(start, low)) for rid, start in self.recordings if start + timedelta(hours=2) >= low]
+        listed = [(rid, start) for rid, start in listed if start <= high]  # a 2 h recording cut at date_from
+        offset, limit = int(q["offset"]), min(int(q["limit"]), self.page)
+        rows = [{"id": rid, "start_time": start.isoformat()} for rid, start in listed[offset : offset + limit]]
+        return {"results": rows, "has_next": offset + limit < len(listed), "version": 4}
+
+
+def harness(start: datetime) -> Harness:
+    return Harness(make_config(start_date=start.strftime("%Y-%m-%dT%H:%M:%SZ")))
+
+
+def states(h: Harness) -> list[dict[str, Any]]:
+    return [m["state"]["stream"]["stream_state"] for m in h.messages() if m["type"] == "STATE"]
+
+
+class TestReadDated:
+    def test_given_recordings_over_weeks_when_read_then_each_once_whole_and_in_its_window(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        start = NOW - timedelta(days=20)
+        recordings = [(f"r{i}", start + timedelta(days=i, hours=23)) for i in range(15)]
+        fake = FakeRecordings(recordings)
+        requests_mock.get(LIST, json=fake)
+        h = harness(start)
+
+        count = read_dated_stream(STREAM, h.sync([{"id": 1}]), "incremental", None)
+
+        delivered = {r["id"]: r["start_time"] for r in h.records("session_recordings")}
+        assert count == len(recordings) == len(delivered)
+        assert delivered == {rid: at.isoformat() for rid, at in recordings}  # never a cut start time
+        windows = {(q["date_from"], q["date_to"]) for q in fake.asked[1:]}
+        assert len(windows) == 3  # 20 days in weeks
+        for date_from, date_to in windows:
+            assert parse_timestamp(date_to) - parse_timestamp(date_from) <= WINDOW + 2 * OPEN_FOR
+        assert all(q["order"] == "start_time" and q["order_direction"] == "ASC" for q in fake.asked)
+
+    def test_given_a_finished_read_when_state_inspected_then_cursor_stays_open_for_behind_now(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        start = NOW - timedelta(days=3)
+        requests_mock.get(LIST, json=FakeRecordings([("a", start + timedelta(hours=1))]))
+        h = harness(start)
+
+        read_dated_stream(STREAM, h.sync([{"id": 1}]), "incremental", None)
+
+        cursor = parse_timestamp(states(h)[-1]["1"]["start_time"])
+        assert NOW - OPEN_FOR - timedelta(minutes=1) < cursor < NOW - OPEN_FOR + timedelta(minutes=1)
+
+    def test_given_saved_cursor_when_read_again_then_only_recordings_from_it_are_emitted(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        start = NOW - timedelta(days=10)
+        cursor = NOW - timedelta(days=2)
+        recordings = [("old", cursor - timedelta(hours=1)), ("new", cursor + timedelta(hours=1))]
+        requests_mock.get(LIST, json=FakeRecordings(recordings))
+        h = harness(start)
+
+        read_dated_stream(STREAM, h.sync([{"id": 1}]), "incremental", {"1": {"start_time": cursor.isoformat()}})
+
+        assert [r["id"] for r in h.records("session_recordings")] == ["new"]
+
+    def test_given_no_recordings_when_read_then_one_request_and_a_state(self, requests_mock: rm.Mocker) -> None:
+        fake = FakeRecordings([])
+        requests_mock.get(LIST, json=fake)
+        h = harness(NOW - timedelta(days=400))
+
+        assert read_dated_stream(STREAM, h.sync([{"id": 1}]), "full_refresh", None) == 0
+        assert len(fake.asked) == 1
+        assert states(h)
+
+    @pytest.mark.parametrize("state", [[], {"1": {}}, {"1": {"start_time": "soon"}}, {"x": {"start_time": "2024"}}])
+    def test_given_malformed_state_when_parsed_then_config_error_names_stream(self, state: Any) -> None:
+        with pytest.raises(ConfigError, match="session_recordings state"):
+            parse_dated_state(STREAM, state)
+
+    def test_given_probe_when_sent_then_one_record_of_the_last_day(self, requests_mock: rm.Mocker) -> None:
+        requests_mock.get(LIST, json={"results": [], "has_next": False})
+
+        probe_dated_stream(STREAM, Harness().sync([{"id": 1}]), 1)
+
+        q = requests_mock.request_history[-1].qs
+        assert (q["limit"], q["offset"]) == (["1"], ["0"])
+        span = parse_timestamp(q["date_to"][0]) - parse_timestamp(q["date_from"][0])
+        assert span == timedelta(days=1)
