@@ -15,7 +15,9 @@ from source_posthog.streams.table import STREAMS
 ALL_STREAMS = tuple(stream.name for stream in STREAMS)
 ORIGINAL_STREAMS = tuple(stream.name for stream in STREAMS if stream.original)
 NEWER_STREAMS = tuple(stream.name for stream in STREAMS if not stream.original)
-FULL_REFRESH = tuple(stream.name for stream in STREAMS if stream.cursor_field is None)
+# The original full-refresh lists, whose completeness and resume suites predate the newer streams
+# (those have their own: test_newer_streams.py).
+FULL_REFRESH = tuple(stream.name for stream in STREAMS if stream.original and stream.cursor_field is None)
 CURSORS = {stream.name: stream.cursor_field for stream in STREAMS if stream.cursor_field}
 
 

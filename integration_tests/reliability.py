@@ -7,12 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from integration_tests.helpers import ALL_STREAMS, Run, catalog_for, config_for, run_connector, write_json
+from integration_tests.helpers import ORIGINAL_STREAMS, Run, catalog_for, config_for, run_connector, write_json
 from posthog_emulator import Emulator
 from posthog_emulator.routes import match
 
 
-def read(emu: Emulator, folder: Path, streams: tuple[str, ...] = ALL_STREAMS, **overrides: Any) -> Run:
+def read(emu: Emulator, folder: Path, streams: tuple[str, ...] = ORIGINAL_STREAMS, **overrides: Any) -> Run:
     """One `read` of `streams` (events incremental, others full refresh) with an optional `state` path."""
     state = overrides.pop("state", None)
     config = write_json(folder, "config.json", config_for(emu.base_url, emu.api_key, **overrides))
@@ -27,7 +27,7 @@ def gaps(records: list[dict[str, Any]], emu: Emulator, stream: str) -> tuple[int
     return len(set(emu.truth(stream, unique=True)) - delivered.keys()), duplicates
 
 
-def all_gaps(run: Run, emu: Emulator, streams: tuple[str, ...] = ALL_STREAMS) -> dict[str, tuple[int, int]]:
+def all_gaps(run: Run, emu: Emulator, streams: tuple[str, ...] = ORIGINAL_STREAMS) -> dict[str, tuple[int, int]]:
     """Streams whose records miss or repeat ids, with (missing, duplicated); empty when complete."""
     found = {stream: gaps(run.records(stream), emu, stream) for stream in streams}
     return {stream: pair for stream, pair in found.items() if pair != (0, 0)}

@@ -21,7 +21,7 @@ import math
 import re
 import time
 from collections.abc import Iterator
-from itertools import groupby, pairwise
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +62,17 @@ def floor_seconds(log: list[dict[str, Any]]) -> float:
 def early_retries(log: list[dict[str, Any]]) -> list[tuple[int, float]]:
     """(log number, seconds too early) of every request that followed a 429 before its Retry-After.
 
-    The reader is sequential, so the request after a 429 is its retry (asserted to be the same request).
+    Events windows are read side by side, so a 429'd request's retry is the next request with the same key
+    (asserted to exist), not necessarily the next request.
     """
     ordered = sorted(log, key=lambda entry: entry["time"])
     early = []
-    for refused, following in pairwise(ordered):
+    for i, refused in enumerate(ordered):
         if refused["status"] != 429:
             continue
-        assert request_key(following) == request_key(refused), "a 429'd request was not retried next"
+        retries = (later for later in ordered[i + 1 :] if request_key(later) == request_key(refused))
+        following = next(retries, None)
+        assert following is not None, "a 429'd request was never retried"
         allowed = refused["time"] + float(refused["retry_after"])
         if following["time"] < allowed:
             early.append((following["n"], allowed - following["time"]))

@@ -12,7 +12,7 @@ reading that range may be reported although it was delivered ("up to N").
 
 from datetime import datetime, timedelta
 
-from source_posthog.errors import ApiError
+from source_posthog.errors import ApiError, QueryLimitError
 from source_posthog.streams.cursors import EventsRead, LateCheck
 from source_posthog.streams.hogql import Bounds, select_one_row
 from source_posthog.streams.timestamps import format_timestamp
@@ -40,9 +40,10 @@ def check_late_events(read: EventsRead, project_id: int, previous: LateCheck | N
         if start >= end:
             return None
         return LateCheck(start, end, count_events(read, project_id, start, end))
-    except ApiError as error:
-        if error.status != 400:
+    except (ApiError, QueryLimitError) as error:
+        if isinstance(error, ApiError) and error.status != 400:
             raise  # 404/405 mean /query/ is missing: the caller falls back to /events/
+        # Advisory only: a count PostHog cannot answer in time must not stop the read itself.
         read.sync.sink.log("WARN", f"Project {project_id}: cannot check for late events ({error.message}).")
         return None
 
