@@ -30,7 +30,8 @@ def draw_timestamps(rng: random.Random, n: int, start: int, end: int, blocks: Se
     first_day = start // DAY_US + 1
     for k in range(MIDNIGHT_DAYS if n - len(out) >= 4 * MIDNIGHT_DAYS * EVENTS_PER_MIDNIGHT else 0):
         midnight = (first_day + k * max(1, (span // DAY_US - 1) // MIDNIGHT_DAYS)) * DAY_US
-        out.extend([midnight] * EVENTS_PER_MIDNIGHT)
+        if midnight < end:  # a span shorter than MIDNIGHT_DAYS has fewer midnights, never future ones
+            out.extend([midnight] * EVENTS_PER_MIDNIGHT)
     rand, sqrt = rng.random, math.sqrt
     for _ in range(max(0, n - len(out))):
         t = start + int(sqrt(rand()) * span)  # density grows over time, like a growing product

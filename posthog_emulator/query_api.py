@@ -27,6 +27,7 @@ def run_query(rt: Runtime, req: Request, pid: int | None) -> Response:
     node = body.get("query") if isinstance(body, dict) else None
     if not isinstance(node, dict) or "kind" not in node:
         raise ApiError(400, "This field is required.", code="required", attr="query")
+    query_compat.check_quota(rt)
     query_compat.check_node(rt, node)
     if node["kind"] != "HogQLQuery":
         raise ApiError(400, f"Query kind '{node['kind']}' is not served by the emulator", code="invalid_input")

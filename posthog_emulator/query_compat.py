@@ -15,6 +15,17 @@ from posthog_emulator.web import ApiError
 OLD_UNKNOWN_NODE_FIELDS = ("modifiers",)  # HogQLQuery fields the emulated old instance does not know
 
 
+QUOTA_DETAIL = (  # the wording is the emulator's; PostHog's code names the 402 and its code (posthog-api.md §10)
+    "Your organization has used up its query quota for this billing period. Raise your billing limit to run more."
+)
+
+
+def check_quota(rt: Runtime) -> None:
+    """402 while the organisation's query quota is spent."""
+    if rt.quirks.query_quota_exceeded:
+        raise ApiError(402, QUOTA_DETAIL, code="quota_limit_exceeded")
+
+
 def check_node(rt: Runtime, node: dict[str, Any]) -> None:
     """400 like pydantic's extra_forbidden when the old-instance quirk is on and the node has new fields."""
     if not rt.quirks.query_rejects_unknown_fields:

@@ -39,6 +39,7 @@ class Quirks:
     query_api_available: bool = True  # False: /query/ routes 404 like an old self-hosted instance
     query_rejects_unknown_fields: bool = False  # old instance: `modifiers` in the node -> 400 parse_error
     duplicate_rows: float = 0.0  # fraction of events stored twice (ReplacingMergeTree before a merge)
+    query_quota_exceeded: bool = False  # /query/ -> 402 quota_limit_exceeded (free org over its quota)
 
     @classmethod
     def ideal(cls) -> Quirks:

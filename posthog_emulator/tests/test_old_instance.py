@@ -60,3 +60,14 @@ def test_given_old_instance_when_no_modifiers_then_project_timezone_cells(api: A
 )
 def test_given_cli_flags_when_parsed_then_settings(argv: list[str], check: Callable[[EmulatorSettings], bool]) -> None:
     assert check(settings_from(parse_args(argv)))
+
+
+def test_given_query_quota_spent_when_queried_then_402_quota_limit_exceeded_and_off_again(
+    api: Api, emu: Emulator
+) -> None:
+    emu.configure(quirks={"query_quota_exceeded": True})
+    refused = api("POST", f"/api/projects/{NEW_YORK}/query/", json=UTC_BODY)
+    emu.configure(quirks={"query_quota_exceeded": False})
+    answered = api("POST", f"/api/projects/{NEW_YORK}/query/", json=UTC_BODY)
+    assert (refused.status_code, refused.json()["code"]) == (402, "quota_limit_exceeded")
+    assert answered.status_code == 200

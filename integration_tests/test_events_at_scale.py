@@ -1,0 +1,126 @@
+"""Events under PostHog Cloud's real limits, through the CLI: the 10-second query limit, 3 queries in flight,
+duplicate rows ClickHouse keeps until a merge, and the 402 of a spent query quota (posthog-api §10)."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from integration_tests.conftest import Workspace
+from integration_tests.test_events import EVENTS, assert_exactly_once, event_ids
+from posthog_emulator import Emulator, EmulatorSettings
+
+# ClickHouse-like cost, scaled so tests take no time: matched (sorted) rows dominate; a query matching more
+# than 4,000 rows of a day's window passes PostHog's limit (10 s) and is answered with its 504.
+DENSE_COST = {"fixed_s": 0.1, "per_scanned_row_s": 1e-5, "per_matched_row_s": 2.4e-3, "time_limit_s": 10.0}
+
+
+@pytest.fixture
+def dense() -> Iterator[Emulator]:
+    """One dense project: 30,000 events over 20 days (1,500 a day), every quirk on."""
+    emu = Emulator(EmulatorSettings(seed=41, events=30_000, projects=1, edge_projects=False, span_days=20)).start()
+    emu.configure(limits={"query_cost": DENSE_COST})
+    yield emu
+    emu.stop()
+
+
+def query_log(emu: Emulator) -> list[dict[str, Any]]:
+    return [entry for entry in emu.requests if entry["path"].endswith("/query/")]
+
+
+def is_page(entry: dict[str, Any]) -> bool:
+    """A keyset page query (not a count or the density query)."""
+    return "ORDER BY timestamp ASC, uuid ASC" in str(entry.get("body"))
+
+
+def timed_out(emu: Emulator) -> int:
+    return sum(bool((entry.get("query_cost") or {}).get("timed_out")) for entry in query_log(emu))
+
+
+def test_given_a_dense_project_when_read_then_windows_sized_by_data_fit_the_time_limit(
+    dense: Emulator, tmp_path: Path
+) -> None:
+    # A fixed 30-day window would match all 30,000 rows on every page: 72 s, far past the 10 s limit.
+    run = Workspace(tmp_path, dense).read(EVENTS, events_page_size=2_000, events_time_step=30)
+    assert run.returncode == 0, run.errors
+    assert_exactly_once(event_ids(run), dense.truth("events"))
+    assert timed_out(dense) == 0
+    pages = [entry["query_cost"]["matched_rows"] for entry in query_log(dense) if is_page(entry)]
+    assert max(pages) <= 4_000, max(pages)  # every page query sorted about one page, not the whole range
+    assert len(query_log(dense)) <= 30_000 // 2_000 * 2 + 5  # requests stay ~ rows / page size
+
+
+def test_given_pages_too_big_for_the_time_limit_when_read_then_split_and_never_retried_as_is(
+    dense: Emulator, tmp_path: Path
+) -> None:
+    # Windows planned for 20,000-row pages match ~20,000 rows: PostHog answers 504; the reader splits them.
+    run = Workspace(tmp_path, dense).read(EVENTS, events_page_size=20_000, events_time_step=30)
+    assert run.returncode == 0, run.errors
+    assert_exactly_once(event_ids(run), dense.truth("events"))
+    assert timed_out(dense) >= 1
+    bodies = [entry.get("body") for entry in query_log(dense) if entry["status"] == 504]
+    assert len(bodies) == len({str(body) for body in bodies})  # no timed-out query was sent twice
+    assert not [log for log in run.logs if log.startswith("Retrying") and "504" in log]
+
+
+def test_given_three_queries_in_flight_when_read_then_side_by_side_without_a_429(tmp_path: Path) -> None:
+    settings = EmulatorSettings(seed=43, events=12_000, projects=1, edge_projects=False, span_days=10)
+    with Emulator(settings) as emu:
+        emu.configure(limits={"query_concurrency": 3, "query_cost": {"fixed_s": 0.15, "sleep": True}})
+        run = Workspace(tmp_path, emu).read(EVENTS, events_page_size=1_000, max_concurrent_queries=3)
+        assert run.returncode == 0, run.errors
+        assert_exactly_once(event_ids(run), emu.truth("events"))
+        assert [entry for entry in query_log(emu) if entry["status"] == 429] == []
+        assert max_in_flight(query_log(emu)) == 3
+
+
+def test_given_more_in_flight_than_posthog_allows_when_read_then_the_429s_lower_the_concurrency(
+    tmp_path: Path,
+) -> None:
+    settings = EmulatorSettings(seed=44, events=8_000, projects=1, edge_projects=False, span_days=10)
+    with Emulator(settings) as emu:
+        emu.configure(limits={"query_concurrency": 2, "query_cost": {"fixed_s": 0.15, "sleep": True}})
+        run = Workspace(tmp_path, emu).read(EVENTS, events_page_size=1_000, max_concurrent_queries=5)
+        assert run.returncode == 0, run.errors
+        assert_exactly_once(event_ids(run), emu.truth("events"))
+        refused = [entry for entry in query_log(emu) if entry["status"] == 429]
+        assert refused
+        assert all(entry.get("retry_after") is None for entry in refused)  # PostHog's concurrency answer
+        assert any("too many queries running" in log for log in run.logs)
+
+
+def test_given_unmerged_duplicate_rows_when_read_then_each_event_once(tmp_path: Path) -> None:
+    settings = EmulatorSettings(seed=45, events=6_000, projects=2)
+    with Emulator(settings) as emu:
+        emu.configure(quirks={"duplicate_rows": 0.2})
+        run = Workspace(tmp_path, emu).read(EVENTS, events_page_size=500)
+        assert run.returncode == 0, run.errors
+        assert emu.duplicated_ids(101)  # the emulator did serve twin rows
+        assert_exactly_once(event_ids(run), emu.truth("events"))
+
+
+def test_given_the_query_quota_is_spent_when_read_then_a_config_error_that_says_so(
+    workspace: Workspace, emulator: Emulator
+) -> None:
+    emulator.configure(quirks={"query_quota_exceeded": True})
+    try:
+        run = workspace.read(EVENTS)
+    finally:
+        emulator.configure(quirks={"query_quota_exceeded": False})
+    assert run.returncode == 1
+    assert run.errors[-1]["failure_type"] == "config_error"
+    assert "query quota is used up" in run.errors[-1]["message"]
+
+
+def max_in_flight(log: list[dict[str, Any]]) -> int:
+    """The most queries the emulator was answering at one moment, from each entry's start and duration."""
+    edges = []
+    for entry in log:
+        start, seconds = entry["time"], (entry.get("query_cost") or {}).get("simulated_s", 0.0)
+        edges += [(start, 1), (start + seconds, -1)]
+    running = peak = 0
+    for _, change in sorted(edges):
+        running += change
+        peak = max(peak, running)
+    return peak
