@@ -1,11 +1,12 @@
 """Run several page producers at once and hand their pages over in producer order.
 
 PostHog spends seconds on each query while writing a page costs this process a fraction of that, so
-windows are fetched side by side (up to the query concurrency) and each producer asks for its next page
-as soon as it knows the last key of the one before. The consumer still sees window 1's pages, then window
-2's, exactly as a serial read would: every STATE it writes covers everything before it, so a killed read
-re-delivers nothing but the page it was writing. Each producer hands over at most one page ahead of the
-consumer (a queue of one), which bounds memory to about two pages per producer.
+windows are fetched side by side (up to the query concurrency), and each producer asks for its next page
+as soon as the consumer has taken the one before, whose last key it knows. The consumer still sees
+window 1's pages, then window 2's, exactly as a serial read would: every STATE it writes covers
+everything before it, so a killed read re-delivers nothing but the page it was writing. A producer holds
+at most one page the consumer has not taken, so memory holds at most one page per producer plus the one
+being written.
 """
 
 import queue
@@ -44,16 +45,24 @@ class _Producer(Generic[T]):
             self._hand_over(_Failed(error))
 
     def _hand_over(self, item: object) -> bool:
+        """Queue the item, then wait until the consumer has taken it: a producer holds at most one page."""
         while not self._stopped.is_set():
             try:
                 self.items.put(item, timeout=POLL_SECONDS)
             except queue.Full:
                 continue
-            return True
+            with self.items.all_tasks_done:
+                while self.items.unfinished_tasks and not self._stopped.is_set():
+                    self.items.all_tasks_done.wait(POLL_SECONDS)
+            return not self._stopped.is_set()
         return False
 
     def __iter__(self) -> Iterator[T]:
-        while (item := self.items.get()) is not _DONE:
+        while True:
+            item = self.items.get()
+            self.items.task_done()  # taken: the producer may fetch its next page while this one is written
+            if item is _DONE:
+                return
             if isinstance(item, _Failed):
                 raise item.error
             yield item  # type: ignore[misc]  # anything else a producer put is a T
