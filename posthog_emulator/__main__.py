@@ -26,6 +26,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--events", type=int, default=20_000, help="total events over all projects")
     p.add_argument("--projects", type=int, default=3, help="regular projects (plus 2 edge projects)")
     p.add_argument("--no-edge-projects", action="store_true", help="omit the 0-event and 1-event projects")
+    p.add_argument("--span-days", type=int, default=400, help="events spread over this many days before the end")
     p.add_argument("--end", help="anchor 'now' (ISO); default: the current UTC hour")
     p.add_argument("--no-quirks", action="store_true", help="an ideal API: every quirk off")
     p.add_argument("--no-query-api", action="store_true", help="POST /query/ answers 404, as on old instances")
@@ -51,6 +52,7 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         events=args.events,
         projects=args.projects,
         edge_projects=not args.no_edge_projects,
+        span_days=args.span_days,
         end=end,
         host=args.host,
         port=args.port,
