@@ -75,9 +75,7 @@ class ApiError(ConnectorError):
         project_id: int | None = None,
     ) -> None:
         super().__init__(message)
-        self.status = status
-        self.failure_type = failure_type
-        self.refusal = refusal
+        self.status, self.failure_type, self.refusal = status, failure_type, refusal
         self.scope = scope
         """The scope PostHog named as missing (MISSING_SCOPE only)."""
         self.project_id = project_id

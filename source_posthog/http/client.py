@@ -16,12 +16,12 @@ import requests
 
 from source_posthog import __version__
 from source_posthog.errors import ApiError, ConfigError, TransientError, UnreachableError
-from source_posthog.http.concurrency import ConcurrencyLimit
 from source_posthog.http.network import describe_network_error
 from source_posthog.http.pacing import EndpointClass, Pacer
 from source_posthog.http.responses import BROKEN_CONNECTION, Outcome, classify, read_response
 from source_posthog.http.retry import RetryableError, RetryPolicy, give_up_message, wait_times
 from source_posthog.http.stats import HttpStats
+from source_posthog.http.throttle import Throttle
 
 MAX_REDIRECTS = 5
 QUERY_CONCURRENCY = 3  # PostHog runs at most 3 API queries per team at once (posthog-api §10)
@@ -61,10 +61,8 @@ class ApiClient:
         self._base = base_url
         self._scheme = urlsplit(base_url).scheme
         self._host = urlsplit(base_url).netloc
-        self._pacer = pacer
+        self._throttle = Throttle(pacer, query_concurrency)
         self.stats = stats or HttpStats()
-        self._gates = {EndpointClass.QUERY: ConcurrencyLimit(query_concurrency)}
-        self._budget_learned: set[EndpointClass] = set()
         self._session = session or requests.Session()
         self._session.headers.update(
             {"Authorization": f"Bearer {api_key}", "User-Agent": f"source-posthog/{__version__}"}
@@ -132,15 +130,9 @@ class ApiClient:
             raise TransientError(give_up_message(self.policy, where, error, tries)) from None
 
     def _attempt(self, method: str, url: str, endpoint_class: EndpointClass, **kwargs: Any) -> Any:
-        gate = self._gates.get(endpoint_class)
-        if gate is None:
-            return self._follow(method, url, endpoint_class, **kwargs)
-        with gate.slot():
-            return self._follow(method, url, endpoint_class, **kwargs)
-
-    def _follow(self, method: str, url: str, endpoint_class: EndpointClass, **kwargs: Any) -> Any:
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._request(method, url, endpoint_class, **kwargs)
+            with self._throttle.slot(endpoint_class):
+                response = self._request(method, url, endpoint_class, **kwargs)
             if classify(response.status_code) is not Outcome.REDIRECT:
                 return read_response(response)
             location = response.headers.get("Location")
@@ -152,7 +144,7 @@ class ApiClient:
         raise ConfigError(f"PostHog redirected more than {MAX_REDIRECTS} times; check base_url.")
 
     def _request(self, method: str, url: str, endpoint_class: EndpointClass, **kwargs: Any) -> requests.Response:
-        self.stats.paced(self._pacer.acquire(endpoint_class))
+        self.stats.paced(self._throttle.pacer.acquire(endpoint_class))
         self.stats.requests += 1
         timeout = self.timeout()
         try:
@@ -165,21 +157,6 @@ class ApiClient:
             raise RetryableError(failure.description, advice=failure.advice) from None
         self.answered = True
         return response
-
-    def _adapt(self, endpoint_class: EndpointClass, retry_after: float | None) -> None:
-        """After a 429: fewer queries in flight (no Retry-After: PostHog's concurrency refusal), or a smaller budget."""
-        gate = self._gates.get(endpoint_class)
-        if retry_after is None and gate is not None:
-            limit = gate.lower()
-            self.stats.on_warning(f"PostHog has too many queries running: at most {limit} in flight for a while.")
-        elif retry_after is not None and endpoint_class not in self._budget_learned:
-            learned = self._pacer.learn_limit(endpoint_class, retry_after)
-            if learned is not None:
-                self._budget_learned.add(endpoint_class)  # said once: the budget only shrinks
-                self.stats.on_warning(
-                    f"PostHog's {endpoint_class.value} budget is smaller than its documented limit (a 429 asked to "
-                    f"wait {retry_after:.0f} s): pacing to {learned} requests per window for the rest of the run."
-                )
 
     def timeout(self) -> tuple[float, float]:
         """(connect, read) seconds for the next request: short until the host has answered once."""
@@ -198,9 +175,8 @@ class ApiClient:
         error: RetryableError = details["exception"]
         method, url, endpoint_class = details["args"][:3]
         wait = details["wait"]
-        if error.status == 429:
-            self._pacer.hold(endpoint_class, wait)
-            self._adapt(endpoint_class, error.retry_after)
+        if error.status == 429 and (change := self._throttle.refused(endpoint_class, wait, error.retry_after)):
+            self.stats.on_warning(change)
         source = "Retry-After" if error.retry_after is not None else "backoff"
         self.stats.retried(
             f"Retrying {method} {urlsplit(url).path} after {error.description}: waiting {wait:.1f} s ({source}), "

@@ -18,14 +18,12 @@ class HttpStats:
 
     requests: int = 0
     retries: int = 0
-    throttled: int = 0
-    """Answers with status 429."""
+    throttled: int = 0  # answers with status 429
+    # Seconds spent waiting: before requests, to stay under PostHog's rate limits; after 429 answers
+    # (Retry-After or backoff); before other retries (5xx, broken connections).
     pacing_seconds: float = 0.0
-    """Time spent waiting before requests so as to stay under PostHog's rate limits."""
     throttled_seconds: float = 0.0
-    """Time spent waiting after 429 answers (Retry-After or backoff)."""
     retry_seconds: float = 0.0
-    """Time spent waiting before other retries (5xx, broken connections)."""
     on_warning: Callable[[str], None] = field(default=_ignore)
 
     @property

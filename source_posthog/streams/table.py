@@ -20,16 +20,18 @@ PAGE_SIZE = "1000"  # PostHog's paginator has no maximum; 1000 keeps pages small
 
 
 class Reader(Enum):
-    """How a stream is read."""
+    """How a stream is read.
+
+    - REST: an offset-paged list (`{"next", "results"}`) under /api/projects/{id}/, or /api/ if not per project.
+    - DATED: a list bounded by `date_from`/`date_to`, paged by `has_next` + offset, read incrementally (dated.py).
+    - HOGQL: a HogQL table read through `/query/` by keyset on its key (hogql.py).
+    - EVENTS: the incremental events stream: windows, cursor per project, `/events/` fallback (events.py).
+    """
 
     REST = "rest"
-    """An offset-paged list (`{"next", "results"}`) under /api/projects/{id}/, or under /api/ if not per project."""
     DATED = "dated"
-    """A list bounded by `date_from`/`date_to` and paged by `has_next` + offset, read incrementally (dated.py)."""
     HOGQL = "hogql"
-    """A HogQL table read through `/query/` by keyset on its key (hogql.py)."""
     EVENTS = "events"
-    """The incremental events stream: windows, cursor per project, `/events/` fallback (events.py)."""
 
 
 @dataclass(frozen=True)
