@@ -136,7 +136,7 @@ class Config(BaseModel):
             "ceiling; lower it to bound memory (about 1 MB per 1,000 rows in flight).",
             json_schema_extra={"order": 7},
         ),
-    ] = 50000
+    ] = 45000
     max_concurrent_queries: Annotated[
         int,
         Field(
