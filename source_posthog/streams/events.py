@@ -6,8 +6,10 @@ windows.py; planning.py cuts the range into windows that fit PostHog's 10-second
 any that still time out; parallel.py reads up to `max_concurrent_queries` windows side by side but hands
 their pages over in order. STATE (the last row's (timestamp, uuid)) follows every page, after its records,
 so a killed read resumes right after that row and re-delivers at most the page it was writing. The upper
-bound is the sync's start time, fixed once; a finished project's cursor is that bound. If `/query/` is
-missing (an instance older than it), events_legacy.py reads `/events/` for the rest of the run.
+bound is the sync's start time, fixed once; a finished project's cursor and ingestion watermark are that
+bound. Before the main read, late_events.py's sweep delivers events ingested since the previous sync with
+older timestamps, through the same planner and page loop. If `/query/` is missing (an instance older than
+it), events_legacy.py reads `/events/` for the rest of the run.
 """
 
 from collections.abc import Callable, Iterator
