@@ -100,13 +100,16 @@ def test_given_filters_when_old_events_arrive_late_then_the_sweep_counts_only_ev
         workspace = Workspace(tmp_path, emu)
         first = workspace.read(EVENTS, events_exclude=["$autocapture"], events_lookback_minutes=60)
         cursor = datetime.fromisoformat(first.last_state()["stream"]["stream_state"]["101"]["timestamp"])  # type: ignore[index]
-        too_old = cursor - timedelta(hours=6)  # older than the lookback, inside the late-event sweep
-        emu.append_events(101, [{"timestamp": too_old, "event": "$autocapture"}])
+        swept = cursor - timedelta(hours=6)  # older than the lookback, inside the late-events sweep
+        too_old = cursor - timedelta(days=5)  # older than late_events_days (3): counted in a WARN
+        excluded = emu.append_events(101, [{"timestamp": t, "event": "$autocapture"} for t in (swept, too_old)])
         config = {"events_exclude": ["$autocapture"], "events_lookback_minutes": 60}
 
         second = workspace.read(EVENTS, state=state_file_from(first, tmp_path), **config)
-        emu.append_events(101, [{"timestamp": too_old, "event": "signed_up"}])
+        included = emu.append_events(101, [{"timestamp": t, "event": "signed_up"} for t in (swept, too_old)])
         third = workspace.read(EVENTS, state=state_file_from(second, tmp_path), **config)
 
-    assert not [line for line in second.logs if "ingested after the previous sync" in line]  # excluded: not counted
-    assert [line for line in third.logs if "up to 1 event(s)" in line]
+    assert not {r["id"] for r in second.records("events") + third.records("events")} & set(excluded)
+    assert not [line for line in second.logs if "late-events window" in line]  # excluded: not counted
+    assert [r["id"] for r in third.records("events") if r["id"] in included] == included[:1]
+    assert [line for line in third.logs if "Project 101: 1 event(s)" in line]

@@ -87,13 +87,14 @@ def test_given_two_syncs_with_new_tied_and_backdated_events_when_read_then_nothi
         new = emu.append_events(101, [{"timestamp": datetime.now(UTC) - timedelta(seconds=1)}])
         tied = emu.append_tie_block(101, recent, 3) + emu.append_tie_block(101, cursor, 2)
         backdated = emu.append_events(102, [{"timestamp": cursor - timedelta(minutes=30)}])
-        too_old = emu.append_events(102, [{"timestamp": cursor - timedelta(hours=6)}])
+        swept = emu.append_events(102, [{"timestamp": cursor - timedelta(hours=6)}])  # before the lookback window
+        too_old = emu.append_events(102, [{"timestamp": cursor - timedelta(days=5)}])  # before late_events_days
         second = workspace.read(EVENTS, state=state_file_from(first, tmp_path), events_lookback_minutes=180)
         assert second.returncode == 0, second.stderr
         again = {i for ids in event_ids(second).values() for i in ids}
-        assert set(new + tied + backdated) <= again
+        assert set(new + tied + backdated + swept) <= again
         assert not set(too_old) & again
-        assert any("up to 1 event(s)" in log and "Project 102" in log for log in second.logs)
+        assert any("Project 102: 1 event(s)" in log and "late-events window" in log for log in second.logs)
         combined = {p: event_ids(first).get(p, []) + event_ids(second).get(p, []) for p in emu.truth("events")}
         truth = emu.truth("events")
         truth[102] = [i for i in truth[102] if i not in too_old]

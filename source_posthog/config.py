@@ -104,6 +104,18 @@ class Config(BaseModel):
             json_schema_extra={"order": 5},
         ),
     ] = 60
+    late_events_days: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=30,
+            title="Late events window (days)",
+            description="Each incremental sync also delivers events ingested since the previous sync whose "
+            "timestamps lie up to this many days before the re-read window (mobile offline queues, imports). "
+            "0 turns this sweep off. Older late arrivals are counted in a warning, not delivered.",
+            json_schema_extra={"order": 11},
+        ),
+    ] = 3
     rate_limit_share: Annotated[
         float,
         Field(

@@ -58,6 +58,7 @@ class Refusal(Enum):
     PROJECT_NOT_FOUND = "project_not_found"  # 404 on a project path
     ENDPOINT_MISSING = "endpoint_missing"  # 404 "Endpoint not found." or 405: an older instance
     QUOTA = "quota"  # 402: the organisation's query quota is spent
+    UNKNOWN_FIELDS = "unknown_fields"  # 400 "Extra inputs are not permitted": an instance older than the body
     OTHER = "other"
 
 

@@ -40,8 +40,16 @@ def uuid_range(properties: str) -> tuple[str, str] | None:
 class FakeEventsApi:
     """Serves one project's rows; records every query body and /events/ params it saw."""
 
-    def __init__(self, rows: list[tuple[datetime, str]], tz: str = "UTC", events_page: int = 1000) -> None:
+    def __init__(
+        self,
+        rows: list[tuple[datetime, str]],
+        tz: str = "UTC",
+        events_page: int = 1000,
+        ingested: dict[str, datetime] | None = None,
+    ) -> None:
         self.rows = sorted(rows)
+        self.ingested = ingested or {}
+        """`created_at` by uuid; a row not named here was ingested at its timestamp."""
         self.tz = ZoneInfo(tz)
         self.events_page = events_page
         self.honours_hogql_filter = True
@@ -66,11 +74,12 @@ class FakeEventsApi:
         sql, values = body["query"]["query"], body["query"]["values"]
         start, end = at(values["start"]), at(values["end"])
         rows = [(ts, u) for ts, u in self.rows if start <= ts < end]
-        if sql.startswith("SELECT count(), min(timestamp)"):
-            return {
-                "columns": ["count()", "min(timestamp)"],
-                "results": [[len(rows), self.cell(rows[0][0]) if rows else None]],
-            }
+        if "ingested_since" in values:
+            since = at(values["ingested_since"])
+            rows = [(ts, u) for ts, u in rows if self.ingested.get(u, ts) >= since]
+        if sql.startswith("SELECT count(), min(timestamp), max(timestamp)"):
+            first, last = (self.cell(rows[0][0]), self.cell(rows[-1][0])) if rows else (None, None)
+            return {"columns": ["count()", "min(timestamp)", "max(timestamp)"], "results": [[len(rows), first, last]]}
         if sql.startswith("SELECT intDiv(toUnixTimestamp(timestamp), 3600) AS hour, count()"):
             hours = Counter(int(ts.timestamp()) // 3600 for ts, _ in rows)
             return {"columns": ["hour", "count()"], "results": [[hour, n] for hour, n in sorted(hours.items())]}

@@ -158,3 +158,19 @@ class TestRunCheck:
 
         with pytest.raises(ConfigError, match=r"us\.posthog\.com"):
             run_check(harness.client, harness.config, harness.output)
+
+
+class TestLegacyInstance:
+    @pytest.mark.parametrize("status", [404, 405])
+    def test_given_no_query_endpoint_but_events_list_when_check_then_success_says_legacy_list_is_used(
+        self, requests_mock: rm.Mocker, status: int
+    ) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        requests_mock.post(f"{PROJECT}/query/", status_code=status, json={"detail": "Endpoint not found."})
+        requests_mock.get(f"{PROJECT}/events/", json={"next": None, "results": []})
+
+        message = run_check(harness.client, harness.config, harness.output)
+
+        assert "2 project(s)" in message
+        assert "legacy /events/ list" in message

@@ -186,15 +186,47 @@ class TestReadEvents:
         harness = harness_for()
         assert run_read(harness) == 0
 
-    def test_given_more_events_in_guard_range_when_read_then_warns(self, requests_mock: Any) -> None:
+    def test_given_watermark_when_read_then_late_rows_swept_once_and_older_ones_warned(
+        self, requests_mock: Any
+    ) -> None:
         now = datetime.now(UTC)
-        rows = [(now - timedelta(days=2), uid(1)), (now - timedelta(days=3), uid(2))]
-        FakeEventsApi(rows).mount(requests_mock)
-        check = {"from": "2024-01-01T00:00:00+00:00", "to": (now - timedelta(days=1)).isoformat(), "count": 1}
+        cursor, watermark = now - timedelta(hours=1), now - timedelta(hours=1)
+        late, known = (cursor - timedelta(days=2), uid(1)), (cursor - timedelta(days=2), uid(2))
+        too_late = (cursor - timedelta(days=5), uid(3))
+        ingested = {uid(1): now - timedelta(minutes=5), uid(3): now - timedelta(minutes=5)}
+        ingested[uid(2)] = watermark - timedelta(minutes=31)  # before the margin: the previous sync delivered it
+        FakeEventsApi([late, known, too_late], ingested=ingested).mount(requests_mock)
         harness = harness_for()
-        run_read(harness, {"1": {"timestamp": now.isoformat(), "late_check": check}})
-        assert any("up to 1 event(s)" in log for log in harness.logs())
-        assert states(harness)[-1]["1"]["late_check"]["count"] == 2
+        state = {"1": {"timestamp": cursor.isoformat(), "ingested_at": watermark.isoformat()}}
+        run_read(harness, state)
+        assert ids(harness) == [uid(1)]
+        warning = next(log for log in harness.logs() if "late-events window" in log)
+        assert "Project 1: 1 event(s)" in warning
+        assert "reset the events stream" in warning
+        final = states(harness)[-1]["1"]
+        assert final["ingested_at"] == final["timestamp"]
+
+    def test_given_older_state_with_late_check_when_read_then_no_sweep_and_upgraded(self, requests_mock: Any) -> None:
+        now = datetime.now(UTC)
+        cursor = now - timedelta(hours=1)
+        rows = [(cursor - timedelta(days=2), uid(1)), (cursor, uid(2))]
+        FakeEventsApi(rows, ingested={uid(1): now}).mount(requests_mock)
+        check = {"from": "2024-01-01T00:00:00+00:00", "to": cursor.isoformat(), "count": 1}
+        harness = harness_for()
+        run_read(harness, {"1": {"timestamp": cursor.isoformat(), "late_check": check}})
+        assert ids(harness) == [uid(2)]  # as before the sweep existed: from the lookback window on
+        final = states(harness)[-1]["1"]
+        assert "late_check" not in final
+        assert final["ingested_at"] == final["timestamp"]
+
+    def test_given_late_events_days_zero_when_read_then_no_sweep_but_late_rows_warned(self, requests_mock: Any) -> None:
+        now = datetime.now(UTC)
+        cursor = now - timedelta(hours=1)
+        FakeEventsApi([(cursor - timedelta(days=2), uid(1))], ingested={uid(1): now}).mount(requests_mock)
+        harness = harness_for(late_events_days=0)
+        run_read(harness, {"1": {"timestamp": cursor.isoformat(), "ingested_at": cursor.isoformat()}})
+        assert ids(harness) == []
+        assert any("Project 1: 1 event(s)" in log for log in harness.logs())
 
     @pytest.mark.parametrize("status", [404, 405])
     def test_given_no_query_endpoint_when_read_then_legacy_list_used(self, requests_mock: Any, status: int) -> None:

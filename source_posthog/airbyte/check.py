@@ -30,8 +30,9 @@ def run_check(client: ApiClient, config: Config, output: Output) -> str:
     project_id = sync.projects[0]["id"]
     problems: list[str] = []
     unreadable: dict[str, list[str]] = {}  # scope -> newer streams that need it
+    notes: list[str] = []  # how a stream will be read, when the instance makes it differ (legacy /events/)
     for stream in (stream for stream in STREAMS if stream.per_project):
-        problem = probe(stream, sync, project_id)
+        problem = probe(stream, sync, project_id, notes)
         if problem is None:
             continue
         if problem == stream.scope and not stream.original:
@@ -40,19 +41,20 @@ def run_check(client: ApiClient, config: Config, output: Output) -> str:
             problems.append(f"{blocked(stream)}." if problem == stream.scope else problem)
     if problems:
         raise ConfigError("The API key cannot read every stream: " + "; ".join(problems))
-    return success(config, len(sync.projects), unreadable)
+    return " ".join([success(config, len(sync.projects), unreadable), *notes])
 
 
-def probe(stream: Stream, sync: Sync, project_id: int) -> str | None:
+def probe(stream: Stream, sync: Sync, project_id: int, notes: list[str]) -> str | None:
     """Probe one stream: None if readable, its scope if that is missing, else the problem a 403 reveals."""
     try:
-        probe_stream(stream, sync, project_id)
+        note = probe_stream(stream, sync, project_id)
     except ApiError as error:
         if error.status != 403:
             raise
         if error.scope == stream.scope:
             return stream.scope
         return f"stream {stream.name} is refused for project {project_id}: {error.message}"
+    notes += [note] if note else []
     return None
 
 

@@ -29,6 +29,7 @@ ENDPOINT_NOT_FOUND = "Endpoint not found."
 # "...max memory limit...", 512 "Estimated query execution time is too long...". A gateway's bare 504 is not one.
 QUERY_LIMIT_STATUSES = frozenset({504, 512, 513})
 QUERY_LIMIT = re.compile(r"time limit|max execution time|memory limit|execution time is too long", re.IGNORECASE)
+UNKNOWN_FIELDS = "Extra inputs are not permitted"  # pydantic extra="forbid": PostHog before mid-2025 (§10)
 REFUSALS_BY_STATUS = {
     401: Refusal.BAD_KEY,
     402: Refusal.QUOTA,
@@ -77,6 +78,8 @@ def classify_refusal(status: int, detail: str, project_id: int | None) -> tuple[
         if scope:
             return Refusal.MISSING_SCOPE, scope.group(1)
         return (Refusal.PROJECT_SCOPED_KEY if PROJECT_SCOPED_KEY in detail else Refusal.PROJECT_DENIED), None
+    if status == 400 and UNKNOWN_FIELDS in detail:
+        return Refusal.UNKNOWN_FIELDS, None
     if status == 404 and project_id is not None and detail != ENDPOINT_NOT_FOUND:
         return Refusal.PROJECT_NOT_FOUND, None
     return REFUSALS_BY_STATUS.get(status, Refusal.OTHER), None

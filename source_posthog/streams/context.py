@@ -4,11 +4,12 @@ Readers never import the Airbyte side: they write through a `Sink` (records, sta
 to a `ProgressObserver`. The Airbyte message writer and progress tracker satisfy both; a Singer writer can too.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from source_posthog.config import Config
 from source_posthog.http.client import ApiClient
+from source_posthog.streams.query_client import QueryClient
 
 
 class Sink(Protocol):
@@ -43,3 +44,8 @@ class Sync:
     sink: Sink
     projects: list[dict[str, Any]]
     progress: ProgressObserver
+    queries: QueryClient = field(init=False)
+    """`/query/` requests through `client`, remembering for the run what this instance's `/query/` accepts."""
+
+    def __post_init__(self) -> None:
+        self.queries = QueryClient(self.client, self.sink.log)

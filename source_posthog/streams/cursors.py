@@ -1,10 +1,12 @@
 """The events stream state (a cursor per project, saved after every page) and what one events sync fixes.
 
-    {"<project_id>": {"timestamp": T[, "uuid": U][, "late_check": {"from", "to", "count"}]}
+    {"<project_id>": {"timestamp": T[, "uuid": U][, "ingested_at": W]}
      [, "event_filters": {"include": [...], "exclude": [...]}]}
 
 optionally with the pre-0.1.8 flat `{"timestamp": T}` of the existing connector, which applies to projects
-without their own entry. `event_filters` records the filters the cursors were read with (event_filter.py).
+without their own entry. W is the ingestion watermark: every event ingested before W whose timestamp is
+before T was delivered (late_events.py). A `late_check` entry of older versions is ignored.
+`event_filters` records the filters the cursors were read with (event_filter.py).
 Every save writes the whole stream state (all projects), so the last STATE on stdout is always a complete
 resume point; the sink writes it after the records it covers.
 """
@@ -24,37 +26,25 @@ FLAT_KEY = None  # the key under which the legacy flat cursor is kept in `Events
 
 
 @dataclass(frozen=True)
-class LateCheck:
-    """How many events a sync counted in [start, end), a range the next sync does not re-read (late_events.py)."""
-
-    start: datetime
-    end: datetime
-    count: int
-
-    def to_state(self) -> dict[str, Any]:
-        """The JSON form saved in STATE."""
-        return {"from": format_timestamp(self.start), "to": format_timestamp(self.end), "count": self.count}
-
-
-@dataclass(frozen=True)
 class Cursor:
     """A position in one project's events, ordered by (timestamp, uuid).
 
     Without `uuid`, every event up to `timestamp` was read by a finished sync (ours or the existing
-    connector's); with it, a sync stopped right after that event and resumes exactly there.
+    connector's); with it, a sync stopped right after that event and resumes exactly there. `ingested_at`
+    (the watermark W) is absent in states written before the late-events sweep: such a sync does no sweep.
     """
 
     timestamp: datetime
     uuid: str | None = None
-    late_check: LateCheck | None = None
+    ingested_at: datetime | None = None
 
     def to_state(self) -> dict[str, Any]:
         """The JSON form saved in STATE."""
         state: dict[str, Any] = {"timestamp": format_timestamp(self.timestamp)}
         if self.uuid is not None:
             state["uuid"] = self.uuid
-        if self.late_check is not None:
-            state["late_check"] = self.late_check.to_state()
+        if self.ingested_at is not None:
+            state["ingested_at"] = format_timestamp(self.ingested_at)
         return state
 
 
@@ -124,14 +114,14 @@ def _parse_cursor(value: Any, where: str) -> Cursor:
     except ValueError:
         raise ConfigError(f"The events state entry {where!r} has an unreadable timestamp.") from None
     uuid = value.get("uuid")
-    return Cursor(timestamp, uuid if isinstance(uuid, str) else None, _parse_late_check(value.get("late_check")))
+    return Cursor(timestamp, uuid if isinstance(uuid, str) else None, _parse_watermark(value.get("ingested_at")))
 
 
-def _parse_late_check(value: Any) -> LateCheck | None:
-    # Advisory only (it feeds a warning), so an unreadable one is dropped rather than failing the sync.
+def _parse_watermark(value: Any) -> datetime | None:
+    # Unreadable means unknown: this sync then reads as before the sweep existed, and writes a fresh one.
     try:
-        return LateCheck(parse_timestamp(value["from"]), parse_timestamp(value["to"]), int(value["count"]))
-    except (KeyError, TypeError, ValueError):
+        return parse_timestamp(value) if isinstance(value, str) else None
+    except ValueError:
         return None
 
 

@@ -6,8 +6,10 @@ windows.py; planning.py cuts the range into windows that fit PostHog's 10-second
 any that still time out; parallel.py reads up to `max_concurrent_queries` windows side by side but hands
 their pages over in order. STATE (the last row's (timestamp, uuid)) follows every page, after its records,
 so a killed read resumes right after that row and re-delivers at most the page it was writing. The upper
-bound is the sync's start time, fixed once; a finished project's cursor is that bound. If `/query/` is
-missing (an instance older than it), events_legacy.py reads `/events/` for the rest of the run.
+bound is the sync's start time, fixed once; a finished project's cursor and ingestion watermark are that
+bound. Before the main read, late_events.py's sweep delivers events ingested since the previous sync with
+older timestamps, through the same planner and page loop. If `/query/` is missing (an instance older than
+it), events_legacy.py reads `/events/` for the rest of the run.
 """
 
 from collections.abc import Callable, Iterator
@@ -20,13 +22,15 @@ from source_posthog.streams.context import Sync
 from source_posthog.streams.cursors import STREAM, Checkpoint, Cursor, EventsRead, parse_events_state
 from source_posthog.streams.event_filter import EventFilter, warn_if_changed
 from source_posthog.streams.event_records import write_events
-from source_posthog.streams.events_legacy import read_project_legacy
-from source_posthog.streams.hogql import Bounds, Key, Page, build_query, run_query
-from source_posthog.streams.late_events import check_late_events
+from source_posthog.streams.events_legacy import probe_legacy, read_project_legacy
+from source_posthog.streams.hogql import Bounds, Condition, Key, Page, build_query, run_query
+from source_posthog.streams.late_events import plan_sweep
 from source_posthog.streams.parallel import iter_in_order
 from source_posthog.streams.planning import hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.table import Stream
 from source_posthog.streams.windows import StartPoint, start_point
+
+Producer = Callable[[], Iterator[Page]]  # one window's pages, fetched when iter_in_order asks
 
 
 def read_events(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -> int:
@@ -53,44 +57,81 @@ def read_project(read: EventsRead, project_id: int) -> int:
             read.sync.sink.log(
                 "WARN",
                 f"POST /query/ is not available on this PostHog instance (HTTP {error.status}); reading events "
-                "from the legacy /events/ list for this run (slower: at most 1,000 events per request).",
+                "from the legacy /events/ list for this run (slower: at most 1,000 events per request). The "
+                "late-events sweep needs /query/ (it selects by ingestion time) and is skipped: events ingested late "
+                "with timestamps before the lookback window are not delivered.",
             )
     return read_project_legacy(read, project_id)
 
 
 def read_project_query(read: EventsRead, project_id: int) -> int:
-    """Emit the project's events from its cursor to the upper bound, windows read side by side, in order."""
-    sync, table = read.sync, read.stream.hogql_table
+    """Emit the project's late events (late_events.py), then its events from its cursor to the upper bound."""
     cursor = read.checkpoint.cursor(project_id)
-    late_check = check_late_events(read, project_id, cursor.late_check if cursor else None)
-    point = start_point(cursor, sync.config.start, read.lookback)
+    point = start_point(cursor, read.sync.config.start, read.lookback)
+    # Checkpoints keep the watermark this sync started from; a first read (no cursor) reads everything
+    # ingested before its upper bound, so that bound is its watermark from the first page on.
+    watermark = read.upper if cursor is None else cursor.ingested_at
     count = 0
-    for page in iter_in_order(plan_reads(read, project_id, point), sync.config.max_concurrent_queries):
-        timestamp, uuid = page.last_key(table.key)
-        count += write_events(page, project_id, sync.sink)
-        read.checkpoint.save(project_id, Cursor(timestamp, uuid, late_check))
-        sync.progress.page(STREAM, len(page.rows), f"project {project_id}, up to {timestamp:%Y-%m-%d %H:%M} UTC")
-        page.release()
-    read.checkpoint.save(project_id, Cursor(read.upper, None, late_check))
+    sweep = plan_sweep(read, project_id, cursor, point.start)
+    if sweep is not None:
+        late = plan_reads(read, project_id, StartPoint(sweep.bounds.start), sweep.bounds.end, sweep.where)
+        count += write_pages(read, project_id, late, None)  # no checkpoint: these events are older than it
+
+    def save(timestamp: datetime, uuid: str) -> None:
+        read.checkpoint.save(project_id, Cursor(timestamp, uuid, watermark))
+
+    count += write_pages(read, project_id, plan_reads(read, project_id, point, read.upper), save)
+    read.checkpoint.save(project_id, Cursor(read.upper, None, read.upper))
     return count
 
 
-def plan_reads(read: EventsRead, project_id: int, point: StartPoint) -> list[Callable[[], Iterator[Page]]]:
-    """One page producer per planned window; the first continues after the saved keyset position."""
-    sync, names = read.sync, read.event_filter.condition()
-    counts = hourly_counts(sync.client, project_id, Bounds("timestamp", point.start, read.upper), names)
+def write_pages(
+    read: EventsRead, project_id: int, producers: list[Producer], save: Callable[[datetime, str], None] | None
+) -> int:
+    """Write the planned pages in order; `save` records each page's last key after its records."""
+    sync, table, count = read.sync, read.stream.hogql_table, 0
+    for page in iter_in_order(producers, sync.config.max_concurrent_queries):
+        timestamp, uuid = page.last_key(table.key)
+        count += write_events(page, project_id, sync.sink)
+        if save is not None:
+            save(timestamp, uuid)
+        sync.progress.page(STREAM, len(page.rows), f"project {project_id}, up to {timestamp:%Y-%m-%d %H:%M} UTC")
+        page.release()
+    return count
+
+
+def plan_reads(
+    read: EventsRead, project_id: int, point: StartPoint, end: datetime, where: Condition | None = None
+) -> list[Producer]:
+    """One page producer per planned window of [point, end); the first continues after the saved position.
+
+    `where` defaults to the event-name filter; the sweep passes its own (ingestion time and names).
+    """
+    sync = read.sync
+    where = where if where is not None else read.event_filter.condition()
+    counts = hourly_counts(sync.queries, project_id, Bounds("timestamp", point.start, end), where)
     sync.progress.expect(STREAM, sum(counts.values()))  # the progress lines' total, percentage and time left
     page_size = sync.config.events_page_size
-    windows = plan_windows(counts, point.start, read.upper, page_size, read.step)
+    windows = plan_windows(counts, point.start, end, page_size, read.step)
     after: Key | None = (point.after.timestamp, point.after.uuid) if point.after else None
-    read_window = partial(iter_window_pages, sync.client, project_id, read.stream.hogql_table, page_size, where=names)
+    read_window = partial(iter_window_pages, sync.queries, project_id, read.stream.hogql_table, page_size, where=where)
     return [partial(read_window, window=window, after=after if i == 0 else None) for i, window in enumerate(windows)]
 
 
-def probe_events(stream: Stream, sync: Sync, project_id: int) -> None:
-    """One minimal query (check: does the key have query:read?)."""
+def probe_events(stream: Stream, sync: Sync, project_id: int) -> str | None:
+    """One minimal query (check: does the key have query:read?); without /query/, one legacy list request."""
     since = datetime.now(UTC) - timedelta(minutes=1)
     body = build_query(
         stream.hogql_table, "source-posthog check", 1, Bounds("timestamp", since, since + timedelta(minutes=1))
     )
-    run_query(sync.client, project_id, body)
+    try:
+        run_query(sync.queries, project_id, body)
+    except ApiError as error:
+        if error.refusal is not Refusal.ENDPOINT_MISSING:
+            raise
+        probe_legacy(sync, project_id)
+        return (
+            f"This instance has no POST /query/ (HTTP {error.status}): events will be read from the legacy "
+            "/events/ list (slower, and without the late-events sweep)."
+        )
+    return None

@@ -26,6 +26,7 @@ import orjson
 
 from source_posthog.errors import InternalError
 from source_posthog.http.pacing import EndpointClass
+from source_posthog.streams.context import Sync
 from source_posthog.streams.cursors import STREAM, Cursor, EventsRead
 from source_posthog.streams.event_records import canonical_timestamp
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
@@ -150,6 +151,12 @@ def common_prefix(ids: list[str]) -> str:
             break
         prefix += chars[0]
     return prefix
+
+
+def probe_legacy(sync: Sync, project_id: int) -> None:
+    """One single-event request to `/events/` (check: will the fallback read work with this key?)."""
+    params = {"orderBy": ASCENDING, "limit": "1"}
+    sync.client.get_json(f"projects/{project_id}/events/", params, EndpointClass.ANALYTICS)
 
 
 def read_project_legacy(read: EventsRead, project_id: int) -> int:

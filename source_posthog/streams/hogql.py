@@ -25,8 +25,8 @@ from operator import itemgetter
 from typing import Any
 
 from source_posthog.errors import InternalError
-from source_posthog.http.client import ApiClient
 from source_posthog.http.pacing import EndpointClass
+from source_posthog.streams.query_client import QueryPoster
 from source_posthog.streams.timestamps import hogql_literal, parse_timestamp
 
 MAX_PAGE_SIZE = 50_000 - 1  # PostHog's silent row cap, less the row that tells whether more exist
@@ -84,7 +84,7 @@ def hogql_body(sql: str, values: dict[str, Any], name: str) -> dict[str, Any]:
     return {"query": query, "refresh": "force_blocking", "name": name}
 
 
-def run_query(client: ApiClient, project_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def run_query(client: QueryPoster, project_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """POST one HogQL body for the project; the answer must hold `columns` and `results` lists."""
     page = client.post_json(f"projects/{project_id}/query/", body, EndpointClass.QUERY)
     if not isinstance(page, dict) or not isinstance(page.get("results"), list):
@@ -93,7 +93,7 @@ def run_query(client: ApiClient, project_id: int, body: dict[str, Any]) -> dict[
 
 
 def select_one_row(
-    client: ApiClient, project_id: int, select: str, bounds: Bounds, *, name: str, where: Condition | None = None
+    client: QueryPoster, project_id: int, select: str, bounds: Bounds, *, name: str, where: Condition | None = None
 ) -> list[Any]:
     """The single row of an aggregate over a range (and `where`), e.g. `select="count() FROM events"`."""
     condition, values = joined([bounds.condition(), *([where] if where else [])])
@@ -175,7 +175,7 @@ class Page:
 
 
 def iter_pages(
-    client: ApiClient,
+    client: QueryPoster,
     project_id: int,
     table: HogQLTable,
     page_size: int,

@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 from source_posthog.errors import QueryLimitError, TransientError
-from source_posthog.http.client import ApiClient
 from source_posthog.streams.hogql import (
     Bounds,
     Condition,
@@ -34,6 +33,7 @@ from source_posthog.streams.hogql import (
     joined,
     run_query,
 )
+from source_posthog.streams.query_client import QueryPoster
 
 HOUR = timedelta(hours=1)
 MIN_WINDOW = timedelta(minutes=1)  # below this a timed-out window is not split further
@@ -46,7 +46,7 @@ DENSITY_SQL = (
 HourlyCounts = dict[datetime, int]
 
 
-def hourly_counts(client: ApiClient, project_id: int, bounds: Bounds, where: Condition | None = None) -> HourlyCounts:
+def hourly_counts(client: QueryPoster, project_id: int, bounds: Bounds, where: Condition | None = None) -> HourlyCounts:
     """Events per UTC hour in `bounds` matching `where` (hours without any are absent), a query per year at most."""
     counts: HourlyCounts = {}
     start = bounds.start
@@ -57,7 +57,7 @@ def hourly_counts(client: ApiClient, project_id: int, bounds: Bounds, where: Con
     return counts
 
 
-def _counts(client: ApiClient, project_id: int, bounds: Bounds, where: Condition | None) -> HourlyCounts:
+def _counts(client: QueryPoster, project_id: int, bounds: Bounds, where: Condition | None) -> HourlyCounts:
     condition, values = joined([bounds.condition(), *([where] if where else [])])
     body = hogql_body(DENSITY_SQL.format(where=condition), values, "source-posthog events density")
     try:
@@ -124,7 +124,7 @@ def _midpoint(start: datetime, end: datetime, unit: timedelta) -> datetime:
 
 
 def iter_window_pages(
-    client: ApiClient,
+    client: QueryPoster,
     project_id: int,
     table: HogQLTable,
     page_size: int,

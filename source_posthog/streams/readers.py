@@ -23,7 +23,7 @@ def read_hogql_stream(stream: Stream, sync: Sync, _sync_mode: str, _stream_state
         def page_done(rows: int, _last: Any, project_id: int = project_id) -> None:
             sync.progress.page(stream.name, rows, f"project {project_id}")
 
-        for page in iter_pages(sync.client, project_id, stream.hogql_table, HOGQL_PAGE_SIZE, on_page=page_done):
+        for page in iter_pages(sync.queries, project_id, stream.hogql_table, HOGQL_PAGE_SIZE, on_page=page_done):
             for record in page.dicts():
                 record["project_id"] = project_id
                 sync.sink.record(stream.name, record)
@@ -33,7 +33,7 @@ def read_hogql_stream(stream: Stream, sync: Sync, _sync_mode: str, _stream_state
 
 def probe_hogql_stream(stream: Stream, sync: Sync, project_id: int) -> None:
     """One single-row query of the table (check: does the key have query:read?)."""
-    run_query(sync.client, project_id, build_query(stream.hogql_table, "source-posthog check", 1))
+    run_query(sync.queries, project_id, build_query(stream.hogql_table, "source-posthog check", 1))
 
 
 # Every reader takes (stream, sync, sync_mode, stream_state); full-refresh readers ignore the last two.
@@ -43,7 +43,8 @@ READERS: dict[Reader, Callable[[Stream, Sync, str, Any], int]] = {
     Reader.HOGQL: read_hogql_stream,
     Reader.EVENTS: read_events,
 }
-PROBES: dict[Reader, Callable[[Stream, Sync, int], None]] = {
+# A probe raises if the key cannot read the stream, and may return a note for check (how it will be read).
+PROBES: dict[Reader, Callable[[Stream, Sync, int], str | None]] = {
     Reader.REST: probe_rest_stream,
     Reader.DATED: probe_dated_stream,
     Reader.HOGQL: probe_hogql_stream,
@@ -68,6 +69,6 @@ def read_stream(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -
         ) from None
 
 
-def probe_stream(stream: Stream, sync: Sync, project_id: int) -> None:
-    """The smallest request that proves the key may read the stream; raises ApiError if not."""
-    PROBES[stream.reader](stream, sync, project_id)
+def probe_stream(stream: Stream, sync: Sync, project_id: int) -> str | None:
+    """The smallest request that proves the key may read the stream (raises ApiError if not); a note, if any."""
+    return PROBES[stream.reader](stream, sync, project_id)
