@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv-meltano: Meltano and target-jsonl from PyPI, for the Singer integration tests
-# (integration_tests/test_singer.py). Kept apart from .venv: Meltano pins its own ~100 packages.
-# Idempotent; about 40 s the first time, nothing after. Then `meltano install` for meltano/meltano.yml,
-# so the tests themselves never reach PyPI.
+# Create .venv-meltano: Meltano from PyPI, then `meltano install` of meltano/meltano.yml (tap-posthog from this
+# checkout, target-jsonl from PyPI, each in its own venv: target-jsonl's pins conflict with Meltano's), for
+# integration_tests/test_singer.py, which thus never reaches PyPI. Idempotent: ~15 s the first time, then nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +21,13 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/python" -m pip install --quiet "${PACKAGES[@]}"
   "$VENV/bin/python" -m pip check
   touch "$stamp"
+fi
+
+# The plugins of meltano/meltano.yml (this checkout, editable, as tap-posthog; target-jsonl from PyPI), installed
+# once into the Meltano system folder the tests use; each test keeps its own state database.
+export MELTANO_SYS_DIR_ROOT="$PWD/$VENV/project"
+project_stamp="$MELTANO_SYS_DIR_ROOT/.installed-$(cat meltano/meltano.yml pyproject.toml | sha1sum | cut -c1-12)"
+if [ ! -f "$project_stamp" ]; then
+  (cd meltano && "../$VENV/bin/meltano" --log-level=warning install >/dev/null)
+  touch "$project_stamp"
 fi

@@ -65,6 +65,8 @@ def main(argv: Sequence[str] | None = None, stdout: BinaryIO | None = None, stde
         return run(args, stream, log_stream)
     finally:
         stream.flush()
+        if stdout is None:
+            stream.close()
 
 
 def run(args: argparse.Namespace, stream: BinaryIO, log_stream: TextIO) -> int:
@@ -73,7 +75,8 @@ def run(args: argparse.Namespace, stream: BinaryIO, log_stream: TextIO) -> int:
     try:
         config = load_config(args.config, warn=lambda message: output.log("WARN", message))
         if args.discover:
-            stream.write(orjson.dumps(build_catalog()) + b"\n")
+            # Indented, as Singer taps print it: Meltano reads discovery output in lines of at most 64 KiB.
+            stream.write(orjson.dumps(build_catalog(), option=orjson.OPT_INDENT_2) + b"\n")
             return 0
         sync(config, args.catalog, args.state, stream, log_stream)
     except ConnectorError as error:
@@ -100,7 +103,7 @@ def sync(config: Config, catalog_path: str | None, state_path: str | None, strea
             chosen.stream.name, schema_of(chosen), list(chosen.stream.primary_key), chosen.stream.cursor_field
         )
     read_streams(config, [(s.stream, s.sync_mode) for s in selected], states, output)
-    output.flush()
+    output.final_state()
 
 
 def schema_of(chosen: Selected) -> dict[str, Any]:

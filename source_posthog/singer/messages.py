@@ -66,6 +66,15 @@ class SingerOutput:
         self._emit({"type": "STATE", "value": {"bookmarks": self._bookmarks}})
         self.flush()
 
+    def final_state(self) -> None:
+        """Write the whole bookmarks once more, as the run's last message.
+
+        Targets such as target-jsonl pass on only a STATE that no RECORD follows, and full-table streams (persons)
+        are read after events.
+        """
+        self._emit({"type": "STATE", "value": {"bookmarks": self._bookmarks}})
+        self.flush()
+
     def log(self, level: str, message: str) -> None:
         """Write one log line to stderr (secrets masked), in Singer's `LEVEL message` form."""
         level = {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(level, level)
