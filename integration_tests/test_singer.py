@@ -28,6 +28,19 @@ from source_posthog.streams.table import STREAMS_BY_NAME
 
 REPO = Path(__file__).resolve().parent.parent
 MELTANO_VENV = Path(os.environ.get("SOURCE_POSTHOG_MELTANO_VENV", REPO / ".venv-meltano"))
+CHECK_VENV = Path(os.environ.get("SOURCE_POSTHOG_SINGER_CHECK_VENV", REPO / ".venv-singer-check"))
+# singer-python reads the catalog as Singer tools do; every selected stream's metadata must map back to it.
+READ_CATALOG = """
+import json, sys
+from singer import metadata
+from singer.catalog import Catalog
+catalog = Catalog.from_dict(json.load(sys.stdin))
+for entry in catalog.streams:
+    top = metadata.to_map(entry.metadata)[()]
+    assert entry.tap_stream_id == entry.stream and entry.key_properties == top["table-key-properties"], entry.stream
+    assert top["forced-replication-method"] in ("INCREMENTAL", "FULL_TABLE"), entry.stream
+print(len(list(catalog.get_selected_streams({}))), "selected of", len(catalog.streams))
+"""
 PAGE = 500
 SINGER_TYPES = {"SCHEMA", "RECORD", "STATE"}
 
@@ -90,6 +103,24 @@ def test_given_same_data_when_read_by_airbyte_and_singer_then_same_records(works
     assert all("time_extracted" in m for m in singer.messages if m["type"] == "RECORD")
     assert set(singer.bookmarks()["bookmarks"]) == {"events", "session_recordings"}
     assert "INFO Sync finished" in singer.stderr
+    if (CHECK_VENV / "bin" / "singer-check-tap").exists():  # installed by scripts/meltano-setup.sh
+        checked = subprocess.run(
+            [str(CHECK_VENV / "bin" / "singer-check-tap")],
+            input=singer.stdout,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
+        assert "The output is valid." in checked.stdout
+        discovered = subprocess.run([*tap_command(), "--config", config, "--discover"], capture_output=True, check=True)
+        catalog = subprocess.run(
+            [str(CHECK_VENV / "bin" / "python"), "-c", READ_CATALOG],
+            input=discovered.stdout,
+            capture_output=True,
+            check=False,
+        )
+        assert catalog.stdout == b"7 selected of 15\n", catalog.stderr.decode()[-2000:]
 
 
 def test_given_unselected_streams_when_synced_then_not_read(workspace: Workspace, emulator: Emulator) -> None:
