@@ -138,6 +138,8 @@ def test_given_airbyte_state_then_converted_to_bookmarks(tmp_path: Path, capsys:
     assert singer_state.parse_state(converted) == {"events": EVENTS_STATE}  # the round trip
     legacy = [{"type": "LEGACY", "data": {"events": EVENTS_STATE}}]
     assert singer_state.from_airbyte(legacy) == converted
+    assert singer_state.main(["from-airbyte", "--meltano", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"singer_state": converted}
     assert singer_state.main(["to-airbyte", str(path)]) == 2
 
 

@@ -5,8 +5,8 @@ of envelope:
 
     python -m source_posthog.singer.state from-airbyte airbyte_state.json > singer_state.json
 
-reads any state file `source-posthog read --state` accepts and prints the Singer state for `tap-posthog --state`
-(or `meltano state set`).
+reads any state file `source-posthog read --state` accepts and prints the Singer state for `tap-posthog --state`;
+with `--meltano` it prints it as `meltano state set` takes it (`{"singer_state": {"bookmarks": ...}}`).
 """
 
 import sys
@@ -20,7 +20,7 @@ from source_posthog.airbyte.state import parse_state as parse_airbyte_state
 from source_posthog.errors import ConfigError, ConnectorError
 from source_posthog.streams.cursors import parse_events_state
 
-USAGE = "usage: python -m source_posthog.singer.state from-airbyte AIRBYTE_STATE.json"
+USAGE = "usage: python -m source_posthog.singer.state from-airbyte [--meltano] AIRBYTE_STATE.json"
 
 
 def load_state(path: str | None) -> dict[str, Any]:
@@ -55,8 +55,10 @@ def from_airbyte(raw: Any) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`from-airbyte FILE`: print the Singer state of an Airbyte state file."""
+    """`from-airbyte [--meltano] FILE`: print the Singer state of an Airbyte state file."""
     args = list(sys.argv[1:] if argv is None else argv)
+    meltano = "--meltano" in args
+    args = [arg for arg in args if arg != "--meltano"]
     if len(args) != 2 or args[0] != "from-airbyte":
         sys.stderr.write(USAGE + "\n")
         return 2
@@ -67,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConnectorError as error:
         sys.stderr.write(f"CRITICAL {error.message}\n")
         return 1
-    sys.stdout.write(orjson.dumps(converted).decode() + "\n")
+    sys.stdout.write(orjson.dumps({"singer_state": converted} if meltano else converted).decode() + "\n")
     return 0
 
 
