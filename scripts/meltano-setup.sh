@@ -37,9 +37,10 @@ fi
 
 # The plugins of meltano/meltano.yml (this checkout, editable, as tap-posthog; target-jsonl from PyPI), installed
 # once into the Meltano system folder the tests use; each test keeps its own state database.
-export MELTANO_SYS_DIR_ROOT="$PWD/$VENV/project"
+VENV=$(realpath "$VENV")
+export MELTANO_SYS_DIR_ROOT="$VENV/project"
 project_stamp="$MELTANO_SYS_DIR_ROOT/.installed-$(cat meltano/meltano.yml pyproject.toml | sha1sum | cut -c1-12)"
 if [ ! -f "$project_stamp" ]; then
-  (cd meltano && "../$VENV/bin/meltano" --log-level=warning install >/dev/null)
+  (cd meltano && "$VENV/bin/meltano" --log-level=warning install >/dev/null)
   touch "$project_stamp"
 fi
