@@ -3,7 +3,7 @@
 - Both protocols deliver the same records for the same data (one code path, two writers).
 - A Singer state saved by a killed run resumes it with the Airbyte mode's guarantees (at most one page again).
 - An Airbyte state converted by `python -m source_posthog.singer.state from-airbyte` resumes the tap, late
-  events inside the lookback included.
+  events inside the lookback included, and, set with `meltano state set`, a Meltano run (new events only).
 - `meltano run tap-posthog target-jsonl` with meltano/meltano.yml (installed by scripts/meltano-setup.sh) delivers
   every record of every selected stream, and its second run, from Meltano's own state, is incremental.
 """
@@ -22,7 +22,15 @@ from typing import Any
 import pytest
 
 from integration_tests.conftest import Workspace
-from integration_tests.helpers import ALL_STREAMS, ORIGINAL_STREAMS, config_for, run_and_kill, write_json
+from integration_tests.helpers import (
+    ALL_STREAMS,
+    ORIGINAL_STREAMS,
+    config_for,
+    run_and_kill,
+    state_file_from,
+    write_json,
+)
+from integration_tests.reliability import read
 from posthog_emulator import Emulator, EmulatorSettings
 from source_posthog.streams.table import STREAMS_BY_NAME
 
@@ -249,6 +257,38 @@ def test_given_meltano_project_when_run_twice_then_complete_then_incremental(emu
     assert len(again) < len(emu.truth("events", unique=True)) // 10  # only the lookback hour and what is new
     assert emu.api_key not in first.stdout + first.stderr + second.stdout + second.stderr
     assert_no_leak_hosts(emu)
+
+
+@pytest.mark.skipif(
+    not (MELTANO_VENV / "project" / "extractors" / "tap-posthog").is_dir(),
+    reason="Meltano and its plugins are not installed: run scripts/meltano-setup.sh (needs PyPI)",
+)
+def test_given_airbyte_state_set_in_meltano_when_run_then_only_new_events(emu: Emulator, tmp_path: Path) -> None:
+    airbyte = read(emu, tmp_path, ("events",), events_lookback_minutes=0)
+    assert airbyte.returncode == 0, airbyte.errors
+    new = emu.append_events(102, [{"timestamp": datetime.now(UTC)}, {"timestamp": datetime.now(UTC)}])
+    converted = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "source_posthog.singer.state",
+            "from-airbyte",
+            "--meltano",
+            state_file_from(airbyte, tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    env = {**meltano_env(emu, tmp_path, tmp_path / "out"), "TAP_POSTHOG_EVENTS_LOOKBACK_MINUTES": "0"}
+    state_set = meltano(["state", "set", "--force", "dev:tap-posthog-to-target-jsonl", converted.stdout], env)
+    assert state_set.returncode == 0, state_set.stderr[-2000:]
+
+    run = meltano(["run", "tap-posthog", "target-jsonl"], env)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted(record["id"] for record in jsonl(tmp_path / "out" / "events.jsonl")) == sorted(new)
+    assert len(jsonl(tmp_path / "out" / "persons.jsonl")) == len(emu.truth("persons", unique=True))
 
 
 def assert_no_leak_hosts(emu: Emulator) -> None:
