@@ -89,13 +89,15 @@ def run_connector(args: list[str], timeout: float = 300, env: dict[str, str] | N
     return Run(done.returncode, done.stdout, done.stderr, parse_messages(done.stdout))
 
 
-def run_and_kill(args: list[str], marker: bytes, after: int, stderr_path: Path) -> Run:
-    """Run the CLI, SIGKILL it once `after` stdout lines start with `marker`; keep everything it wrote."""
+def run_and_kill(
+    args: list[str], marker: bytes, after: int, stderr_path: Path, command: list[str] | None = None
+) -> Run:
+    """Run the CLI (or `command`), SIGKILL it once `after` stdout lines start with `marker`; keep all it wrote."""
     lines: list[bytes] = []
     seen = 0
     with (
         stderr_path.open("wb") as stderr,
-        subprocess.Popen([*connector_command(), *args], stdout=subprocess.PIPE, stderr=stderr) as process,
+        subprocess.Popen([*(command or connector_command()), *args], stdout=subprocess.PIPE, stderr=stderr) as process,
     ):
         assert process.stdout is not None
         for line in process.stdout:

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 
 from posthog_emulator import Emulator, EmulatorSettings
 from source_posthog.airbyte.messages import Output
-from source_posthog.airbyte.progress import Progress
 from source_posthog.airbyte.spec import parse_config
-from source_posthog.airbyte.sync import make_client
 from source_posthog.streams.context import Sync
 from source_posthog.streams.cursors import Checkpoint, EventsRead
 from source_posthog.streams.events_legacy import read_project_legacy
 from source_posthog.streams.table import STREAMS_BY_NAME
+from source_posthog.sync.progress import Progress
+from source_posthog.sync.run import make_client
 
 
 def test_given_legacy_list_with_ties_at_page_edges_when_read_then_exactly_once() -> None:

@@ -8,6 +8,9 @@ bash scripts/setup.sh
 # Airbyte ecosystem tools (CDK standard tests, PyAirbyte, metadata schema, hadolint) in their own venv:
 # importing the CDK raises warnings that this project's warnings-as-errors pytest setting would trip on.
 bash scripts/eco-setup.sh
+# Meltano (PyPI) and the plugins of meltano/meltano.yml, for `meltano run tap-posthog target-jsonl` in
+# integration_tests/test_singer.py; ~15 s the first time, nothing after. Without PyPI that test skips.
+bash scripts/meltano-setup.sh || echo "Meltano could not be installed; its test will be skipped." >&2
 # A container engine for the image tests: podman from Debian (~20 s), then the image (~65 s the first
 # time on a machine, seconds after). Where podman cannot be installed, the image tests skip and say why.
 if ! command -v podman >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

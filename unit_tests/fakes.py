@@ -5,7 +5,6 @@ import json
 from typing import Any
 
 from source_posthog.airbyte.messages import Output
-from source_posthog.airbyte.progress import Progress
 from source_posthog.airbyte.spec import parse_config
 from source_posthog.config import Config
 from source_posthog.http.client import ApiClient
@@ -13,6 +12,7 @@ from source_posthog.http.pacing import Pacer
 from source_posthog.http.retry import RetryPolicy
 from source_posthog.http.stats import HttpStats
 from source_posthog.streams.context import Sync
+from source_posthog.sync.progress import Progress
 
 BASE = "https://us.posthog.com"
 API = f"{BASE}/api"

@@ -3,12 +3,12 @@ from typing import Any
 
 import pytest
 
-from source_posthog.airbyte.progress import Progress
 from source_posthog.streams.context import Sync
 from source_posthog.streams.event_records import canonical_timestamp, write_events
 from source_posthog.streams.events import read_events
 from source_posthog.streams.hogql import Page
 from source_posthog.streams.table import STREAMS_BY_NAME
+from source_posthog.sync.progress import Progress
 from unit_tests.events_fake_api import CHAIN, FakeEventsApi, at, spread, tie, uid
 from unit_tests.fakes import API, Harness, make_config
 

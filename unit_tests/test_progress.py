@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from source_posthog.airbyte.messages import Output
-from source_posthog.airbyte.progress import Progress, format_duration
 from source_posthog.http.stats import HttpStats
+from source_posthog.sync.progress import Progress, format_duration
 
 
 def fake_stats(pacing_seconds: float = 0.0) -> HttpStats:

@@ -7,7 +7,6 @@ stream whose scope the key lacks is listed in the success message, and fails onl
 """
 
 from source_posthog.airbyte.messages import Output
-from source_posthog.airbyte.sync import start_sync
 from source_posthog.config import Config
 from source_posthog.errors import ApiError, ConfigError, Refusal, TransientError
 from source_posthog.http.client import ApiClient
@@ -15,6 +14,7 @@ from source_posthog.streams.context import Sync
 from source_posthog.streams.event_filter import EventFilter
 from source_posthog.streams.readers import probe_stream
 from source_posthog.streams.table import PROJECTS, STREAMS, Stream
+from source_posthog.sync.run import start_sync
 
 
 def run_check(client: ApiClient, config: Config, output: Output) -> str:

@@ -20,9 +20,10 @@ from source_posthog.airbyte.check import run_check
 from source_posthog.airbyte.messages import Output
 from source_posthog.airbyte.spec import DOCS_URL, load_config, spec_schema
 from source_posthog.airbyte.state import load_state
-from source_posthog.airbyte.sync import make_client, run_read
+from source_posthog.airbyte.sync import run_read
 from source_posthog.config import Config
 from source_posthog.errors import ConfigError, ConnectorError
+from source_posthog.sync.run import make_client
 
 CHECK_MAX_TRIES = 3  # `check` should answer in seconds, not wait minutes for a dead host
 STDOUT_BUFFER_BYTES = 1 << 20

@@ -6,14 +6,13 @@ whatever a killed process left on stdout never has a STATE ahead of the records 
 """
 
 import time
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
 import orjson
 
 from source_posthog.errors import FailureType
 from source_posthog.redaction import redact
-
-StreamStatus = Literal["STARTED", "RUNNING", "COMPLETE", "INCOMPLETE"]
+from source_posthog.sync.progress import StreamStatus
 
 
 def now_ms() -> int:

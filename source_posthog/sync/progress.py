@@ -1,4 +1,4 @@
-"""Progress a data engineer can follow: STREAM_STATUS traces, periodic LOG lines, one summary per stream.
+"""Progress a data engineer can follow (either protocol): stream status, periodic log lines, one summary per stream.
 
 Every stream is framed by STARTED, RUNNING and COMPLETE (or INCOMPLETE), even one with no records. Long reads
 log at most one progress line per `interval` seconds: records so far and, when the reader announced how many to
@@ -9,9 +9,22 @@ expect (events count each project first), the percentage and the time left; the 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
-from source_posthog.airbyte.messages import Output
 from source_posthog.http.stats import HttpStats
+
+StreamStatus = Literal["STARTED", "RUNNING", "COMPLETE", "INCOMPLETE"]
+
+
+class StatusWriter(Protocol):
+    """Where progress goes: the Airbyte writer emits STREAM_STATUS traces and LOG messages; Singer logs to stderr."""
+
+    def stream_status(self, stream: str, status: StreamStatus) -> None:
+        """A stream started, is running, completed or stopped incomplete."""
+
+    def log(self, level: str, message: str) -> None:
+        """Tell the user something."""
+
 
 PROGRESS_INTERVAL_SECONDS = 30.0
 
@@ -39,7 +52,7 @@ class Progress:
 
     def __init__(
         self,
-        output: Output,
+        output: StatusWriter,
         stats: HttpStats,
         interval: float = PROGRESS_INTERVAL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
