@@ -178,8 +178,9 @@ def test_given_airbyte_state_when_converted_then_tap_resumes_with_late_events(tm
         airbyte_state = write_json(tmp_path, "airbyte_state.json", [first.last_state()])
         cursor = datetime.fromisoformat(first.last_state()["stream"]["stream_state"]["101"]["timestamp"])  # type: ignore[index]
         new = emu.append_events(101, [{"timestamp": datetime.now(UTC) - timedelta(seconds=1)}])
-        late = emu.append_events(102, [{"timestamp": cursor - timedelta(minutes=30)}])
-        too_old = emu.append_events(102, [{"timestamp": cursor - timedelta(hours=6)}])
+        late = emu.append_events(102, [{"timestamp": cursor - timedelta(minutes=30)}])  # inside the lookback
+        late += emu.append_events(102, [{"timestamp": cursor - timedelta(hours=6)}])  # found by the sweep
+        too_old = emu.append_events(102, [{"timestamp": cursor - timedelta(days=5)}])  # past late_events_days
 
         converted = subprocess.run(
             [sys.executable, "-m", "source_posthog.singer.state", "from-airbyte", airbyte_state],
@@ -280,7 +281,9 @@ def test_given_airbyte_state_set_in_meltano_when_run_then_only_new_events(emu: E
         text=True,
         check=True,
     )
-    env = {**meltano_env(emu, tmp_path, tmp_path / "out"), "TAP_POSTHOG_EVENTS_LOOKBACK_MINUTES": "0"}
+    # No lookback and no late-events sweep: exactly what the converted cursor has not seen comes.
+    no_rereads = {"TAP_POSTHOG_EVENTS_LOOKBACK_MINUTES": "0", "TAP_POSTHOG_LATE_EVENTS_DAYS": "0"}
+    env = {**meltano_env(emu, tmp_path, tmp_path / "out"), **no_rereads}
     state_set = meltano(["state", "set", "--force", "dev:tap-posthog-to-target-jsonl", converted.stdout], env)
     assert state_set.returncode == 0, state_set.stderr[-2000:]
 
