@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from source_posthog.airbyte.spec import parse_config, spec_schema
-from source_posthog.config import US_CLOUD
+from source_posthog.config_fields import US_CLOUD
 from source_posthog.errors import ConfigError
 from unit_tests.conftest import KEY, valid_config
 

@@ -6,7 +6,7 @@ import pytest
 from source_posthog.streams.context import Sync
 from source_posthog.streams.event_records import canonical_timestamp, write_events
 from source_posthog.streams.events import read_events
-from source_posthog.streams.hogql import Page
+from source_posthog.streams.keyset import Page
 from source_posthog.streams.table import STREAMS_BY_NAME
 from source_posthog.sync.progress import Progress
 from unit_tests.events_fake_api import CHAIN, FakeEventsApi, at, spread, tie, uid

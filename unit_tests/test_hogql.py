@@ -15,8 +15,8 @@ from source_posthog.streams.hogql import (
     KeyType,
     after_condition,
     build_query,
-    iter_pages,
 )
+from source_posthog.streams.keyset import iter_pages
 from source_posthog.streams.readers import read_stream
 from source_posthog.streams.table import EVENTS_TABLE, Reader, Stream
 from unit_tests.fakes import API, Harness
@@ -55,7 +55,7 @@ def read_all(harness: Harness, table: HogQLTable, page_size: int) -> tuple[list[
 
 class TestBuildQuery:
     def test_given_bounds_when_built_then_half_open_utc_range_in_key_order_with_limit(self) -> None:
-        body = build_query(EVENTS_TABLE, "q", 501, Bounds("timestamp", DAY0, DAY1))
+        body = build_query(EVENTS_TABLE, "q", 501, [Bounds("timestamp", DAY0, DAY1).condition()])
         sql = body["query"]["query"]
         assert "timestamp >= toDateTime64({start}, 6, 'UTC') AND timestamp < toDateTime64({end}, 6, 'UTC')" in sql
         assert sql.endswith("ORDER BY timestamp ASC, uuid ASC LIMIT 501")

@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from source_posthog.config import Config, RateLimits
+from source_posthog.config import Config
+from source_posthog.config_fields import RateLimits
 from source_posthog.errors import ConfigError
 
 DOCS_URL = "https://posthog.com/docs/api"

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from source_posthog.streams.context import Sink
-from source_posthog.streams.hogql import Page
+from source_posthog.streams.keyset import Page
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
 STREAM = "events"

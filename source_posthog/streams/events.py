@@ -23,7 +23,8 @@ from source_posthog.streams.cursors import STREAM, Checkpoint, Cursor, EventsRea
 from source_posthog.streams.event_filter import EventFilter, warn_if_changed
 from source_posthog.streams.event_records import write_events
 from source_posthog.streams.events_legacy import probe_legacy, read_project_legacy
-from source_posthog.streams.hogql import Bounds, Condition, Key, Page, build_query, run_query
+from source_posthog.streams.hogql import Bounds, Condition, Key, build_query, run_query
+from source_posthog.streams.keyset import Page
 from source_posthog.streams.late_events import plan_sweep
 from source_posthog.streams.parallel import iter_in_order
 from source_posthog.streams.planning import hourly_counts, iter_window_pages, plan_windows
@@ -121,9 +122,8 @@ def plan_reads(
 def probe_events(stream: Stream, sync: Sync, project_id: int) -> str | None:
     """One minimal query (check: does the key have query:read?); without /query/, one legacy list request."""
     since = datetime.now(UTC) - timedelta(minutes=1)
-    body = build_query(
-        stream.hogql_table, "source-posthog check", 1, Bounds("timestamp", since, since + timedelta(minutes=1))
-    )
+    minute = Bounds("timestamp", since, since + timedelta(minutes=1))
+    body = build_query(stream.hogql_table, "source-posthog check", 1, [minute.condition()])
     try:
         run_query(sync.queries, project_id, body)
     except ApiError as error:

@@ -1,33 +1,22 @@
-"""One keyset reader for every HogQL table behind `POST /query/`: pages that lose no row and repeat none.
+"""HogQL queries for `POST /query/`: keyset pages in a table's total order, ranges, aggregates (reader: keyset.py).
 
-- Rows come `ORDER BY` the table's key, a total order, and each page asks for rows strictly after the last
-  row's key: `(k1 > v1) OR (k1 = v1 AND k2 > v2) ...`. Each value is compared as its column's own type
-  (`toDateTime64(.., 6, 'UTC')`, `toUUID(..)`), exactly as ORDER BY compares it: ClickHouse's UUID order
-  is not string order, and a bare datetime literal is read in the project's timezone. No OFFSET (PostHog
-  rejects it for personal API keys).
-- `LIMIT n+1`: PostHog lowers any LIMIT above 50,000 silently and sets no `hasMore` with an explicit LIMIT,
-  so the extra row, not a full page, is what says more rows exist. It is not emitted; the next page starts
-  after the n-th row and reads it again.
-- A row whose key equals the previous row's is dropped: the events table is a ReplacingMergeTree, and a
-  re-ingested event lives as two identical rows until a background merge (posthog-api §10).
-- Pages are yielded whole, their cells picked by column name (`Page.cells`, `Page.dicts`): a generator
-  step per page, not per row, keeps the events hot path as fast as indexing by position. When the consumer
-  comes back for the next page, `on_page(count, last_key)` is called, so a checkpoint always follows the
-  records it covers. The next page is asked for as soon as the last key is known.
+Rows come `ORDER BY` the table's key, a total order, and each page asks for rows strictly after the last
+row's key: `(k1 > v1) OR (k1 = v1 AND k2 > v2) ...`. Each value is compared as its column's own type
+(`toDateTime64(.., 6, 'UTC')`, `toUUID(..)`), exactly as ORDER BY compares it: ClickHouse's UUID order is
+not string order, and a bare datetime literal is read in the project's timezone. Every value travels as a
+typed placeholder. No OFFSET (PostHog rejects it for personal API keys).
 """
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from itertools import pairwise
-from operator import itemgetter
 from typing import Any
 
 from source_posthog.errors import InternalError
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.streams.query_client import QueryPoster
-from source_posthog.streams.timestamps import hogql_literal, parse_timestamp
+from source_posthog.streams.timestamps import hogql_literal
 
 MAX_PAGE_SIZE = 50_000 - 1  # PostHog's silent row cap, less the row that tells whether more exist
 Key = tuple[Any, ...]
@@ -124,17 +113,10 @@ def after_condition(key: tuple[KeyColumn, ...], after: Key) -> Condition:
 
 
 def build_query(
-    table: HogQLTable,
-    name: str,
-    limit: int,
-    bounds: Bounds | None = None,
-    after: Key | None = None,
-    *,
-    where: Condition | None = None,
+    table: HogQLTable, name: str, limit: int, where: Sequence[Condition] = (), after: Key | None = None
 ) -> dict[str, Any]:
-    """The body for one page: rows within `bounds` matching `where` strictly after `after`, in key order."""
-    parts = [bounds.condition()] if bounds else []
-    parts += [where] if where else []
+    """The body for one page: rows matching every `where` condition strictly after `after`, in key order."""
+    parts = list(where)
     if after is not None:
         parts.append(after_condition(table.key, after))
     condition, values = joined(parts)
@@ -143,82 +125,6 @@ def build_query(
     # Only table names, conditions written by this package and an int are formatted in; values are placeholders.
     sql = f"SELECT {', '.join(table.columns)} FROM {table.name}{where_clause} ORDER BY {order} LIMIT {limit}"  # noqa: S608
     return hogql_body(sql, values, name)
-
-
-@dataclass
-class Page:
-    """One page of a HogQL table: the rows as PostHog returned them, cells picked by column name.
-
-    A consumer done with a page may `release` it, so that two pages are not held while the next is fetched.
-    """
-
-    columns: list[str]
-    rows: list[list[Any]]
-
-    def cells(self, *names: str) -> Callable[[list[Any]], tuple[Any, ...]]:
-        """A function returning the named cells of a row, in the order named (two names or more)."""
-        return itemgetter(*(self.columns.index(name) for name in names))
-
-    def release(self) -> None:
-        """Drop the rows (the caller has written them)."""
-        self.rows.clear()
-
-    def last_key(self, key: tuple[KeyColumn, ...]) -> Key:
-        """The key of the last row, as kept between pages (datetimes parsed)."""
-        row = self.rows[-1]
-        return tuple(_key_value(column, row[self.columns.index(column.name)]) for column in key)
-
-    def dicts(self) -> Iterator[dict[str, Any]]:
-        """Each row as {column: cell}."""
-        columns = self.columns
-        return (dict(zip(columns, row, strict=True)) for row in self.rows)
-
-
-def iter_pages(
-    client: QueryPoster,
-    project_id: int,
-    table: HogQLTable,
-    page_size: int,
-    *,
-    bounds: Bounds | None = None,
-    after: Key | None = None,
-    where: Condition | None = None,
-    on_page: Callable[[int, Key], None] | None = None,
-) -> Generator[Page, None, None]:
-    """Every row of the table (within `bounds`, matching `where`, after `after`) once, in key order."""
-    page_size = min(page_size, MAX_PAGE_SIZE)
-    name = f"source-posthog {table.name}"
-    while True:
-        answer = run_query(client, project_id, build_query(table, name, page_size + 1, bounds, after, where=where))
-        page, more = _fetch_page(answer, table, page_size)
-        del answer  # only the page's rows are kept
-        if not page.rows:
-            return
-        after, count = page.last_key(table.key), len(page.rows)  # known before the consumer may release the rows
-        yield page
-        if on_page is not None:
-            on_page(count, after)
-        if not more:
-            return
-
-
-def _fetch_page(answer: dict[str, Any], table: HogQLTable, page_size: int) -> tuple[Page, bool]:
-    """The page without its extra row and without adjacent duplicates, and whether more rows exist."""
-    columns, rows = answer.get("columns"), answer["results"]
-    if not isinstance(columns, list) or not all(name in columns for name in table.columns):
-        raise InternalError(f"The /query/ response lacks a column; got {columns}, need {list(table.columns)}.")
-    more = len(rows) > page_size
-    del rows[page_size:]
-    key_of = itemgetter(*(columns.index(column.name) for column in table.key))
-    duplicates = [i for i, (a, b) in enumerate(pairwise(map(key_of, rows)), 1) if a == b]
-    for i in reversed(duplicates):  # rare: only unmerged copies of a re-ingested row
-        del rows[i]
-    return Page(columns, rows), more
-
-
-def _key_value(column: KeyColumn, cell: Any) -> Any:
-    """A result cell as the key value kept between pages (a datetime for DATETIME columns)."""
-    return parse_timestamp(cell) if column.type is KeyType.DATETIME else cell
 
 
 def _placeholder_value(column: KeyColumn, value: Any) -> Any:

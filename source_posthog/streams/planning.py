@@ -22,17 +22,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 from source_posthog.errors import QueryLimitError, TransientError
-from source_posthog.streams.hogql import (
-    Bounds,
-    Condition,
-    HogQLTable,
-    Key,
-    Page,
-    hogql_body,
-    iter_pages,
-    joined,
-    run_query,
-)
+from source_posthog.streams.hogql import Bounds, Condition, HogQLTable, Key, hogql_body, joined, run_query
+from source_posthog.streams.keyset import Page, iter_pages
 from source_posthog.streams.query_client import QueryPoster
 
 HOUR = timedelta(hours=1)
@@ -138,7 +129,8 @@ def iter_window_pages(
     while pending:
         part, after = pending.pop(0)
         try:
-            for page in iter_pages(client, project_id, table, page_size, bounds=part, after=after, where=where):
+            conditions = [part.condition(), *([where] if where else [])]
+            for page in iter_pages(client, project_id, table, page_size, where=conditions, after=after):
                 after = page.last_key(table.key)  # before handing it over: the consumer releases the rows
                 yield page
         except QueryLimitError as error:

@@ -7,7 +7,8 @@ from source_posthog.errors import ApiError, ConfigError, Refusal
 from source_posthog.streams.context import Sync
 from source_posthog.streams.dated import probe_dated_stream, read_dated_stream
 from source_posthog.streams.events import probe_events, read_events
-from source_posthog.streams.hogql import build_query, iter_pages, run_query
+from source_posthog.streams.hogql import build_query, run_query
+from source_posthog.streams.keyset import iter_pages
 from source_posthog.streams.rest import probe_rest_stream, read_rest_stream
 from source_posthog.streams.table import Reader, Stream
 
