@@ -21,6 +21,8 @@ from source_posthog.config_fields import (
     setting,
 )
 
+PAGE_SIZE = 45_000  # 0.74 of PostHog's hourly ceiling at <= 250 MB with 3 queries in flight (bench/README.md)
+SERIAL_PAGE_SIZE = 20_000  # <= 100 MB with one query in flight
 START_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 
 
@@ -102,17 +104,17 @@ class Config(BaseModel):
         ),
     ] = 1.0
     events_page_size: Annotated[
-        int,
+        int | None,
         setting(
             7,
             "Events page size",
-            "Rows per events query; windows are planned to hold about this many events "
-            "each. PostHog answers at most 50,000 rows per query and 2,400 queries per hour, so large pages reach its "
-            "hourly ceiling; lower it to bound memory (about 1 MB per 1,000 rows in flight).",
+            "Rows per events query; windows are planned to hold about this many events each. Empty: 45,000, or "
+            "20,000 with one query in flight. Large pages reach PostHog's hourly ceiling (2,400 queries of at most "
+            "50,000 rows); each query in flight holds about 1 MB per 1,000 rows.",
             ge=1,
             le=50000,
         ),
-    ] = 45000
+    ] = None
     rate_limits: Annotated[
         RateLimits,
         setting(
@@ -173,6 +175,17 @@ class Config(BaseModel):
         if both:
             raise ValueError(f"events_include and events_exclude both name {', '.join(map(repr, both[:5]))}")
         return self
+
+    @property
+    def page_size(self) -> int:
+        """Rows per events query: the configured size, else one sized for memory and PostHog's ceiling.
+
+        45,000 keeps 3 queries in flight near 250 MB at 0.74 of the hourly ceiling; 20,000 keeps one under
+        100 MB (bench/README.md).
+        """
+        if self.events_page_size is not None:
+            return self.events_page_size
+        return PAGE_SIZE if self.max_concurrent_queries > 1 else SERIAL_PAGE_SIZE
 
     @property
     def start(self) -> datetime:

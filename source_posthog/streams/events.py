@@ -112,7 +112,7 @@ def plan_reads(
     where = where if where is not None else read.event_filter.condition()
     counts = hourly_counts(sync.queries, project_id, Bounds("timestamp", point.start, end), where)
     sync.progress.expect(STREAM, sum(counts.values()))  # the progress lines' total, percentage and time left
-    page_size = sync.config.events_page_size
+    page_size = sync.config.page_size
     windows = plan_windows(counts, point.start, end, page_size, read.step)
     after: Key | None = (point.after.timestamp, point.after.uuid) if point.after else None
     read_window = partial(iter_window_pages, sync.queries, project_id, read.stream.hogql_table, page_size, where=where)
