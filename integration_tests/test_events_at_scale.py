@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from integration_tests.conftest import Workspace
+from integration_tests.helpers import catalog_for, run_and_kill, write_json
 from integration_tests.test_events import EVENTS, assert_exactly_once, event_ids
 from posthog_emulator import Emulator, EmulatorSettings
 
@@ -124,3 +125,22 @@ def max_in_flight(log: list[dict[str, Any]]) -> int:
         running += change
         peak = max(peak, running)
     return peak
+
+
+def test_given_a_smaller_hourly_budget_than_documented_when_read_then_the_pacer_learns_it(tmp_path: Path) -> None:
+    # Like a legacy team on 120 queries/h: PostHog's long bucket refuses after 5 queries and asks to wait
+    # longer than its minute window; the read must say once that it now paces to what that bucket allowed.
+    settings = EmulatorSettings(seed=46, events=5_000, projects=1, edge_projects=False, span_days=10)
+    with Emulator(settings) as emu:
+        budget = {"burst": None, "sustained": 5, "sustained_period_s": 65.0}
+        emu.configure(limits={"enabled": True, "classes": {"query": budget}})
+        workspace = Workspace(tmp_path, emu)
+        catalog = write_json(tmp_path, "catalog.json", catalog_for(EVENTS))
+        args = ["read", "--config", workspace.config(events_page_size=500), "--catalog", catalog]
+        marker = b'{"type":"LOG","log":{"level":"WARN","message":"PostHog\'s query budget is smaller'
+        run = run_and_kill(args, marker, 1, tmp_path / "stderr.txt")
+    (learned,) = [log for log in run.logs if "budget is smaller" in log]
+    assert "pacing to 5 requests per window for the rest of the run" in learned
+    refused = [entry for entry in query_log(emu) if entry["status"] == 429]
+    assert len(refused) == 1
+    assert 60 < float(refused[0]["retry_after"]) <= 65

@@ -137,17 +137,18 @@ class Pacer:
 
         A Retry-After longer than every other window of the class means the longest (hourly) bucket is
         spent although we paced below its assumed size: the team is on a smaller budget (legacy teams:
-        120 queries/h) or other tools share it. From now on only what we sent in that window fits.
+        120 queries/h) or other tools share it. From now on only what PostHog answered in that window fits.
         """
         with self._locks[endpoint]:
             windows = sorted(self._windows.get(endpoint, []), key=lambda w: w.window.seconds)
             if len(windows) < 2 or retry_after <= windows[-2].window.seconds:
                 return None
-            longest, sent = windows[-1], windows[-1].sent(self._clock())
-            if not 0 < sent < longest.window.limit:
+            longest = windows[-1]
+            allowed = longest.sent(self._clock()) - 1  # the refused request is logged but did not count there
+            if not 0 < allowed < longest.window.limit:
                 return None
-            longest.window = Window(sent, longest.window.seconds)
-            return sent
+            longest.window = Window(allowed, longest.window.seconds)
+            return allowed
 
     def _wait_time(self, endpoint: EndpointClass, windows: list[SlidingWindow], now: float) -> float:
         held = self._not_before[endpoint] - now
