@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from integration_tests.conftest import Workspace
-from integration_tests.helpers import catalog_for, run_and_kill, write_json
+from integration_tests.helpers import Run, catalog_for, run_and_kill, write_json
 from integration_tests.test_events import EVENTS, assert_exactly_once, event_ids
 from posthog_emulator import Emulator, EmulatorSettings
 
@@ -35,6 +35,15 @@ def is_page(entry: dict[str, Any]) -> bool:
     return "ORDER BY timestamp ASC, uuid ASC" in str(entry.get("body"))
 
 
+def read_completely(emu: Emulator, folder: Path, **overrides: Any) -> Run:
+    """Read the events with these config overrides; it must succeed with every event exactly once."""
+    page_size = overrides.pop("page_size")
+    run = Workspace(folder, emu).read(EVENTS, events_page_size=page_size, events_time_step=30, **overrides)
+    assert run.returncode == 0, run.errors
+    assert_exactly_once(event_ids(run), emu.truth("events"))
+    return run
+
+
 def timed_out(emu: Emulator) -> int:
     return sum(bool((entry.get("query_cost") or {}).get("timed_out")) for entry in query_log(emu))
 
@@ -43,9 +52,7 @@ def test_given_a_dense_project_when_read_then_windows_sized_by_data_fit_the_time
     dense: Emulator, tmp_path: Path
 ) -> None:
     # A fixed 30-day window would match all 30,000 rows on every page: 72 s, far past the 10 s limit.
-    run = Workspace(tmp_path, dense).read(EVENTS, events_page_size=2_000, events_time_step=30)
-    assert run.returncode == 0, run.errors
-    assert_exactly_once(event_ids(run), dense.truth("events"))
+    read_completely(dense, tmp_path, page_size=2_000)
     assert timed_out(dense) == 0
     pages = [entry["query_cost"]["matched_rows"] for entry in query_log(dense) if is_page(entry)]
     assert max(pages) <= 4_000, max(pages)  # every page query sorted about one page, not the whole range
@@ -56,9 +63,7 @@ def test_given_pages_too_big_for_the_time_limit_when_read_then_split_and_never_r
     dense: Emulator, tmp_path: Path
 ) -> None:
     # Windows planned for 20,000-row pages match ~20,000 rows: PostHog answers 504; the reader splits them.
-    run = Workspace(tmp_path, dense).read(EVENTS, events_page_size=20_000, events_time_step=30)
-    assert run.returncode == 0, run.errors
-    assert_exactly_once(event_ids(run), dense.truth("events"))
+    run = read_completely(dense, tmp_path, page_size=20_000)
     assert timed_out(dense) >= 1
     bodies = [entry.get("body") for entry in query_log(dense) if entry["status"] == 504]
     assert len(bodies) == len({str(body) for body in bodies})  # no timed-out query was sent twice

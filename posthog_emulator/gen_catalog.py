@@ -11,29 +11,18 @@ import random
 from typing import Any
 
 from posthog_emulator import ids
+from posthog_emulator.gen_draws import Draws
 from posthog_emulator.timefmt import DAY_US, drf
 
 STAGES = ("draft", "concept", "alpha", "beta", "general-availability", "archived")
 
 
-class CatalogMaker:
+class CatalogMaker(Draws):
     """Builds the lists for one project; integer ids are unique across projects, like PostHog's."""
 
     def __init__(self, users: list[dict[str, Any]], start: int, end: int) -> None:
-        self.users, self.start, self.end = users, start, end
-        self.next_id = {"action": 1, "dashboard": 1, "experiment": 1, "tile": 1}
-        self.rng = random.Random()  # noqa: S311 - reseeded per project
-
-    def _id(self, kind: str) -> int:
-        value = self.next_id[kind]
-        self.next_id[kind] += 1
-        return value
-
-    def _time(self) -> int:
-        return self.start + int(self.rng.random() * (self.end - self.start))
-
-    def _user(self) -> dict[str, Any] | None:
-        return None if self.rng.random() < 0.1 else self.rng.choice(self.users)
+        rng = random.Random()  # noqa: S311 - reseeded per project
+        super().__init__(rng, users, start, end, ("action", "dashboard", "experiment", "tile"))
 
     def _flag(self, pid: int, key: str) -> dict[str, Any]:
         """A MinimalFeatureFlagSerializer object."""

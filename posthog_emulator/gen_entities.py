@@ -10,6 +10,7 @@ import random
 from typing import Any
 
 from posthog_emulator import ids
+from posthog_emulator.gen_draws import Draws
 from posthog_emulator.timefmt import DAY_US, drf
 
 TIMEZONES = ("UTC", "America/New_York", "Asia/Kolkata", "Europe/Berlin")
@@ -52,23 +53,11 @@ def make_project(rng: random.Random, pid: int, *, name: str, tz: str, org: str, 
     }
 
 
-class EntityMaker:
+class EntityMaker(Draws):
     """Builds per-project entity lists with globally unique integer ids."""
 
     def __init__(self, rng: random.Random, users: list[dict[str, Any]], start: int, end: int) -> None:
-        self.rng, self.users, self.start, self.end = rng, users, start, end
-        self.next_id = {"annotation": 1, "cohort": 1, "flag": 1, "insight": 1}
-
-    def _id(self, kind: str) -> int:
-        value = self.next_id[kind]
-        self.next_id[kind] += 1
-        return value
-
-    def _time(self) -> int:
-        return self.start + int(self.rng.random() * (self.end - self.start))
-
-    def _user(self) -> dict[str, Any] | None:
-        return None if self.rng.random() < 0.1 else self.rng.choice(self.users)
+        super().__init__(rng, users, start, end, ("annotation", "cohort", "flag", "insight"))
 
     def annotation(self, pid: int, scope: str, deleted: bool) -> dict[str, Any]:
         """An annotation; `_project_id` owns it, `_marker` sorts it."""
