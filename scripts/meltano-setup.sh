@@ -6,7 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3}
 VENV=${SOURCE_POSTHOG_MELTANO_VENV:-.venv-meltano}
 # Versions tested together; bump them together.
 PACKAGES=(
@@ -17,23 +16,8 @@ PACKAGES=(
 CHECK_VENV=${SOURCE_POSTHOG_SINGER_CHECK_VENV:-.venv-singer-check}
 CHECK_PACKAGES=("singer-tools==0.4.1" "singer-python==6.8.0")
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
-stamp="$VENV/.installed-$(printf '%s\n' "${PACKAGES[@]}" | sha1sum | cut -c1-12)"
-if [ ! -f "$stamp" ]; then
-  if [ ! -x "$VENV/bin/python" ]; then
-    "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  fi
-  "$VENV/bin/python" -m pip install --quiet "${PACKAGES[@]}"
-  "$VENV/bin/python" -m pip check
-  touch "$stamp"
-fi
-
-check_stamp="$CHECK_VENV/.installed-$(printf '%s\n' "${CHECK_PACKAGES[@]}" | sha1sum | cut -c1-12)"
-if [ ! -f "$check_stamp" ]; then
-  [ -x "$CHECK_VENV/bin/python" ] || "$PYTHON" -m venv "$CHECK_VENV"
-  "$CHECK_VENV/bin/python" -m pip install --quiet "${CHECK_PACKAGES[@]}"
-  touch "$check_stamp"
-fi
+bash scripts/pinned-venv.sh "$VENV" "${PACKAGES[@]}"
+bash scripts/pinned-venv.sh "$CHECK_VENV" "${CHECK_PACKAGES[@]}"
 
 # The plugins of meltano/meltano.yml (this checkout, editable, as tap-posthog; target-jsonl from PyPI), installed
 # once into the Meltano system folder the tests use; each test keeps its own state database.
