@@ -70,30 +70,29 @@ def test_given_pages_too_big_for_the_time_limit_when_read_then_split_and_never_r
     assert not [log for log in run.logs if log.startswith("Retrying") and "504" in log]
 
 
-def test_given_three_queries_in_flight_when_read_then_side_by_side_without_a_429(tmp_path: Path) -> None:
-    settings = EmulatorSettings(seed=43, events=12_000, projects=1, edge_projects=False, span_days=10)
+def read_in_flight(folder: Path, events: int, posthog_allows: int, we_send: int) -> tuple[Run, list[dict[str, Any]]]:
+    """A complete read of one project whose queries take 0.15 s each; the run and the emulator's /query/ log."""
+    settings = EmulatorSettings(seed=43, events=events, projects=1, edge_projects=False, span_days=10)
     with Emulator(settings) as emu:
-        emu.configure(limits={"query_concurrency": 3, "query_cost": {"fixed_s": 0.15, "sleep": True}})
-        run = Workspace(tmp_path, emu).read(EVENTS, events_page_size=1_000, max_concurrent_queries=3)
-        assert run.returncode == 0, run.errors
-        assert_exactly_once(event_ids(run), emu.truth("events"))
-        assert [entry for entry in query_log(emu) if entry["status"] == 429] == []
-        assert max_in_flight(query_log(emu)) == 3
+        emu.configure(limits={"query_concurrency": posthog_allows, "query_cost": {"fixed_s": 0.15, "sleep": True}})
+        run = read_completely(emu, folder, page_size=1_000, max_concurrent_queries=we_send)
+        return run, query_log(emu)
+
+
+def test_given_three_queries_in_flight_when_read_then_side_by_side_without_a_429(tmp_path: Path) -> None:
+    _, log = read_in_flight(tmp_path, 12_000, posthog_allows=3, we_send=3)
+    assert [entry for entry in log if entry["status"] == 429] == []
+    assert max_in_flight(log) == 3
 
 
 def test_given_more_in_flight_than_posthog_allows_when_read_then_the_429s_lower_the_concurrency(
     tmp_path: Path,
 ) -> None:
-    settings = EmulatorSettings(seed=44, events=8_000, projects=1, edge_projects=False, span_days=10)
-    with Emulator(settings) as emu:
-        emu.configure(limits={"query_concurrency": 2, "query_cost": {"fixed_s": 0.15, "sleep": True}})
-        run = Workspace(tmp_path, emu).read(EVENTS, events_page_size=1_000, max_concurrent_queries=5)
-        assert run.returncode == 0, run.errors
-        assert_exactly_once(event_ids(run), emu.truth("events"))
-        refused = [entry for entry in query_log(emu) if entry["status"] == 429]
-        assert refused
-        assert all(entry.get("retry_after") is None for entry in refused)  # PostHog's concurrency answer
-        assert any("too many queries running" in log for log in run.logs)
+    run, log = read_in_flight(tmp_path, 8_000, posthog_allows=2, we_send=5)
+    refused = [entry for entry in log if entry["status"] == 429]
+    assert refused
+    assert all(entry.get("retry_after") is None for entry in refused)  # PostHog's concurrency answer
+    assert any("too many queries running" in log for log in run.logs)
 
 
 def test_given_unmerged_duplicate_rows_when_read_then_each_event_once(tmp_path: Path) -> None:
