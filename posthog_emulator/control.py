@@ -48,6 +48,10 @@ TRUTHS: dict[str, IdsOf] = {
     "session_recordings": recording_ids,
     "persons": lambda rt, pid: sorted(p["id"] for p in persons_listable(rt, pid)),
     "events": _event_ids,
+    "person_distinct_ids": lambda rt, pid: sorted(d for p in rt.dataset.persons[pid] for d in p["distinct_ids"]),
+    "groups": lambda rt, pid: sorted([g["index"], g["key"]] for g in rt.dataset.entities[pid].get("groups", [])),
+    "group_types": lambda rt, pid: [t["group_type_index"] for t in rt.dataset.entities[pid].get("group_types", [])],
+    "persons_table": lambda rt, pid: sorted(p["id"] for p in rt.dataset.persons[pid]),
 }
 STREAMS = tuple(TRUTHS)
 
@@ -86,6 +90,7 @@ def configure(app: App, quirks: Any = None, faults: Any = None, limits: Any = No
     rt.quirks = updated(rt.quirks, quirks)
     if faults is not None:
         rt.faults = updated(rt.faults, faults)
+        rt.table_queries.clear()
         app.injector.load(rt.faults)
     if limits is not None:
         rt.limits = updated(rt.limits, limits)
@@ -111,5 +116,6 @@ def reset(app: App, data: bool = True) -> None:
     rt.quirks, rt.faults, rt.limits = rt.settings.quirks, rt.settings.faults, rt.settings.limits
     rt.log.clear()
     rt.async_queries.clear()
+    rt.table_queries.clear()
     app.limiter.reset()
     app.injector.load(rt.faults)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from posthog_emulator import gen_catalog, gen_entities, gen_events, gen_people, ids
+from posthog_emulator import gen_catalog, gen_entities, gen_events, gen_groups, gen_people, ids
 from posthog_emulator.eventstore import Custom, EventStore
 from posthog_emulator.gen_definitions import make_definitions
 from posthog_emulator.gen_recordings import make_recordings
@@ -94,6 +94,9 @@ def build_dataset(settings: EmulatorSettings) -> Dataset:
         entities[pid] |= gen_catalog.make_catalog(catalog, settings.seed, pid, entities[pid]["insights"])
         entities[pid] |= make_definitions(settings.seed, pid, start, end)
         entities[pid]["session_recordings"] = make_recordings(settings.seed, pid, persons[pid], end)
+        entities[pid]["groups"] = gen_groups.make_groups(settings.seed, pid, start, end)
+        entities[pid]["group_types"] = gen_groups.make_group_types()
+        gen_people.merge_anonymous(persons[pid], pid)  # after events and recordings: their data stays as it was
     append_rng = random.Random(settings.seed + 1)  # noqa: S311 - seeded test data
     return Dataset(org, projects, entities, persons, events, end, append_rng)
 

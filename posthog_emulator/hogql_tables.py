@@ -1,0 +1,152 @@
+"""HogQL tables other than `events`: `persons`, `person_distinct_ids`, `groups`, each as small rows.
+
+Columns as PostHog's `posthog/hogql/database/schema/` names them: persons (id, created_at, properties,
+is_identified), person_distinct_ids (distinct_id, person_id), groups (index, key, created_at, updated_at,
+properties). The queries served are the connector's keyset pages: `SELECT cols FROM t [WHERE cond]
+ORDER BY cols LIMIT n`, cond being comparisons (of fields, constants, `toUUID`, `toDateTime64`) joined by
+AND/OR/NOT. UUIDs compare in ClickHouse's order (second half first), as `ORDER BY id` does on PostHog.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from posthog_emulator import ids
+from posthog_emulator.hogql_parse import Node, Select
+from posthog_emulator.hogql_result import Options, Outcome
+from posthog_emulator.runtime import Runtime
+from posthog_emulator.timefmt import TzRenderer, parse_datetime
+from posthog_emulator.web import ApiError
+
+Row = dict[str, Any]
+CLICKHOUSE_TYPES = {"uuid": "UUID", "str": "String", "int": "Int64", "bool": "Bool", "json": "String"}
+OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+}
+
+
+def _persons(rt: Runtime, pid: int) -> list[Row]:
+    return [
+        {"id": p["id"], "created_at": p["_created"], "properties": p["properties"], "is_identified": p["is_identified"]}
+        for p in rt.dataset.persons[pid]
+    ]
+
+
+def _distinct_ids(rt: Runtime, pid: int) -> list[Row]:
+    return [{"distinct_id": d, "person_id": p["id"]} for p in rt.dataset.persons[pid] for d in p["distinct_ids"]]
+
+
+def _groups(rt: Runtime, pid: int) -> list[Row]:
+    return list(rt.dataset.entities[pid].get("groups", []))
+
+
+TABLES: dict[str, tuple[dict[str, str], Callable[[Runtime, int], list[Row]]]] = {
+    "persons": ({"id": "uuid", "created_at": "datetime", "properties": "json", "is_identified": "bool"}, _persons),
+    "person_distinct_ids": ({"distinct_id": "str", "person_id": "uuid"}, _distinct_ids),
+    "groups": (
+        {"index": "int", "key": "str", "created_at": "datetime", "updated_at": "datetime", "properties": "json"},
+        _groups,
+    ),
+}
+
+
+def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
+    """Run a keyset page over one of TABLES: matching rows in ORDER BY order, LIMIT applied (capped)."""
+    if query.table not in TABLES:
+        raise ApiError(400, f"Unknown table `{query.table}`.", code="hogql_error")
+    types, rows_of = TABLES[query.table]
+    names = [_field(node, types) for node, _alias in query.columns]
+    rows = [row for row in rows_of(rt, pid) if query.where is None or _value(query.where, row, types)]
+    for node, desc in reversed(query.order):  # stable sorts, least significant key first
+        rows.sort(key=_sort_key(_field(node, types), types), reverse=desc)
+    limit = _limit(query, opts)
+    renderer = TzRenderer(opts.tz_name)
+    cells = [[_cell(types[name], row[name], renderer, opts) for name in names] for row in rows[:limit]]
+    columns = [alias or name for (_node, alias), name in zip(query.columns, names, strict=True)]
+    ch_types = [[c, _type_name(types[n], opts)] for c, n in zip(columns, names, strict=True)]
+    return Outcome(columns, ch_types, cells, None, None, None)
+
+
+def _sort_key(name: str, types: dict[str, str]) -> Callable[[Row], Any]:
+    kind = types[name]
+    return lambda row: _comparable(kind, row[name])
+
+
+def _limit(query: Select, opts: Options) -> int:
+    if query.offset is not None and not opts.allow_offset:
+        raise ApiError(400, "OFFSET is not supported on queries made with a personal API key.", code="hogql_error")
+    if query.limit is None or query.limit.kind != "const" or not isinstance(query.limit.value, int):
+        raise ApiError(400, "The emulator serves this table only with LIMIT <integer>.", code="hogql_error")
+    return min(query.limit.value, opts.row_cap) if opts.row_cap is not None else query.limit.value
+
+
+def _field(node: Node, types: dict[str, str]) -> str:
+    if node.kind != "field" or node.value[-1] not in types:
+        raise ApiError(400, f"Unable to resolve field: {label_of(node)}", code="hogql_error")
+    return str(node.value[-1])
+
+
+def label_of(node: Node) -> str:
+    """The field name, or the node's kind for anything else."""
+    return ".".join(node.value) if node.kind == "field" else node.kind
+
+
+def _comparable(kind: str, value: Any) -> Any:
+    return ids.clickhouse_key(ids.parse_uuid(value)) if kind == "uuid" else value
+
+
+def _value(node: Node, row: Row, types: dict[str, str]) -> Any:
+    """The node's value on the row, comparable as ClickHouse compares it."""
+    kind = node.kind
+    if kind == "field":
+        name = _field(node, types)
+        return _comparable(types[name], row[name])
+    if kind == "const":
+        return tuple(node.value) if isinstance(node.value, list) else node.value
+    if kind == "call" and node.args:
+        return _call(node, _value(node.args[0], row, types))
+    if kind in COMBINED:
+        return COMBINED[kind](node, [_value(arg, row, types) for arg in node.args])
+    raise ApiError(400, f"The emulator does not serve `{label_of(node)}` on this table.", code="hogql_error")
+
+
+COMBINED: dict[str, Callable[[Node, list[Any]], Any]] = {
+    "tuple": lambda _node, args: tuple(args),
+    "and": lambda _node, args: all(args),
+    "or": lambda _node, args: any(args),
+    "not": lambda _node, args: not args[0],
+    "cmp": lambda node, args: OPS[node.value](args[0], args[1]),
+}
+
+
+def _call(node: Node, arg: Any) -> Any:
+    if node.value == "toUUID" and isinstance(arg, str):
+        return ids.clickhouse_key(ids.parse_uuid(arg))
+    if node.value in ("toDateTime64", "toDateTime") and isinstance(arg, str):
+        return parse_datetime(arg)
+    if node.value in ("toUUID", "toDateTime64", "toDateTime"):
+        return arg  # a column of that type already
+    raise ApiError(400, f"The emulator does not serve {node.value}() on this table.", code="hogql_error")
+
+
+def _cell(kind: str, value: Any, renderer: TzRenderer, opts: Options) -> Any:
+    if kind == "datetime":
+        return renderer.render(value)
+    if kind == "json":
+        return orjson.dumps(value).decode() if opts.json_properties else value
+    return value
+
+
+def _type_name(kind: str, opts: Options) -> str:
+    return f"DateTime64(6, '{opts.tz_name}')" if kind == "datetime" else CLICKHOUSE_TYPES[kind]
