@@ -24,6 +24,7 @@ from posthog_emulator.web import ApiError
 
 Row = dict[str, Any]
 CLICKHOUSE_TYPES = {"uuid": "UUID", "str": "String", "int": "Int64", "bool": "Bool", "json": "String"}
+CLICKHOUSE_TYPES |= {"array": "Array(String)"}
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
     "!=": operator.ne,
@@ -66,8 +67,10 @@ def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
     if query.table not in TABLES:
         raise ApiError(400, f"Unknown table `{query.table}`.", code="hogql_error")
     types, rows_of = TABLES[query.table]
-    names = [_field(node, types) for node, _alias in query.columns]
     rows = [row for row in rows_of(rt, pid) if query.where is None or _value(query.where, row, types)]
+    if query.group_by:
+        rows, types = _grouped(query, rows, types)
+    names = [_field(node, types) for node, _alias in query.columns]
     for node, desc in reversed(query.order):  # stable sorts, least significant key first
         rows.sort(key=_sort_key(_field(node, types), types), reverse=desc)
     limit = _limit(query, opts)
@@ -76,6 +79,22 @@ def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
     columns = [alias or name for (_node, alias), name in zip(query.columns, names, strict=True)]
     ch_types = [[c, _type_name(types[n], opts)] for c, n in zip(columns, names, strict=True)]
     return Outcome(columns, ch_types, cells, None, None, None)
+
+
+def _grouped(query: Select, rows: list[Row], types: dict[str, str]) -> tuple[list[Row], dict[str, str]]:
+    """One row per distinct value of the GROUP BY fields; `groupArray(field)` columns gather that field."""
+    keys = [_field(node, types) for node in query.group_by]
+    calls = [node for node, _alias in query.columns if node.kind == "call"]
+    if any(node.value != "groupArray" or len(node.args) != 1 for node in calls):
+        raise ApiError(400, "The emulator serves only groupArray(field) in grouped queries.", code="hogql_error")
+    arrays = {label_of(node): _field(node.args[0], types) for node in calls}
+    groups: dict[tuple[Any, ...], Row] = {}
+    for row in rows:
+        key = tuple(row[name] for name in keys)
+        group = groups.setdefault(key, {name: row[name] for name in keys} | {label: [] for label in arrays})
+        for label, name in arrays.items():
+            group[label].append(row[name])
+    return list(groups.values()), {**{name: types[name] for name in keys}, **dict.fromkeys(arrays, "array")}
 
 
 def _sort_key(name: str, types: dict[str, str]) -> Callable[[Row], Any]:
@@ -92,13 +111,16 @@ def _limit(query: Select, opts: Options) -> int:
 
 
 def _field(node: Node, types: dict[str, str]) -> str:
-    if node.kind != "field" or node.value[-1] not in types:
+    name = str(node.value[-1]) if node.kind == "field" else label_of(node)
+    if name not in types:
         raise ApiError(400, f"Unable to resolve field: {label_of(node)}", code="hogql_error")
-    return str(node.value[-1])
+    return name
 
 
 def label_of(node: Node) -> str:
-    """The field name, or the node's kind for anything else."""
+    """The field name, `fn(arg, ...)` for a call, or the node's kind for anything else."""
+    if node.kind == "call":
+        return f"{node.value}({', '.join(label_of(arg) for arg in node.args)})"
     return ".".join(node.value) if node.kind == "field" else node.kind
 
 

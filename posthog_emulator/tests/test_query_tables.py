@@ -112,3 +112,16 @@ def test_persons_churn_in_the_middle_of_a_read(fresh: Emulator, churn: bool) -> 
     distinct_ids = sum(len(p) for p in fresh.truth("person_distinct_ids").values())
     assert distinct_ids > 0
     assert after <= {row[0] for row in rows} <= before
+
+
+def test_distinct_ids_grouped_by_person_over_a_range(emu: Emulator, api: Api) -> None:
+    people = poster(api)(hogql("SELECT id FROM persons ORDER BY id LIMIT 40"))["results"]
+    sql = (
+        "SELECT person_id, groupArray(distinct_id) AS distinct_ids FROM person_distinct_ids "
+        "WHERE person_id >= toUUID({lo}) AND person_id <= toUUID({hi}) GROUP BY person_id LIMIT 50000"
+    )
+    body = poster(api)(hogql(sql, {"lo": people[0][0], "hi": people[-1][0]}))
+    assert body["columns"] == ["person_id", "distinct_ids"]
+    got = {row[0]: sorted(row[1]) for row in body["results"]}
+    stored = {p["id"]: sorted(p["distinct_ids"]) for p in emu.app.rt.dataset.persons[MAIN]}
+    assert got == {row[0]: stored[row[0]] for row in people}
