@@ -1,15 +1,17 @@
-"""HogQL tables other than `events`: `persons`, `person_distinct_ids`, `groups`, each as small rows.
+"""HogQL tables other than `events`, each as small rows computed from the dataset at query time.
 
 Columns as PostHog's `posthog/hogql/database/schema/` names them: persons (id, created_at, properties,
 is_identified), person_distinct_ids (distinct_id, person_id), groups (index, key, created_at, updated_at,
-properties). The queries served are the connector's keyset pages: `SELECT cols FROM t [WHERE cond]
-ORDER BY cols LIMIT n`, cond being comparisons (of fields, constants, `toUUID`, `toDateTime64`) joined by
-AND/OR/NOT. UUIDs compare in ClickHouse's order (second half first), as `ORDER BY id` does on PostHog.
+properties), cohort_people and static_cohort_people (person_id, cohort_id). The queries served are the
+connector's keyset pages, `SELECT cols FROM t [WHERE cond] [GROUP BY fields] ORDER BY cols LIMIT n`, cond
+being comparisons (of fields, constants, `toUUID`, `toDateTime64`) joined by AND/OR/NOT. UUIDs compare in
+ClickHouse's order (second half first), as `ORDER BY id` does on PostHog.
 """
 
 from __future__ import annotations
 
 import operator
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +54,15 @@ def _groups(rt: Runtime, pid: int) -> list[Row]:
     return list(rt.dataset.entities[pid].get("groups", []))
 
 
+def cohort_members(rt: Runtime, pid: int, static: bool) -> list[Row]:
+    """About a fifth of the persons in each live cohort of the kind, by a hash of (cohort, person)."""
+    cohorts = [c["id"] for c in rt.dataset.entities[pid]["cohorts"] if c["is_static"] is static and not c["deleted"]]
+    people = [p["id"] for p in rt.dataset.persons[pid]]
+    return [
+        {"person_id": p, "cohort_id": c} for c in cohorts for p in people if zlib.crc32(f"{c}:{p}".encode()) % 5 == 0
+    ]
+
+
 TABLES: dict[str, tuple[dict[str, str], Callable[[Runtime, int], list[Row]]]] = {
     "persons": ({"id": "uuid", "created_at": "datetime", "properties": "json", "is_identified": "bool"}, _persons),
     "person_distinct_ids": ({"distinct_id": "str", "person_id": "uuid"}, _distinct_ids),
@@ -59,6 +70,8 @@ TABLES: dict[str, tuple[dict[str, str], Callable[[Runtime, int], list[Row]]]] = 
         {"index": "int", "key": "str", "created_at": "datetime", "updated_at": "datetime", "properties": "json"},
         _groups,
     ),
+    "cohort_people": ({"person_id": "uuid", "cohort_id": "int"}, lambda rt, pid: cohort_members(rt, pid, False)),
+    "static_cohort_people": ({"person_id": "uuid", "cohort_id": "int"}, lambda rt, pid: cohort_members(rt, pid, True)),
 }
 
 

@@ -125,3 +125,16 @@ def test_distinct_ids_grouped_by_person_over_a_range(emu: Emulator, api: Api) ->
     got = {row[0]: sorted(row[1]) for row in body["results"]}
     stored = {p["id"]: sorted(p["distinct_ids"]) for p in emu.app.rt.dataset.persons[MAIN]}
     assert got == {row[0]: stored[row[0]] for row in people}
+
+
+@pytest.mark.parametrize("static", [False, True])
+def test_cohort_people_by_kind_keyed_on_cohort_and_person(emu: Emulator, api: Api, static: bool) -> None:
+    table = "static_cohort_people" if static else "cohort_people"
+    sql = f"SELECT cohort_id, person_id FROM {table} ORDER BY cohort_id, person_id LIMIT 50000"  # noqa: S608
+    rows = poster(api)(hogql(sql))["results"]
+    cohorts = {c["id"]: c for c in emu.app.rt.dataset.entities[MAIN]["cohorts"]}
+    assert rows
+    assert all(cohorts[cid]["is_static"] is static and not cohorts[cid]["deleted"] for cid, _ in rows)
+    other = "cohort_people" if static else "static_cohort_people"
+    others = poster(api)(hogql(f"SELECT cohort_id, person_id FROM {other} ORDER BY cohort_id LIMIT 50000"))  # noqa: S608
+    assert sorted(rows + others["results"]) == emu.truth("cohort_members")[MAIN]
