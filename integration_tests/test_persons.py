@@ -37,6 +37,7 @@ def crowd() -> Iterator[Emulator]:
 def test_given_query_api_when_persons_read_then_the_list_fields_for_every_person(
     emulator: Emulator, tmp_path: Path
 ) -> None:
+    emulator.clear_requests()
     run = Workspace(tmp_path, emulator).read(("persons",))
 
     assert run.returncode == 0, run.errors

@@ -24,6 +24,7 @@ class TestBuildCatalog:
         assert keys.pop("person_distinct_ids") == [["distinct_id"]]
         assert keys.pop("groups") == [["group_type_index"], ["group_key"]]
         assert keys.pop("group_types") == [["group_type_index"]]
+        assert keys.pop("cohort_members") == [["cohort_id"], ["person_id"]]
         assert all(key == [["id"]] for key in keys.values())
 
     @pytest.mark.parametrize("name", NAMES)

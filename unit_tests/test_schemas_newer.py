@@ -21,6 +21,7 @@ NEWER = (
     "person_distinct_ids",
     "groups",
     "group_types",
+    "cohort_members",
 )
 FLAG = {"id": 7, "team_id": 42, "name": "", "key": "beta", "filters": {}, "deleted": False, "active": True}
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -37,6 +38,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "properties": {"name": "Acme", "seats": 40},
         "project_id": 42,
     },
+    "cohort_members": {"cohort_id": 7, "person_id": "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d", "project_id": 42},
     "group_types": {
         "group_type": "organization",
         "group_type_index": 0,

@@ -24,3 +24,8 @@ GROUPS_TABLE = HogQLTable(
     ("index", "key", "created_at", "updated_at", "properties"),
     (KeyColumn("index", KeyType.INTEGER), KeyColumn("key", KeyType.TEXT)),
 )
+# Cohort membership: dynamic cohorts' current version (cohort_people.py) and static cohorts' rows
+# (static_cohort_people.py), both `person_id`, `cohort_id`; read one after the other into one stream.
+MEMBER_KEY = (KeyColumn("cohort_id", KeyType.INTEGER), KeyColumn("person_id", KeyType.UUID))
+COHORT_PEOPLE_TABLE = HogQLTable("cohort_people", ("cohort_id", "person_id"), MEMBER_KEY)
+STATIC_COHORT_PEOPLE_TABLE = HogQLTable("static_cohort_people", ("cohort_id", "person_id"), MEMBER_KEY)

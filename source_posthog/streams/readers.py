@@ -39,18 +39,19 @@ def read_hogql_stream(stream: Stream, sync: Sync, _sync_mode: str, _stream_state
 
 
 def read_hogql_project(stream: Stream, sync: Sync, project_id: int) -> int:
-    """One project's rows, shaped into records page by page."""
+    """One project's rows (of each of the row's tables in turn), shaped into records page by page."""
     emitted, shaper = 0, SHAPERS[stream.shape]
 
     def page_done(rows: int, _last: Any) -> None:
         sync.progress.page(stream.name, rows, f"project {project_id}")
 
-    for page in iter_pages(sync.queries, project_id, stream.hogql_table, stream.page_size, on_page=page_done):
-        for record in shaper(list(page.dicts()), sync.queries, project_id, dict(stream.rename)):
-            record["project_id"] = project_id
-            sync.sink.record(stream.name, record)
-        emitted += len(page.rows)
-        page.release()
+    for table in (stream.hogql_table, *stream.more_tables):
+        for page in iter_pages(sync.queries, project_id, table, stream.page_size, on_page=page_done):
+            for record in shaper(list(page.dicts()), sync.queries, project_id, dict(stream.rename)):
+                record["project_id"] = project_id
+                sync.sink.record(stream.name, record)
+            emitted += len(page.rows)
+            page.release()
     return emitted
 
 

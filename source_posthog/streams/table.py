@@ -14,7 +14,14 @@ from typing import Any
 
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.streams.hogql import HogQLTable
-from source_posthog.streams.hogql_tables import EVENTS_TABLE, GROUPS_TABLE, PDI_TABLE, PERSONS_TABLE
+from source_posthog.streams.hogql_tables import (
+    COHORT_PEOPLE_TABLE,
+    EVENTS_TABLE,
+    GROUPS_TABLE,
+    PDI_TABLE,
+    PERSONS_TABLE,
+)
+from source_posthog.streams.hogql_tables import STATIC_COHORT_PEOPLE_TABLE as STATIC_MEMBERS
 from source_posthog.streams.rest_rows import Backref, Pass
 from source_posthog.streams.shapes import Shape
 
@@ -77,6 +84,8 @@ class Stream:
     """HOGQL: record names of columns PostHog names otherwise (groups: `index` becomes `group_type_index`)."""
     page_size: int = 10_000
     """HOGQL: rows per keyset page (at most 49,999: PostHog cuts answers at 50,000 rows)."""
+    more_tables: tuple[HogQLTable, ...] = ()
+    """HOGQL: tables of the same columns and key read after `table` into the stream (static cohorts' members)."""
     fallback: "Stream | None" = None
     """HOGQL: the row read instead, and probed too, on an instance without `/query/` (persons: `/persons/`)."""
     primary_key: tuple[str, ...] = ("id",)
@@ -119,6 +128,14 @@ PROPERTY_KINDS = (
     Pass({"type": "person"}, {"type": "person", "group_type_index": -1}),
     *(Pass({"type": "group", "group_type_index": str(i)}, {"type": "group", "group_type_index": i}) for i in range(5)),
 )
+GROUPS_RENAMED = {"index": "group_type_index", "key": "group_key"}
+
+
+def query_table(name: str, table: HogQLTable, key: tuple[str, ...], **fields: Any) -> Stream:
+    """A HogQL table read through /query/ (scope query:read), keyset on the table's key."""
+    return Stream(name, Reader.HOGQL, "query:read", EndpointClass.QUERY, table=table, primary_key=key, **fields)
+
+
 PERSONS_LIST = Stream("persons", Reader.REST, "person:read", EndpointClass.PERSONS, "persons/", LIST, original=True)
 STREAMS: tuple[Stream, ...] = (
     PROJECTS,
@@ -161,27 +178,11 @@ STREAMS: tuple[Stream, ...] = (
         open_for=timedelta(hours=25),  # posthog-js ends a session after 24 h; an hour more for late snapshots
         cursor_field="start_time",
     ),
-    Stream(
-        "person_distinct_ids",
-        Reader.HOGQL,
-        "query:read",
-        EndpointClass.QUERY,
-        table=PDI_TABLE,
-        primary_key=("distinct_id",),
-    ),
-    Stream(
-        "groups",
-        Reader.HOGQL,
-        "query:read",
-        EndpointClass.QUERY,
-        table=GROUPS_TABLE,
-        rename={"index": "group_type_index", "key": "group_key"},
-        primary_key=("group_type_index", "group_key"),
-    ),
-    # One unpaginated list, in index order (at most five group types per project).
+    query_table("person_distinct_ids", PDI_TABLE, ("distinct_id",)),
+    query_table("groups", GROUPS_TABLE, ("group_type_index", "group_key"), rename=GROUPS_RENAMED),
+    query_table("cohort_members", COHORT_PEOPLE_TABLE, ("cohort_id", "person_id"), more_tables=(STATIC_MEMBERS,)),
     crud_list("group_types", "group:read", {}, "groups_types/", unpaginated=True, primary_key=("group_type_index",)),
-    # Last: a big persons read must not delay events. 45,000 persons a page and one distinct-ids query per page:
-    # 46 requests per million persons. `/persons/` (offset paging, 1,000 a page) only without /query/.
+    # Last, not to delay events: 45,000 a page plus its distinct ids, 46 queries per million; /persons/ as fallback.
     Stream(
         "persons",
         Reader.HOGQL,
