@@ -136,6 +136,7 @@ class TestQuirksNeedingTheirOwnEmulator:
     def test_given_short_persons_pages_with_next_when_read_then_followed_to_the_end(
         self, many_persons: Emulator, tmp_path: Path
     ) -> None:
+        many_persons.configure(quirks={"query_api_available": False})  # the /persons/ list: the fallback
         run = read(many_persons, tmp_path, ("persons",))
 
         assert run.returncode == 0, run.errors
@@ -146,6 +147,7 @@ class TestQuirksNeedingTheirOwnEmulator:
     def test_given_persons_created_mid_read_when_offsets_shift_then_repeated_persons_dropped(
         self, many_persons: Emulator, tmp_path: Path
     ) -> None:
+        many_persons.configure(quirks={"query_api_available": False})  # the /persons/ list: the fallback
         expected = set(many_persons.truth("persons", unique=True))
         people = many_persons.app.rt.dataset.persons[many_persons.project_ids[0]]
         shifted = sum(not person["_unloadable"] for person in people[960:1000])  # page 1's tail, seen again
@@ -186,7 +188,9 @@ class TestLinksAndLimits:
     def test_given_next_repeating_current_url_when_read_then_clear_error_and_no_loop(
         self, many_persons: Emulator, tmp_path: Path
     ) -> None:
-        many_persons.configure(faults={"queue": ["next_repeat"], "path_contains": "/persons"})
+        many_persons.configure(
+            faults={"queue": ["next_repeat"], "path_contains": "/persons"}, quirks={"query_api_available": False}
+        )
 
         run = read(many_persons, tmp_path, ("persons",))
 
@@ -197,7 +201,9 @@ class TestLinksAndLimits:
     def test_given_next_on_another_host_when_read_then_error_names_host_and_key_never_sent_there(
         self, many_persons: Emulator, tmp_path: Path
     ) -> None:
-        many_persons.configure(faults={"queue": ["next_foreign"], "path_contains": "/persons"})
+        many_persons.configure(
+            faults={"queue": ["next_foreign"], "path_contains": "/persons"}, quirks={"query_api_available": False}
+        )
 
         run = read(many_persons, tmp_path, ("persons",))
 

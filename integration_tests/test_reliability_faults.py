@@ -112,13 +112,14 @@ def test_given_a_query_page_truncated_then_cut_by_a_reset_when_read_then_sent_ag
     assert sum("incomplete or invalid JSON" in line for line in run.logs) == 1
 
 
-def fail_after(emu: Emulator, path_end: str, successes: int) -> dict[str, bool]:
-    """Every request to `path_end` after the first `successes` gets a 503 (Retry-After: 0) while `failing["on"]`."""
+def fail_after(emu: Emulator, path_end: str, successes: int, body_has: str = "") -> dict[str, bool]:
+    """Every request to `path_end` (whose body holds `body_has`) after the first `successes` gets a 503
+    (Retry-After: 0) while `failing["on"]`."""
     failing = {"on": True}
     answered = [0]
 
     def hook(req: Any, outcome: Any) -> Any:
-        if failing["on"] and req.path.rstrip("/").endswith(path_end):
+        if failing["on"] and req.path.rstrip("/").endswith(path_end) and body_has.encode() in (req.body or b""):
             answered[0] += 1
             if answered[0] > successes:
                 body = {"type": "server_error", "code": "error", "detail": "Service unavailable.", "attr": None}
@@ -135,8 +136,8 @@ def fail_queries_after(emu: Emulator, successes: int) -> dict[str, bool]:
 
 
 def fail_persons_after_events(emu: Emulator, _successes: int) -> dict[str, bool]:
-    """Events complete, then the second persons page request fails on every try."""
-    return fail_after(emu, "/persons", 1)
+    """Events complete, then the second persons page query fails on every try."""
+    return fail_after(emu, "/query", 1, body_has=" FROM persons ")
 
 
 def spend_query_budget_after(emu: Emulator, successes: int) -> dict[str, bool]:

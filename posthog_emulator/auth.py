@@ -28,6 +28,7 @@ READ_SCOPES = (
     "property_definition:read",
     "early_access_feature:read",
     "session_recording:read",
+    "group:read",
 )
 INVALID_KEY = "Personal API key found in request Authorization header is invalid."
 NO_CREDENTIALS = "Authentication credentials were not provided."

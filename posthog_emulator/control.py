@@ -3,7 +3,8 @@
 Ground truth is "what a complete, deduplicated sync must deliver" per project, computed from the
 live data and the current quirks: org-scoped annotations are counted in every project whose list
 shows them (use `unique=True` for the set of distinct ids), archived flags are included (a full
-sync reads them with archived=true), persons that can never be loaded are excluded.
+sync reads them with archived=true), persons that the `/persons/` list can never load are excluded when
+that list is what a sync reads (an instance without /query/).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from posthog_emulator.catalog_lists import visible
 from posthog_emulator.data import build_dataset
 from posthog_emulator.definitions import property_keys
 from posthog_emulator.entities import visible_annotations
+from posthog_emulator.hogql_tables import cohort_members
 from posthog_emulator.persons import persons_listable
 from posthog_emulator.recordings import recording_ids
 from posthog_emulator.settings import Quirks, updated
@@ -34,6 +36,11 @@ def _live(stream: str) -> IdsOf:
     return lambda rt, pid: sorted(r["id"] for r in visible(rt, pid, stream))
 
 
+def _persons(rt: Runtime, pid: int) -> list[dict[str, Any]]:
+    """Every person through /query/; without it, those the `/persons/` list can load."""
+    return rt.dataset.persons[pid] if rt.quirks.query_api_available else persons_listable(rt, pid)
+
+
 def _event_ids(rt: Runtime, pid: int) -> list[Any]:
     store = rt.dataset.events[pid]
     with store.lock:
@@ -46,8 +53,15 @@ TRUTHS: dict[str, IdsOf] = {
     **{stream: _live(stream) for stream in ("cohorts", "feature_flags", "insights", *LISTS)},
     "property_definitions": property_keys,
     "session_recordings": recording_ids,
-    "persons": lambda rt, pid: sorted(p["id"] for p in persons_listable(rt, pid)),
+    "persons": lambda rt, pid: sorted(p["id"] for p in _persons(rt, pid)),
     "events": _event_ids,
+    "person_distinct_ids": lambda rt, pid: sorted(d for p in rt.dataset.persons[pid] for d in p["distinct_ids"]),
+    "groups": lambda rt, pid: sorted([g["index"], g["key"]] for g in rt.dataset.entities[pid].get("groups", [])),
+    "group_types": lambda rt, pid: [t["group_type_index"] for t in rt.dataset.entities[pid].get("group_types", [])],
+    "cohort_members": lambda rt, pid: sorted(
+        [m["cohort_id"], m["person_id"]] for static in (False, True) for m in cohort_members(rt, pid, static)
+    ),
+    "persons_table": lambda rt, pid: sorted(p["id"] for p in rt.dataset.persons[pid]),
 }
 STREAMS = tuple(TRUTHS)
 
@@ -86,6 +100,7 @@ def configure(app: App, quirks: Any = None, faults: Any = None, limits: Any = No
     rt.quirks = updated(rt.quirks, quirks)
     if faults is not None:
         rt.faults = updated(rt.faults, faults)
+        rt.table_queries.clear()
         app.injector.load(rt.faults)
     if limits is not None:
         rt.limits = updated(rt.limits, limits)
@@ -111,5 +126,6 @@ def reset(app: App, data: bool = True) -> None:
     rt.quirks, rt.faults, rt.limits = rt.settings.quirks, rt.settings.faults, rt.settings.limits
     rt.log.clear()
     rt.async_queries.clear()
+    rt.table_queries.clear()
     app.limiter.reset()
     app.injector.load(rt.faults)

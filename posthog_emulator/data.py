@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from posthog_emulator import gen_catalog, gen_entities, gen_events, gen_people, ids
+from posthog_emulator import gen_catalog, gen_entities, gen_events, gen_groups, gen_people, ids
 from posthog_emulator.eventstore import Custom, EventStore
 from posthog_emulator.gen_definitions import make_definitions
 from posthog_emulator.gen_recordings import make_recordings
@@ -94,8 +94,15 @@ def build_dataset(settings: EmulatorSettings) -> Dataset:
         entities[pid] |= gen_catalog.make_catalog(catalog, settings.seed, pid, entities[pid]["insights"])
         entities[pid] |= make_definitions(settings.seed, pid, start, end)
         entities[pid]["session_recordings"] = make_recordings(settings.seed, pid, persons[pid], end)
+        entities[pid] |= _people_and_groups(settings.seed, pid, persons[pid], (start, end))
     append_rng = random.Random(settings.seed + 1)  # noqa: S311 - seeded test data
     return Dataset(org, projects, entities, persons, events, end, append_rng)
+
+
+def _people_and_groups(seed: int, pid: int, persons: list[dict[str, Any]], span: tuple[int, int]) -> dict[str, Any]:
+    """Merged anonymous ids (after events and recordings: their data stays as it was), groups, group types."""
+    gen_people.merge_anonymous(persons, pid)
+    return {"groups": gen_groups.make_groups(seed, pid, *span), "group_types": gen_groups.make_group_types()}
 
 
 def _fill_events(

@@ -136,3 +136,8 @@ def get_by_id(stream: str, rt: Runtime, pid: int, object_id: str) -> Response:
         if str(record["id"]) == object_id and not record["deleted"]:
             return Response(200, public(record))
     raise ApiError(404, "Not found.")
+
+
+def list_group_types(rt: Runtime, _req: Request, pid: int | None) -> Response:
+    """`GET groups_types/`: a plain list in group_type_index order, no paging (ClickhouseGroupsTypesView)."""
+    return Response(200, list(rt.dataset.entities[pid or 0].get("group_types", [])))

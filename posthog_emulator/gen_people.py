@@ -52,3 +52,13 @@ def event_distinct_ids(persons: list[dict[str, Any]], rng: random.Random, anonym
     """Distinct ids events use: every person's, plus anonymous ones no person owns."""
     known = [d for p in persons for d in p["distinct_ids"]]
     return known + [ids.uuid7(rng, 1_700_000_000_000_000 + n) for n in range(anonymous)]
+
+
+MERGED_EVERY = 5  # every 5th person also owns the anonymous id it browsed under before identifying
+
+
+def merge_anonymous(persons: list[dict[str, Any]], pid: int) -> None:
+    """Give some identified persons a third distinct id, as `$identify` merging an anonymous visitor does."""
+    for k, person in enumerate(persons):
+        if k % MERGED_EVERY == 0 and person["is_identified"]:
+            person["distinct_ids"] = [*person["distinct_ids"], f"anon_{pid}_{k}"]

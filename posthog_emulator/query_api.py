@@ -11,8 +11,8 @@ import uuid as uuidlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from posthog_emulator import duplicates, hogql_exec, query_compat, query_cost
-from posthog_emulator.hogql_parse import parse_select
+from posthog_emulator import duplicates, hogql_exec, hogql_tables, person_churn, query_compat, query_cost
+from posthog_emulator.hogql_parse import Select, parse_select
 from posthog_emulator.runtime import Runtime
 from posthog_emulator.web import ApiError, Request, Response
 
@@ -50,6 +50,8 @@ def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> tuple[dict[str, Any],
     select = parse_select(sql, values if isinstance(values, dict) else {})
     tz = query_compat.timezone(rt, pid, node.get("modifiers") or {})
     store = rt.dataset.events[pid]
+    if select.table != "events":
+        return _table_query(rt, pid, select, node, tz)
     opts = hogql_exec.Options(
         tz,
         rt.quirks.query_json_string_properties,
@@ -61,6 +63,19 @@ def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> tuple[dict[str, Any],
         out = hogql_exec.execute(select, store, opts)
         cost = query_cost.measure(rt.limits.query_cost, store, out.ts_range, len(out.rows), out.aggregate)
     return _body(sql, node, tz, out, cost), cost
+
+
+def _table_query(
+    rt: Runtime, pid: int, select: Select, node: dict[str, Any], tz: str
+) -> tuple[dict[str, Any], query_cost.Cost]:
+    """A query of persons, person_distinct_ids or groups (hogql_tables); persons may churn first."""
+    person_churn.on_table_query(rt, pid, select.table)
+    reject_offset = rt.quirks.query_reject_offset
+    opts = hogql_exec.Options(tz, rt.quirks.query_json_string_properties, rt.quirks.query_row_cap, not reject_offset)
+    with rt.dataset.lock:
+        out = hogql_tables.execute(select, rt, pid, opts)
+    cost = query_cost.Cost(0, len(out.rows), len(out.rows), 0.0, timed_out=False)
+    return _body(str(node.get("query") or ""), node, tz, out, cost), cost
 
 
 def _body(sql: str, node: dict[str, Any], tz: str, out: hogql_exec.Outcome, cost: query_cost.Cost) -> dict[str, Any]:

@@ -83,6 +83,7 @@ ROUTES = (
     ),
     _route(PROJECT + "/session_recordings", "session_recording:read", "clickhouse", _plain(list_session_recordings)),
     _route(PROJECT + "/persons", "person:read", "persons", _plain(persons.list_persons)),
+    _route(PROJECT + "/groups_types", "group:read", "crud", _plain(entities.list_group_types)),
     _route(PROJECT + "/events", "query:read", "clickhouse", _plain(events_list.list_events)),
     _route(PROJECT + r"/events/(?P<obj>[^/]+)", "query:read", "clickhouse", _event_detail),
     _route(PROJECT + "/query", "query:read", "query", _plain(query_api.run_query), ("POST",)),

@@ -33,6 +33,7 @@ class Runtime:
     lock: threading.Lock = field(default_factory=threading.Lock)
     async_queries: dict[str, dict[str, Any]] = field(default_factory=dict)
     query_slots: dict[int, int] = field(default_factory=dict)  # running /query/ per project
+    table_queries: dict[int, int] = field(default_factory=dict)  # `persons` queries per project (person_churn)
     slots_cond: threading.Condition = field(default_factory=threading.Condition)
 
     @classmethod

@@ -76,6 +76,8 @@ class Faults:
     slow_s: float = 0.5  # delay of a "slow" fault
     query_latency_s: float = 0.0  # simulated execution time of each /query/ (holds a slot)
     foreign_host: str = "localhost"  # host used by "next_foreign" (still this machine)
+    persons_churn_after: int | None = None  # after this many `persons` HogQL queries, churn (person_churn.py)
+    persons_churn: int = 10  # persons deleted, and as many merged into others, when it happens
     seed: int = 0
 
 

@@ -15,12 +15,16 @@ def entry(name: str, mode: str = "full_refresh") -> dict[str, object]:
 
 
 class TestBuildCatalog:
-    def test_catalog_lists_every_stream_keyed_on_id_but_property_definitions(self) -> None:
+    def test_catalog_lists_every_stream_keyed_on_id_but_property_definitions_and_the_hogql_tables(self) -> None:
         streams = build_catalog()["streams"]
         assert [s["name"] for s in streams] == NAMES
         assert set(ORIGINAL) <= set(NAMES)
         keys = {s["name"]: s["source_defined_primary_key"] for s in streams}
         assert keys.pop("property_definitions") == [["project_id"], ["type"], ["group_type_index"], ["id"]]
+        assert keys.pop("person_distinct_ids") == [["distinct_id"]]
+        assert keys.pop("groups") == [["group_type_index"], ["group_key"]]
+        assert keys.pop("group_types") == [["group_type_index"]]
+        assert keys.pop("cohort_members") == [["cohort_id"], ["person_id"]]
         assert all(key == [["id"]] for key in keys.values())
 
     @pytest.mark.parametrize("name", NAMES)

@@ -18,9 +18,34 @@ NEWER = (
     "property_definitions",
     "early_access_features",
     "session_recordings",
+    "person_distinct_ids",
+    "groups",
+    "group_types",
+    "cohort_members",
 )
 FLAG = {"id": 7, "team_id": 42, "name": "", "key": "beta", "filters": {}, "deleted": False, "active": True}
 SAMPLES: dict[str, dict[str, Any]] = {
+    "person_distinct_ids": {
+        "distinct_id": "user_123",
+        "person_id": "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d",
+        "project_id": 42,
+    },
+    "groups": {
+        "group_type_index": 0,
+        "group_key": "acme",
+        "created_at": "2026-02-01T00:00:00.000000Z",
+        "updated_at": "2026-05-01T00:00:00.123000Z",
+        "properties": {"name": "Acme", "seats": 40},
+        "project_id": 42,
+    },
+    "cohort_members": {"cohort_id": 7, "person_id": "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d", "project_id": 42},
+    "group_types": {
+        "group_type": "organization",
+        "group_type_index": 0,
+        "name_singular": "Organization",
+        "name_plural": "Organizations",
+        "project_id": 42,
+    },
     "actions": {
         "id": 3,
         "name": "Signed up",

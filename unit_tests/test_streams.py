@@ -7,7 +7,7 @@ from source_posthog.errors import ConfigError
 from source_posthog.streams.context import Sync
 from source_posthog.streams.readers import read_stream
 from source_posthog.streams.rest import compact_key, read_rest_stream
-from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
+from source_posthog.streams.table import PERSONS_LIST, STREAMS, STREAMS_BY_NAME
 from unit_tests.fakes import API, Harness, page
 
 PERSON_A = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d"
@@ -26,7 +26,7 @@ class TestStreamTable:
     def test_given_table_when_inspected_then_names_unique_and_scopes_are_read_scopes(self) -> None:
         names = [stream.name for stream in STREAMS]
 
-        assert len(names) == len(set(names)) == 15
+        assert len(names) == len(set(names)) == 19
         assert sum(stream.original for stream in STREAMS) == 7
         assert all(stream.scope.endswith(":read") for stream in STREAMS)
         assert all(int(stream.params.get("limit", "1000")) <= 1000 for stream in STREAMS)
@@ -106,7 +106,7 @@ class TestReadFullRefresh:
             ],
         )
 
-        count = read_rest_stream(STREAMS_BY_NAME["persons"], context(harness))
+        count = read_rest_stream(PERSONS_LIST, context(harness))  # the fallback without /query/
 
         assert count == 2
         assert ids(harness, "persons") == [PERSON_A, PERSON_B]

@@ -40,3 +40,13 @@ def iter_pages(
             )
         seen.add(next_url)
         url = next_url
+
+
+def whole_list(client: ApiClient, path: str, params: dict[str, Any], endpoint_class: EndpointClass) -> list[Any]:
+    """An unpaginated list endpoint's answer: one plain JSON list (groups_types/)."""
+    answer = client.get_json(
+        client.url(path) + ("?" + urlencode(params) if params else ""), endpoint_class=endpoint_class
+    )
+    if not isinstance(answer, list):
+        raise InternalError(f"Unexpected response shape from {path}: expected a list.")
+    return answer

@@ -10,31 +10,64 @@ from source_posthog.streams.events import probe_events, read_events
 from source_posthog.streams.hogql import build_query, run_query
 from source_posthog.streams.keyset import iter_pages
 from source_posthog.streams.rest import probe_rest_stream, read_rest_stream
+from source_posthog.streams.shapes import SHAPERS
 from source_posthog.streams.table import Reader, Stream
 
-HOGQL_PAGE_SIZE = 10_000  # rows of a full-refresh HogQL table per query: a few MB, well inside 10 s
+NO_QUERY_API = "This PostHog instance has no POST /query/"
 
 
 def read_hogql_stream(stream: Stream, sync: Sync, _sync_mode: str, _stream_state: Any) -> int:
-    """Emit every row of a HogQL table, per project, once (keyset pages; no state: full refresh)."""
-    emitted = 0
-    for project in sync.projects:
-        project_id = project["id"]
+    """Emit every row of a HogQL table, per project, once (keyset pages; no state: full refresh).
 
-        def page_done(rows: int, _last: Any, project_id: int = project_id) -> None:
-            sync.progress.page(stream.name, rows, f"project {project_id}")
+    An instance without `/query/` answers the first query with 404 or 405; a row with a fallback is then
+    read through it instead, a row without one delivers nothing (with a warning; check says so too).
+    """
+    try:
+        return sum(read_hogql_project(stream, sync, int(project["id"])) for project in sync.projects)
+    except ApiError as error:
+        if error.refusal is not Refusal.ENDPOINT_MISSING:
+            raise
+        if stream.fallback is None:  # an old self-hosted instance: the other streams are still worth reading
+            sync.sink.log("WARN", f"{NO_QUERY_API}: stream {stream.name} has no records; deselect it.")
+            return 0
+    sync.sink.log(
+        "WARN",
+        f"{NO_QUERY_API}: {stream.name} is read from the {stream.fallback.path} list instead "
+        "(slower, and records deleted mid-read can shift others past it).",
+    )
+    return READERS[stream.fallback.reader](stream.fallback, sync, "full_refresh", None)
 
-        for page in iter_pages(sync.queries, project_id, stream.hogql_table, HOGQL_PAGE_SIZE, on_page=page_done):
-            for record in page.dicts():
+
+def read_hogql_project(stream: Stream, sync: Sync, project_id: int) -> int:
+    """One project's rows (of each of the row's tables in turn), shaped into records page by page."""
+    emitted, shaper = 0, SHAPERS[stream.shape]
+
+    def page_done(rows: int, _last: Any) -> None:
+        sync.progress.page(stream.name, rows, f"project {project_id}")
+
+    for table in (stream.hogql_table, *stream.more_tables):
+        for page in iter_pages(sync.queries, project_id, table, stream.page_size, on_page=page_done):
+            for record in shaper(list(page.dicts()), sync.queries, project_id, dict(stream.rename)):
                 record["project_id"] = project_id
                 sync.sink.record(stream.name, record)
             emitted += len(page.rows)
+            page.release()
     return emitted
 
 
-def probe_hogql_stream(stream: Stream, sync: Sync, project_id: int) -> None:
-    """One single-row query of the table (check: does the key have query:read?)."""
-    run_query(sync.queries, project_id, build_query(stream.hogql_table, "source-posthog check", 1))
+def probe_hogql_stream(stream: Stream, sync: Sync, project_id: int) -> str | None:
+    """One single-row query of the table (check: does the key have query:read?); the fallback is probed too."""
+    if stream.fallback is not None:
+        PROBES[stream.fallback.reader](stream.fallback, sync, project_id)
+    try:
+        run_query(sync.queries, project_id, build_query(stream.hogql_table, "source-posthog check", 1))
+    except ApiError as error:
+        if error.refusal is not Refusal.ENDPOINT_MISSING:
+            raise
+        if stream.fallback is None:
+            return f"{NO_QUERY_API} (HTTP {error.status}): stream {stream.name} cannot be read; deselect it."
+        return f"{NO_QUERY_API} (HTTP {error.status}): {stream.name} will be read from the {stream.fallback.path} list."
+    return None
 
 
 # Every reader takes (stream, sync, sync_mode, stream_state); full-refresh readers ignore the last two.

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from source_posthog.errors import ApiError
-from source_posthog.http.pagination import iter_pages
+from source_posthog.http.pagination import iter_pages, whole_list
 from source_posthog.streams.context import Sync
-from source_posthog.streams.table import Backref, Stream
+from source_posthog.streams.rest_rows import Backref
+from source_posthog.streams.table import Stream
 
 PROBE_PARAMS = {"limit": "1"}
 UUID_TEXT_LENGTH = 36  # persons are keyed by UUID text
@@ -74,7 +75,11 @@ def iter_pass(stream: Stream, sync: Sync, path: str, params: dict[str, Any]) -> 
 
 def iter_list(stream: Stream, sync: Sync, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The records of every page of one list."""
-    for page in iter_pages(sync.client, path, params, stream.endpoint_class):
+    if stream.unpaginated:
+        pages = iter([whole_list(sync.client, path, params, stream.endpoint_class)])
+    else:
+        pages = iter_pages(sync.client, path, params, stream.endpoint_class)
+    for page in pages:
         yield from page
         sync.progress.page(stream.name, len(page), path)
 

@@ -13,8 +13,17 @@ from enum import Enum
 from typing import Any
 
 from source_posthog.http.pacing import EndpointClass
-from source_posthog.streams.event_records import COLUMNS as EVENT_COLUMNS
-from source_posthog.streams.hogql import HogQLTable, KeyColumn, KeyType
+from source_posthog.streams.hogql import HogQLTable
+from source_posthog.streams.hogql_tables import (
+    COHORT_PEOPLE_TABLE,
+    EVENTS_TABLE,
+    GROUPS_TABLE,
+    PDI_TABLE,
+    PERSONS_TABLE,
+)
+from source_posthog.streams.hogql_tables import STATIC_COHORT_PEOPLE_TABLE as STATIC_MEMBERS
+from source_posthog.streams.rest_rows import Backref, Pass
+from source_posthog.streams.shapes import Shape
 
 PAGE_SIZE = "1000"  # PostHog's paginator has no maximum; 1000 keeps pages small and requests few
 
@@ -32,32 +41,6 @@ class Reader(Enum):
     DATED = "dated"
     HOGQL = "hogql"
     EVENTS = "events"
-
-
-@dataclass(frozen=True)
-class Pass:
-    """One complete pass over a REST list."""
-
-    params: Mapping[str, str] = field(default_factory=dict)
-    """Extra query parameters of this pass (feature flags: `archived=true` lists only archived ones)."""
-    marks: Mapping[str, Any] = field(default_factory=dict)
-    """Fields set on every record of this pass, for lists whose records do not say which pass listed them
-    (a property definition does not say whether it is an event, person or group property)."""
-
-
-@dataclass(frozen=True)
-class Backref:
-    """The ids of another stream's records that point at a record, gathered into one field of it.
-
-    PostHog lists dashboards without their tiles, but every insight lists the dashboards it is on: reading
-    the insights of the project once gives each dashboard its insight ids without one request per dashboard.
-    """
-
-    source: "Stream"
-    via: str
-    """The source record's field holding ids of this stream's records."""
-    into: str
-    """The field of this stream's records that receives the sorted source ids."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +67,8 @@ class Stream:
     (otherwise the set of seen keys is reset per project, bounding memory by the largest project)."""
     backref: Backref | None = None
     """REST: ids gathered from another stream's records into each record (see Backref)."""
+    unpaginated: bool = False
+    """REST: the answer is one plain JSON list, not pages (groups_types/)."""
     open_for: timedelta | None = None
     """DATED: how long after its cursor value a record can still change (a recording lasts at most a day).
     Queries reach this far past each window, and the saved cursor stays this far behind the sync."""
@@ -93,6 +78,16 @@ class Stream:
     `check` fails when one of their scopes is missing; a newer stream's missing scope is only listed."""
     table: HogQLTable | None = None
     """HOGQL and EVENTS: the HogQL table, its columns and its total key order."""
+    shape: Shape = Shape.PLAIN
+    """HOGQL: how a page of rows becomes records (shapes.py); PERSONS adds each person's distinct ids."""
+    rename: Mapping[str, str] = field(default_factory=dict)
+    """HOGQL: record names of columns PostHog names otherwise (groups: `index` becomes `group_type_index`)."""
+    page_size: int = 10_000
+    """HOGQL: rows per keyset page (at most 49,999: PostHog cuts answers at 50,000 rows)."""
+    more_tables: tuple[HogQLTable, ...] = ()
+    """HOGQL: tables of the same columns and key read after `table` into the stream (static cohorts' members)."""
+    fallback: "Stream | None" = None
+    """HOGQL: the row read instead, and probed too, on an instance without `/query/` (persons: `/persons/`)."""
     primary_key: tuple[str, ...] = ("id",)
     cursor_field: str | None = None
     """Set for incremental streams."""
@@ -105,16 +100,13 @@ class Stream:
         return self.table
 
 
-EVENTS_TABLE = HogQLTable(
-    "events", EVENT_COLUMNS, (KeyColumn("timestamp", KeyType.DATETIME), KeyColumn("uuid", KeyType.UUID))
-)
 LIST = {"limit": PAGE_SIZE}
 ARCHIVED_TOO = (Pass(), Pass({"archived": "true"}))  # archived items only with archived=true, which lists only them
 
 
-def crud_list(name: str, scope: str, params: Mapping[str, str] = LIST, **fields: Any) -> Stream:
-    """The common row: a per-project REST list at `<name>/`, paced as CRUD."""
-    return Stream(name, Reader.REST, scope, EndpointClass.CRUD, f"{name}/", params, **fields)
+def crud_list(name: str, scope: str, params: Mapping[str, str] = LIST, path: str = "", **fields: Any) -> Stream:
+    """The common row: a per-project REST list at `<name>/` (or `path`), paced as CRUD."""
+    return Stream(name, Reader.REST, scope, EndpointClass.CRUD, path or f"{name}/", params, **fields)
 
 
 PROJECTS = crud_list("projects", "project:read", per_project=False, original=True)
@@ -136,6 +128,15 @@ PROPERTY_KINDS = (
     Pass({"type": "person"}, {"type": "person", "group_type_index": -1}),
     *(Pass({"type": "group", "group_type_index": str(i)}, {"type": "group", "group_type_index": i}) for i in range(5)),
 )
+GROUPS_RENAMED = {"index": "group_type_index", "key": "group_key"}
+
+
+def query_table(name: str, table: HogQLTable, key: tuple[str, ...], **fields: Any) -> Stream:
+    """A HogQL table read through /query/ (scope query:read), keyset on the table's key."""
+    return Stream(name, Reader.HOGQL, "query:read", EndpointClass.QUERY, table=table, primary_key=key, **fields)
+
+
+PERSONS_LIST = Stream("persons", Reader.REST, "person:read", EndpointClass.PERSONS, "persons/", LIST, original=True)
 STREAMS: tuple[Stream, ...] = (
     PROJECTS,
     # Org-scoped annotations are listed by every project of the organization: keep the first sighting.
@@ -177,7 +178,21 @@ STREAMS: tuple[Stream, ...] = (
         open_for=timedelta(hours=25),  # posthog-js ends a session after 24 h; an hour more for late snapshots
         cursor_field="start_time",
     ),
-    # Last: a big persons list must not delay events.
-    Stream("persons", Reader.REST, "person:read", EndpointClass.PERSONS, "persons/", LIST, original=True),
+    query_table("person_distinct_ids", PDI_TABLE, ("distinct_id",)),
+    query_table("groups", GROUPS_TABLE, ("group_type_index", "group_key"), rename=GROUPS_RENAMED),
+    query_table("cohort_members", COHORT_PEOPLE_TABLE, ("cohort_id", "person_id"), more_tables=(STATIC_MEMBERS,)),
+    crud_list("group_types", "group:read", {}, "groups_types/", unpaginated=True, primary_key=("group_type_index",)),
+    # Last, not to delay events: 45,000 a page plus its distinct ids, 46 queries per million; /persons/ as fallback.
+    Stream(
+        "persons",
+        Reader.HOGQL,
+        "person:read",
+        EndpointClass.QUERY,
+        table=PERSONS_TABLE,
+        shape=Shape.PERSONS,
+        page_size=45_000,
+        fallback=PERSONS_LIST,
+        original=True,
+    ),
 )
 STREAMS_BY_NAME = {stream.name: stream for stream in STREAMS}

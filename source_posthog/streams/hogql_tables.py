@@ -1,0 +1,31 @@
+"""The HogQL tables streams read, with the columns PostHog's `posthog/hogql/database/schema/` gives them.
+
+- events: event_records.py.
+- persons.py: `id` (a UUID in ClickHouse, ordered as one), `created_at`, `properties` (JSON text),
+  `is_identified`; no last-seen or updated-at column.
+- person_distinct_ids.py: `distinct_id`, `person_id` (latest version, deleted rows dropped).
+- groups.py: `index` (group_type_index), `key` (group_key), `created_at`, `updated_at` (the row's
+  `_timestamp`), `properties`; one row per (index, key).
+"""
+
+from source_posthog.streams.event_records import COLUMNS as EVENT_COLUMNS
+from source_posthog.streams.hogql import HogQLTable, KeyColumn, KeyType
+
+EVENTS_TABLE = HogQLTable(
+    "events", EVENT_COLUMNS, (KeyColumn("timestamp", KeyType.DATETIME), KeyColumn("uuid", KeyType.UUID))
+)
+
+PERSONS_TABLE = HogQLTable(
+    "persons", ("id", "created_at", "properties", "is_identified"), (KeyColumn("id", KeyType.UUID),)
+)
+PDI_TABLE = HogQLTable("person_distinct_ids", ("distinct_id", "person_id"), (KeyColumn("distinct_id", KeyType.TEXT),))
+GROUPS_TABLE = HogQLTable(
+    "groups",
+    ("index", "key", "created_at", "updated_at", "properties"),
+    (KeyColumn("index", KeyType.INTEGER), KeyColumn("key", KeyType.TEXT)),
+)
+# Cohort membership: dynamic cohorts' current version (cohort_people.py) and static cohorts' rows
+# (static_cohort_people.py), both `person_id`, `cohort_id`; read one after the other into one stream.
+MEMBER_KEY = (KeyColumn("cohort_id", KeyType.INTEGER), KeyColumn("person_id", KeyType.UUID))
+COHORT_PEOPLE_TABLE = HogQLTable("cohort_people", ("cohort_id", "person_id"), MEMBER_KEY)
+STATIC_COHORT_PEOPLE_TABLE = HogQLTable("static_cohort_people", ("cohort_id", "person_id"), MEMBER_KEY)

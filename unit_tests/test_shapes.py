@@ -1,0 +1,63 @@
+"""Record shapes of HogQL pages: plain rows, and persons with their distinct ids and PostHog's display name."""
+
+from typing import Any
+
+import pytest
+
+from source_posthog.http.pacing import EndpointClass
+from source_posthog.streams import shapes
+from source_posthog.streams.shapes import GROUPED_ROW_CAP, display_name, is_anonymous, persons, plain
+
+UUID_A = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d"
+UUID_B = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0e"
+
+
+class FakeQueries:
+    """Answers the distinct-ids query from a map, as if PostHog cut answers at `cap` rows."""
+
+    def __init__(self, owned: dict[str, list[str]], cap: int = GROUPED_ROW_CAP) -> None:
+        self.owned, self.cap = owned, cap
+        self.ranges: list[tuple[str, str]] = []
+
+    def post_json(self, path: str, body: dict[str, Any], endpoint_class: EndpointClass = EndpointClass.QUERY) -> Any:
+        values = body["query"]["values"]
+        self.ranges.append((values["first"], values["last"]))
+        rows = [[p, ids] for p, ids in self.owned.items() if values["first"] <= p <= values["last"]]
+        return {"columns": ["person_id", "distinct_ids"], "results": rows[: self.cap]}
+
+
+def test_plain_parses_json_properties_and_renames_columns() -> None:
+    records = plain([{"index": 1, "key": "acme", "properties": '{"seats": 3}'}], {"index": "group_type_index"})
+    assert records == [{"key": "acme", "properties": {"seats": 3}, "group_type_index": 1}]
+
+
+def test_persons_get_the_list_fields_and_identified_distinct_ids_first() -> None:
+    queries = FakeQueries({UUID_A: [UUID_A, "user_1"], UUID_B: [UUID_B]})
+    rows: list[dict[str, Any]] = [
+        {"id": UUID_A, "created_at": "2026-01-01T00:00:00.000000Z", "properties": "{}", "is_identified": False},
+        {"id": UUID_B, "created_at": "2026-01-01T00:00:00.000000Z", "properties": '{"email": "b@x.io"}'},
+    ]
+    a, b = persons(rows, queries, 1)
+    assert a["distinct_ids"] == ["user_1", UUID_A]
+    assert a["name"] == "user_1"
+    assert b["name"] == "b@x.io"
+    assert (a["uuid"], a["last_seen_at"], a["type"], a["matched_recordings"]) == (UUID_A, None, "person", [])
+    assert queries.ranges == [(UUID_A, UUID_B)]  # one query for the page
+
+
+def test_a_distinct_ids_answer_at_the_cap_is_asked_again_per_half_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shapes, "GROUPED_ROW_CAP", 1)
+    queries = FakeQueries({UUID_A: ["a"], UUID_B: ["b"]}, cap=1)
+    rows: list[dict[str, Any]] = [{"id": UUID_A, "properties": {}}, {"id": UUID_B, "properties": {}}]
+    a, b = persons(rows, queries, 1)
+    assert (a["distinct_ids"], b["distinct_ids"]) == (["a"], ["b"])
+    assert queries.ranges == [(UUID_A, UUID_B), (UUID_A, UUID_A), (UUID_B, UUID_B)]
+
+
+def test_display_name_follows_posthog_order_and_falls_back_to_the_id() -> None:
+    assert (
+        display_name({"id": UUID_A, "properties": {"name": "Ana", "Email": "a@x.io"}, "distinct_ids": []}) == "a@x.io"
+    )
+    assert display_name({"id": UUID_A, "properties": {"email": ""}, "distinct_ids": []}) == UUID_A
+    assert is_anonymous(UUID_A)
+    assert not is_anonymous("user_1")
