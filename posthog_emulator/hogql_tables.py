@@ -10,14 +10,13 @@ ClickHouse's order (second half first), as `ORDER BY id` does on PostHog.
 
 from __future__ import annotations
 
-import operator
 import zlib
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from posthog_emulator import ids
+from posthog_emulator import hogql_eval, ids
 from posthog_emulator.hogql_parse import Node, Select
 from posthog_emulator.hogql_result import Options, Outcome
 from posthog_emulator.runtime import Runtime
@@ -27,13 +26,9 @@ from posthog_emulator.web import ApiError
 Row = dict[str, Any]
 CLICKHOUSE_TYPES = {"uuid": "UUID", "str": "String", "int": "Int64", "bool": "Bool", "json": "String"}
 CLICKHOUSE_TYPES |= {"array": "Array(String)"}
+# The events evaluator's comparisons, plus the IN tests the person tables are filtered with.
 OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
+    **hogql_eval.OPS,
     "in": lambda a, b: a in b,
     "not in": lambda a, b: a not in b,
 }
