@@ -16,7 +16,8 @@ import pytest
 from integration_tests.conftest import Workspace
 from integration_tests.helpers import ALL_STREAMS, Run, run_connector
 from posthog_emulator import Emulator, EmulatorSettings
-from source_posthog.streams.table import STREAMS, Reader
+from source_posthog.streams.stream import Reader
+from source_posthog.streams.table import STREAMS
 
 FORMATS = jsonschema.FormatChecker(formats=["uuid"])
 

@@ -7,7 +7,12 @@ from source_posthog.streams.table import STREAMS
 # The existing connector's seven streams: their names and keys are a compatibility promise.
 ORIGINAL = ["projects", "annotations", "cohorts", "feature_flags", "insights", "events", "persons"]
 NAMES = [stream.name for stream in STREAMS]
-INCREMENTAL = {"events": "timestamp", "session_recordings": "start_time"}
+INCREMENTAL = {
+    "events": "timestamp",
+    "session_recordings": "start_time",
+    "groups": "updated_at",
+    "sessions": "start_timestamp",
+}
 
 
 def entry(name: str, mode: str = "full_refresh") -> dict[str, object]:
@@ -25,10 +30,11 @@ class TestBuildCatalog:
         assert keys.pop("groups") == [["group_type_index"], ["group_key"]]
         assert keys.pop("group_types") == [["group_type_index"]]
         assert keys.pop("cohort_members") == [["cohort_id"], ["person_id"]]
+        assert keys.pop("sessions") == [["session_id"]]
         assert all(key == [["id"]] for key in keys.values())
 
     @pytest.mark.parametrize("name", NAMES)
-    def test_only_events_and_recordings_are_incremental_on_their_cursor(self, name: str) -> None:
+    def test_only_events_recordings_groups_and_sessions_are_incremental_on_their_cursor(self, name: str) -> None:
         stream = {s["name"]: s for s in build_catalog()["streams"]}[name]
         if name in INCREMENTAL:
             assert stream["supported_sync_modes"] == ["full_refresh", "incremental"]

@@ -9,7 +9,8 @@ import requests_mock as rm
 
 from source_posthog.airbyte.check import run_check
 from source_posthog.errors import ApiError, ConfigError
-from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME, Reader, Stream
+from source_posthog.streams.stream import Reader, Stream
+from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 from unit_tests.fakes import API, Harness, make_config, page
 
 PROJECT = f"{API}/projects/1"

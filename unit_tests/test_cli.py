@@ -97,7 +97,7 @@ class TestDiscover:
         with rm.Mocker():  # any request would fail: none is mocked
             result = cli("discover", "--config", write("c.json", valid_config()))
         assert result.code == 0
-        assert len(result.only("CATALOG")["catalog"]["streams"]) == 19
+        assert len(result.only("CATALOG")["catalog"]["streams"]) == 20
 
 
 BAD_CONFIGS = [

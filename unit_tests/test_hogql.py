@@ -19,7 +19,7 @@ from source_posthog.streams.hogql import (
 from source_posthog.streams.hogql_tables import EVENTS_TABLE
 from source_posthog.streams.keyset import iter_pages
 from source_posthog.streams.readers import read_stream
-from source_posthog.streams.table import Reader, Stream
+from source_posthog.streams.stream import Reader, Stream
 from unit_tests.fakes import API, Harness
 
 DAY0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -26,7 +26,7 @@ class TestStreamTable:
     def test_given_table_when_inspected_then_names_unique_and_scopes_are_read_scopes(self) -> None:
         names = [stream.name for stream in STREAMS]
 
-        assert len(names) == len(set(names)) == 19
+        assert len(names) == len(set(names)) == 20
         assert sum(stream.original for stream in STREAMS) == 7
         assert all(stream.scope.endswith(":read") for stream in STREAMS)
         assert all(int(stream.params.get("limit", "1000")) <= 1000 for stream in STREAMS)

@@ -6,7 +6,8 @@ from typing import Any
 from source_posthog.airbyte.schemas import load_schema
 from source_posthog.airbyte.spec import read_json_file
 from source_posthog.errors import ConfigError
-from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME, Stream
+from source_posthog.streams.stream import Stream
+from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 
 SYNC_MODES = ("full_refresh", "incremental")
 

@@ -13,7 +13,8 @@ from source_posthog.http.client import ApiClient
 from source_posthog.streams.context import Sync
 from source_posthog.streams.event_filter import EventFilter
 from source_posthog.streams.readers import probe_stream
-from source_posthog.streams.table import PROJECTS, STREAMS, Stream
+from source_posthog.streams.stream import Stream
+from source_posthog.streams.table import PROJECTS, STREAMS
 from source_posthog.sync.run import start_sync
 
 

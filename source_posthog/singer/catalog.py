@@ -14,7 +14,8 @@ from typing import Any
 
 from source_posthog.airbyte.schemas import load_schema
 from source_posthog.errors import ConfigError
-from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME, Stream
+from source_posthog.streams.stream import Stream
+from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 
 METHODS = {"INCREMENTAL": "incremental", "FULL_TABLE": "full_refresh"}
 

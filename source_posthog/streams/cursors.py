@@ -18,7 +18,7 @@ from typing import Any
 from source_posthog.errors import ConfigError
 from source_posthog.streams.context import Sink, Sync
 from source_posthog.streams.event_filter import STATE_KEY, EventFilter
-from source_posthog.streams.table import Stream
+from source_posthog.streams.stream import Stream
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
 STREAM = "events"

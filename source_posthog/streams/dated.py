@@ -21,7 +21,7 @@ from typing import Any
 
 from source_posthog.errors import ConfigError, InternalError
 from source_posthog.streams.context import Sync
-from source_posthog.streams.table import Stream
+from source_posthog.streams.stream import Stream
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 from source_posthog.streams.windows import iter_slices
 

@@ -28,7 +28,7 @@ from source_posthog.streams.keyset import Page
 from source_posthog.streams.late_events import plan_sweep
 from source_posthog.streams.parallel import iter_in_order
 from source_posthog.streams.planning import hourly_counts, iter_window_pages, plan_windows
-from source_posthog.streams.table import Stream
+from source_posthog.streams.stream import Stream
 from source_posthog.streams.windows import StartPoint, start_point
 
 Producer = Callable[[], Iterator[Page]]  # one window's pages, fetched when iter_in_order asks

@@ -101,10 +101,9 @@ def joined(parts: list[Condition]) -> Condition:
 
 def after_condition(key: tuple[KeyColumn, ...], after: Key) -> Condition:
     """Rows strictly after `after` in key order, as `(k1 > v1 OR (k1 = v1 AND k2 > v2) ...)`."""
-    values = {
-        f"after_{column.name}": _placeholder_value(column, value) for column, value in zip(key, after, strict=True)
-    }
-    literals = [column.type.value.format(f"after_{column.name}") for column in key]
+    names = [f"after_{column.name.replace('$', '')}" for column in key]  # `$start_timestamp` is a column name
+    values = {name: _placeholder_value(column, value) for name, column, value in zip(names, key, after, strict=True)}
+    literals = [column.type.value.format(name) for name, column in zip(names, key, strict=True)]
     terms = []
     for i, column in enumerate(key):
         parts = [f"{key[j].name} = {literals[j]}" for j in range(i)] + [f"{column.name} > {literals[i]}"]

@@ -29,3 +29,33 @@ GROUPS_TABLE = HogQLTable(
 MEMBER_KEY = (KeyColumn("cohort_id", KeyType.INTEGER), KeyColumn("person_id", KeyType.UUID))
 COHORT_PEOPLE_TABLE = HogQLTable("cohort_people", ("cohort_id", "person_id"), MEMBER_KEY)
 STATIC_COHORT_PEOPLE_TABLE = HogQLTable("static_cohort_people", ("cohort_id", "person_id"), MEMBER_KEY)
+# sessions_v3.py: one row per session, aggregated from its events. `session_id` is a UUIDv7's text, so text
+# order is start order; `$`-named columns are renamed without the `$` in records (SESSION_FIELDS).
+SESSION_COLUMNS = (
+    "session_id",
+    "distinct_id",
+    "person_id",
+    "$start_timestamp",
+    "$end_timestamp",
+    "$entry_current_url",
+    "$entry_pathname",
+    "$end_current_url",
+    "$end_pathname",
+    "$entry_referring_domain",
+    "$entry_utm_source",
+    "$entry_utm_campaign",
+    "$entry_utm_medium",
+    "$entry_utm_term",
+    "$entry_utm_content",
+    "$entry_gclid",
+    "$entry_fbclid",
+    "$channel_type",
+    "$session_duration",
+    "$is_bounce",
+    "$pageview_count",
+    "$autocapture_count",
+    "$screen_count",
+    "$num_uniq_urls",
+)
+SESSIONS_TABLE = HogQLTable("sessions", SESSION_COLUMNS, (KeyColumn("session_id", KeyType.TEXT),))
+SESSION_FIELDS = {column: column.removeprefix("$") for column in SESSION_COLUMNS if column.startswith("$")}

@@ -137,7 +137,8 @@ def iter_window_pages(
             resume_at = after[0] if after else part.start
             if part.end - resume_at < 2 * MIN_WINDOW:
                 raise QueryLimitError(
-                    f"Project {project_id}: even a one-minute window of events ({resume_at:%Y-%m-%d %H:%M} UTC) "
-                    f"is more than PostHog answers within its query limits. {error.message} Lower events_page_size."
+                    f"Project {project_id}: even a one-minute window of {table.name} ({resume_at:%Y-%m-%d %H:%M} "
+                    f"UTC) is more than PostHog answers within its query limits. {error.message} "
+                    "Lower events_page_size."
                 ) from None
             pending[:0] = [(half, after if i == 0 else None) for i, half in enumerate(split(part, resume_at))]

@@ -1,29 +1,28 @@
 """Read or probe any stream of the table by its reader kind: the one dispatch, keyed by `Stream.reader`."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from source_posthog.errors import ApiError, ConfigError, Refusal
 from source_posthog.streams.context import Sync
-from source_posthog.streams.dated import probe_dated_stream, read_dated_stream
+from source_posthog.streams.dated import parse_dated_state, probe_dated_stream, read_dated_stream
 from source_posthog.streams.events import probe_events, read_events
 from source_posthog.streams.hogql import build_query, run_query
-from source_posthog.streams.keyset import iter_pages
+from source_posthog.streams.hogql_reads import CursorRead, read_all_rows
 from source_posthog.streams.rest import probe_rest_stream, read_rest_stream
-from source_posthog.streams.shapes import SHAPERS
-from source_posthog.streams.table import Reader, Stream
+from source_posthog.streams.stream import Reader, Stream
 
 NO_QUERY_API = "This PostHog instance has no POST /query/"
 
 
-def read_hogql_stream(stream: Stream, sync: Sync, _sync_mode: str, _stream_state: Any) -> int:
-    """Emit every row of a HogQL table, per project, once (keyset pages; no state: full refresh).
+def read_hogql_stream(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -> int:
+    """Emit every row of a HogQL table, per project, once; a row with a cursor in cursor order (hogql_reads.py).
 
     An instance without `/query/` answers the first query with 404 or 405; a row with a fallback is then
     read through it instead, a row without one delivers nothing (with a warning; check says so too).
     """
     try:
-        return sum(read_hogql_project(stream, sync, int(project["id"])) for project in sync.projects)
+        return sum(project_counts(stream, sync, sync_mode, stream_state))
     except ApiError as error:
         if error.refusal is not Refusal.ENDPOINT_MISSING:
             raise
@@ -38,21 +37,16 @@ def read_hogql_stream(stream: Stream, sync: Sync, _sync_mode: str, _stream_state
     return READERS[stream.fallback.reader](stream.fallback, sync, "full_refresh", None)
 
 
-def read_hogql_project(stream: Stream, sync: Sync, project_id: int) -> int:
-    """One project's rows (of each of the row's tables in turn), shaped into records page by page."""
-    emitted, shaper = 0, SHAPERS[stream.shape]
-
-    def page_done(rows: int, _last: Any) -> None:
-        sync.progress.page(stream.name, rows, f"project {project_id}")
-
-    for table in (stream.hogql_table, *stream.more_tables):
-        for page in iter_pages(sync.queries, project_id, table, stream.page_size, on_page=page_done):
-            for record in shaper(list(page.dicts()), sync.queries, project_id, dict(stream.rename)):
-                record["project_id"] = project_id
-                sync.sink.record(stream.name, record)
-            emitted += len(page.rows)
-            page.release()
-    return emitted
+def project_counts(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -> Iterator[int]:
+    """Each project's record count, read in full or, for a row with a cursor, from its saved cursor."""
+    project_ids = [int(project["id"]) for project in sync.projects]
+    if stream.cursor_field is None:
+        yield from (read_all_rows(stream, sync, project_id) for project_id in project_ids)
+        return
+    incremental = sync_mode == "incremental"
+    cursors = parse_dated_state(stream, stream_state) if incremental and stream_state else {}
+    read = CursorRead(stream, sync, cursors, checkpoint=incremental)
+    yield from (read.read_project(project_id) for project_id in project_ids)
 
 
 def probe_hogql_stream(stream: Stream, sync: Sync, project_id: int) -> str | None:

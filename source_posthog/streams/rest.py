@@ -11,7 +11,7 @@ from source_posthog.errors import ApiError
 from source_posthog.http.pagination import iter_pages, whole_list
 from source_posthog.streams.context import Sync
 from source_posthog.streams.rest_rows import Backref
-from source_posthog.streams.table import Stream
+from source_posthog.streams.stream import Stream
 
 PROBE_PARAMS = {"limit": "1"}
 UUID_TEXT_LENGTH = 36  # persons are keyed by UUID text

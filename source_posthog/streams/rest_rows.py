@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from source_posthog.streams.table import Stream
+    from source_posthog.streams.stream import Stream
 
 
 @dataclass(frozen=True)

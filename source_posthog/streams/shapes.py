@@ -2,8 +2,9 @@
 
 - PLAIN: each row as {column: cell}, `properties` JSON text parsed, columns renamed where the row says.
 - PERSONS: the record the `/persons/` list gives: distinct ids from `person_distinct_ids` (one grouped query
-  per page over the page's key range), `name` as PostHog computes it, `uuid` = `id`, and null/empty for what
-  the `persons` table does not hold (`last_seen_at`, `matched_recordings`, `value_at_data_point`).
+  per page over the page's key range, halved while the answer may be cut or hits a query limit), `name` as
+  PostHog computes it, `uuid` = `id`, and null/empty for what the `persons` table does not hold
+  (`last_seen_at`, `matched_recordings`, `value_at_data_point`).
 """
 
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from uuid import UUID
 
 import orjson
 
+from source_posthog.errors import QueryLimitError
 from source_posthog.streams.hogql import hogql_body, run_query
 from source_posthog.streams.query_client import QueryPoster
 
@@ -60,8 +62,13 @@ def distinct_ids_of(client: QueryPoster, project_id: int, ids: list[str]) -> dic
     if not ids:
         return {}
     values = {"first": ids[0], "last": ids[-1]}
-    rows = run_query(client, project_id, hogql_body(DISTINCT_IDS_SQL, values, "source-posthog persons"))["results"]
-    if len(rows) >= GROUPED_ROW_CAP and len(ids) > 1:  # maybe cut: ask for each half of the range
+    try:
+        rows = run_query(client, project_id, hogql_body(DISTINCT_IDS_SQL, values, "source-posthog persons"))["results"]
+    except QueryLimitError:
+        if len(ids) == 1:
+            raise
+        rows = None  # too many distinct ids for PostHog's time limit: ask for each half of the range
+    if rows is None or (len(rows) >= GROUPED_ROW_CAP and len(ids) > 1):  # maybe cut: each half of the range
         half = len(ids) // 2
         return distinct_ids_of(client, project_id, ids[:half]) | distinct_ids_of(client, project_id, ids[half:])
     return {str(row[0]): list(row[1]) for row in rows}

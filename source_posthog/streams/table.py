@@ -7,9 +7,7 @@ all iterate this table. Where each endpoint's facts come from: docs/posthog-sour
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import Enum
 from typing import Any
 
 from source_posthog.http.pacing import EndpointClass
@@ -20,84 +18,15 @@ from source_posthog.streams.hogql_tables import (
     GROUPS_TABLE,
     PDI_TABLE,
     PERSONS_TABLE,
+    SESSION_FIELDS,
+    SESSIONS_TABLE,
 )
 from source_posthog.streams.hogql_tables import STATIC_COHORT_PEOPLE_TABLE as STATIC_MEMBERS
 from source_posthog.streams.rest_rows import Backref, Pass
 from source_posthog.streams.shapes import Shape
+from source_posthog.streams.stream import Reader, Stream
 
 PAGE_SIZE = "1000"  # PostHog's paginator has no maximum; 1000 keeps pages small and requests few
-
-
-class Reader(Enum):
-    """How a stream is read.
-
-    - REST: an offset-paged list (`{"next", "results"}`) under /api/projects/{id}/, or /api/ if not per project.
-    - DATED: a list bounded by `date_from`/`date_to`, paged by `has_next` + offset, read incrementally (dated.py).
-    - HOGQL: a HogQL table read through `/query/` by keyset on its key (hogql.py).
-    - EVENTS: the incremental events stream: windows, cursor per project, `/events/` fallback (events.py).
-    """
-
-    REST = "rest"
-    DATED = "dated"
-    HOGQL = "hogql"
-    EVENTS = "events"
-
-
-@dataclass(frozen=True)
-class Stream:
-    """One stream: its reader, and what that reader needs to know about it."""
-
-    name: str
-    reader: Reader
-    scope: str
-    """The personal API key scope PostHog requires; named by `check` when it is missing."""
-    endpoint_class: EndpointClass
-    """PostHog's throttle class, which paces every request of the stream."""
-    path: str = ""
-    """REST and DATED: path under /api/projects/{project_id}/ (under /api/ when not per project)."""
-    params: Mapping[str, str] = field(default_factory=dict)
-    """REST and DATED: query parameters of every request."""
-    passes: tuple[Pass, ...] = (Pass(),)
-    """REST: each a complete pass over the list (feature flags and experiments need two)."""
-    optional_params: Mapping[str, str] = field(default_factory=dict)
-    """REST: parameters that make the read better but that PostHog might reject (400): the pass is then read
-    again without them, and deduplication absorbs whatever the two attempts have in common."""
-    shared_across_projects: bool = False
-    """REST: the same record can be listed by several projects, so duplicates are dropped across projects
-    (otherwise the set of seen keys is reset per project, bounding memory by the largest project)."""
-    backref: Backref | None = None
-    """REST: ids gathered from another stream's records into each record (see Backref)."""
-    unpaginated: bool = False
-    """REST: the answer is one plain JSON list, not pages (groups_types/)."""
-    open_for: timedelta | None = None
-    """DATED: how long after its cursor value a record can still change (a recording lasts at most a day).
-    Queries reach this far past each window, and the saved cursor stays this far behind the sync."""
-    per_project: bool = True
-    original: bool = False
-    """One of the existing connector's seven streams. Syncs set up for that connector select them all, so
-    `check` fails when one of their scopes is missing; a newer stream's missing scope is only listed."""
-    table: HogQLTable | None = None
-    """HOGQL and EVENTS: the HogQL table, its columns and its total key order."""
-    shape: Shape = Shape.PLAIN
-    """HOGQL: how a page of rows becomes records (shapes.py); PERSONS adds each person's distinct ids."""
-    rename: Mapping[str, str] = field(default_factory=dict)
-    """HOGQL: record names of columns PostHog names otherwise (groups: `index` becomes `group_type_index`)."""
-    page_size: int = 10_000
-    """HOGQL: rows per keyset page (at most 49,999: PostHog cuts answers at 50,000 rows)."""
-    more_tables: tuple[HogQLTable, ...] = ()
-    """HOGQL: tables of the same columns and key read after `table` into the stream (static cohorts' members)."""
-    fallback: "Stream | None" = None
-    """HOGQL: the row read instead, and probed too, on an instance without `/query/` (persons: `/persons/`)."""
-    primary_key: tuple[str, ...] = ("id",)
-    cursor_field: str | None = None
-    """Set for incremental streams."""
-
-    @property
-    def hogql_table(self) -> HogQLTable:
-        """The table of a HOGQL or EVENTS row (a row of those readers without one is a bug in this table)."""
-        if self.table is None:
-            raise TypeError(f"Stream {self.name} names no HogQL table.")
-        return self.table
 
 
 LIST = {"limit": PAGE_SIZE}
@@ -179,7 +108,27 @@ STREAMS: tuple[Stream, ...] = (
         cursor_field="start_time",
     ),
     query_table("person_distinct_ids", PDI_TABLE, ("distinct_id",)),
-    query_table("groups", GROUPS_TABLE, ("group_type_index", "group_key"), rename=GROUPS_RENAMED),
+    # updated_at is the row's ingestion time: an hour of lookback covers ingestion lag.
+    query_table(
+        "groups",
+        GROUPS_TABLE,
+        ("group_type_index", "group_key"),
+        rename=GROUPS_RENAMED,
+        cursor_field="updated_at",
+        open_for=timedelta(hours=1),
+    ),
+    # A session lasts at most 24 h (posthog-js) and ends after 30 idle minutes; its start's window re-read for
+    # 25 h gets the final version of all but sessions changed by events arriving later still (README).
+    query_table(
+        "sessions",
+        SESSIONS_TABLE,
+        ("session_id",),
+        rename=SESSION_FIELDS,
+        cursor_field="start_timestamp",
+        open_for=timedelta(hours=25),
+        window=timedelta(days=1),
+        from_start_date=True,
+    ),
     query_table("cohort_members", COHORT_PEOPLE_TABLE, ("cohort_id", "person_id"), more_tables=(STATIC_MEMBERS,)),
     crud_list("group_types", "group:read", {}, "groups_types/", unpaginated=True, primary_key=("group_type_index",)),
     # Last, not to delay events: 45,000 a page plus its distinct ids, 46 queries per million; /persons/ as fallback.

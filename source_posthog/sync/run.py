@@ -15,7 +15,7 @@ from source_posthog.http.stats import HttpStats
 from source_posthog.streams.context import Sync
 from source_posthog.streams.projects import list_projects
 from source_posthog.streams.readers import read_stream
-from source_posthog.streams.table import Stream
+from source_posthog.streams.stream import Stream
 from source_posthog.sync.progress import Progress, StreamStatus
 
 

@@ -1,0 +1,119 @@
+"""One project's rows of a HogQL table stream, in full (key order) or from a cursor (cursor order).
+
+- Full refresh: keyset pages over the table's key. A page PostHog cannot finish within its query limits
+  (QueryLimitError) is asked again from the same key with half the rows, down to MIN_PAGE_SIZE: the rows
+  ClickHouse aggregates for a keyset page (persons: every version of each person) grow with the page.
+- Incremental (groups on `updated_at`, sessions on their start): rows in (cursor, key) order, from the saved
+  cursor less `open_for` on, in windows of `Stream.window` (planning.iter_window_pages splits a window
+  that times out). After each page the project's cursor becomes the last row's cursor value, so a kill
+  loses nothing: the next read starts `open_for` before it and re-delivers at most that much (downstream
+  deduplicates on the primary key). The sync's start time bounds the read; later rows are the next sync's.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from source_posthog.errors import QueryLimitError
+from source_posthog.streams.context import Sync
+from source_posthog.streams.hogql import Bounds, HogQLTable, Key, KeyColumn, KeyType
+from source_posthog.streams.keyset import Page, iter_pages
+from source_posthog.streams.planning import iter_window_pages
+from source_posthog.streams.query_client import QueryPoster
+from source_posthog.streams.shapes import SHAPERS
+from source_posthog.streams.stream import Stream
+from source_posthog.streams.timestamps import format_timestamp
+from source_posthog.streams.windows import iter_slices
+
+MIN_PAGE_SIZE = 500  # below this, a page that still times out is PostHog's problem, not the page size's
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Cursors = dict[int, datetime]
+
+
+def page_size(stream: Stream, sync: Sync) -> int:
+    """The row's page size, lowered to `events_page_size` when the user set one (memory, or smaller queries)."""
+    configured = sync.config.events_page_size
+    return min(stream.page_size, configured) if configured else stream.page_size
+
+
+def read_all_rows(stream: Stream, sync: Sync, project_id: int) -> int:
+    """Every row of the stream's tables for one project, as records; returns how many."""
+    emitted = 0
+    for table in (stream.hogql_table, *stream.more_tables):
+        for page in iter_shrinking_pages(sync.queries, project_id, table, page_size(stream, sync)):
+            emitted += write_page(stream, sync, project_id, page)
+    return emitted
+
+
+def iter_shrinking_pages(client: QueryPoster, project_id: int, table: HogQLTable, size: int) -> Iterator[Page]:
+    """The table's pages in key order; after a page that hits a query limit, pages of half the rows."""
+    after: Key | None = None
+    while True:
+        try:
+            for page in iter_pages(client, project_id, table, size, after=after):
+                after = page.last_key(table.key)  # before the consumer releases the rows
+                yield page
+            return
+        except QueryLimitError as error:
+            if size <= MIN_PAGE_SIZE:
+                raise QueryLimitError(
+                    f"Project {project_id}: even {size} rows of {table.name} are more than PostHog answers within "
+                    f"its query limits. {error.message}"
+                ) from None
+            size //= 2
+
+
+@dataclass
+class CursorRead:
+    """One sync of an incremental HogQL stream: its cursors, and the upper bound fixed at its start."""
+
+    stream: Stream
+    sync: Sync
+    cursors: Cursors
+    checkpoint: bool
+    """Write STATE after each page (incremental); a full refresh reads in the same order but keeps no state."""
+    upper: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def read_project(self, project_id: int) -> int:
+        """The project's rows whose cursor lies in [start, upper), in cursor order, a STATE after each page."""
+        start, table, size = self.start_of(project_id), cursor_ordered(self.stream), page_size(self.stream, self.sync)
+        emitted = 0
+        for window_start, window_end in iter_slices(start, self.upper, self.stream.window or self.upper - start):
+            window = Bounds(self.stream.cursor_column, window_start, window_end)
+            for page in iter_window_pages(self.sync.queries, project_id, table, size, window=window, after=None):
+                last: datetime = page.last_key(table.key)[0]
+                emitted += write_page(self.stream, self.sync, project_id, page)
+                self.cursors[project_id] = max(last, self.cursors.get(project_id, last))
+                self.save()
+        self.save()
+        return emitted
+
+    def start_of(self, project_id: int) -> datetime:
+        """`open_for` before the saved cursor; without one, `start_date` or the beginning (Stream.from_start_date)."""
+        saved = self.cursors.get(project_id)
+        floor = self.sync.config.start if self.stream.from_start_date else EPOCH
+        return floor if saved is None else max(floor, saved - (self.stream.open_for or timedelta(0)))
+
+    def save(self) -> None:
+        """`{"<project_id>": {"<cursor field>": T}}`, the shape session_recordings' state has too."""
+        if self.checkpoint:
+            field_name = self.stream.cursor_field or ""
+            state = {str(pid): {field_name: format_timestamp(value)} for pid, value in sorted(self.cursors.items())}
+            self.sync.sink.state(self.stream.name, state)
+
+
+def cursor_ordered(stream: Stream) -> HogQLTable:
+    """The stream's table ordered by its cursor column first, then its key (still a total order)."""
+    table = stream.hogql_table
+    return HogQLTable(table.name, table.columns, (KeyColumn(stream.cursor_column, KeyType.DATETIME), *table.key))
+
+
+def write_page(stream: Stream, sync: Sync, project_id: int, page: Page) -> int:
+    """Shape a page into records, write them, release the rows; returns how many."""
+    for record in SHAPERS[stream.shape](list(page.dicts()), sync.queries, project_id, dict(stream.rename)):
+        record["project_id"] = project_id
+        sync.sink.record(stream.name, record)
+    count = len(page.rows)
+    page.release()
+    sync.progress.page(stream.name, count, f"project {project_id}")
+    return count

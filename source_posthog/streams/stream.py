@@ -1,0 +1,96 @@
+"""What a stream is: its reader kind and what that reader needs to know (the rows themselves: table.py)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import Enum
+
+from source_posthog.http.pacing import EndpointClass
+from source_posthog.streams.hogql import HogQLTable
+from source_posthog.streams.rest_rows import Backref, Pass
+from source_posthog.streams.shapes import Shape
+
+
+class Reader(Enum):
+    """How a stream is read.
+
+    - REST: an offset-paged list (`{"next", "results"}`) under /api/projects/{id}/, or /api/ if not per project.
+    - DATED: a list bounded by `date_from`/`date_to`, paged by `has_next` + offset, read incrementally (dated.py).
+    - HOGQL: a HogQL table read through `/query/` by keyset on its key (hogql.py).
+    - EVENTS: the incremental events stream: windows, cursor per project, `/events/` fallback (events.py).
+    """
+
+    REST = "rest"
+    DATED = "dated"
+    HOGQL = "hogql"
+    EVENTS = "events"
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One stream: its reader, and what that reader needs to know about it."""
+
+    name: str
+    reader: Reader
+    scope: str
+    """The personal API key scope PostHog requires; named by `check` when it is missing."""
+    endpoint_class: EndpointClass
+    """PostHog's throttle class, which paces every request of the stream."""
+    path: str = ""
+    """REST and DATED: path under /api/projects/{project_id}/ (under /api/ when not per project)."""
+    params: Mapping[str, str] = field(default_factory=dict)
+    """REST and DATED: query parameters of every request."""
+    passes: tuple[Pass, ...] = (Pass(),)
+    """REST: each a complete pass over the list (feature flags and experiments need two)."""
+    optional_params: Mapping[str, str] = field(default_factory=dict)
+    """REST: parameters that make the read better but that PostHog might reject (400): the pass is then read
+    again without them, and deduplication absorbs whatever the two attempts have in common."""
+    shared_across_projects: bool = False
+    """REST: the same record can be listed by several projects, so duplicates are dropped across projects
+    (otherwise the set of seen keys is reset per project, bounding memory by the largest project)."""
+    backref: Backref | None = None
+    """REST: ids gathered from another stream's records into each record (see Backref)."""
+    unpaginated: bool = False
+    """REST: the answer is one plain JSON list, not pages (groups_types/)."""
+    open_for: timedelta | None = None
+    """DATED and incremental HOGQL: how long after its cursor value a record can still change or first appear
+    (a recording or session lasts at most a day). DATED queries reach this far past each window and keep the
+    saved cursor this far behind the sync; a HOGQL read starts this far before the saved cursor."""
+    window: timedelta | None = None
+    """Incremental HOGQL: the cursor range of one query, so each aggregates a bounded part of the table
+    (sessions: a day); None reads the whole range at once. A window PostHog cannot finish in time is split."""
+    from_start_date: bool = False
+    """Incremental HOGQL: the first sync starts at `start_date` (sessions, like events); otherwise it reads
+    every row (a group last updated before `start_date` is still a current group)."""
+    per_project: bool = True
+    original: bool = False
+    """One of the existing connector's seven streams. Syncs set up for that connector select them all, so
+    `check` fails when one of their scopes is missing; a newer stream's missing scope is only listed."""
+    table: HogQLTable | None = None
+    """HOGQL and EVENTS: the HogQL table, its columns and its total key order."""
+    shape: Shape = Shape.PLAIN
+    """HOGQL: how a page of rows becomes records (shapes.py); PERSONS adds each person's distinct ids."""
+    rename: Mapping[str, str] = field(default_factory=dict)
+    """HOGQL: record names of columns PostHog names otherwise (groups: `index` becomes `group_type_index`)."""
+    page_size: int = 10_000
+    """HOGQL: rows per keyset page (at most 49,999: PostHog cuts answers at 50,000 rows)."""
+    more_tables: tuple[HogQLTable, ...] = ()
+    """HOGQL: tables of the same columns and key read after `table` into the stream (static cohorts' members)."""
+    fallback: "Stream | None" = None
+    """HOGQL: the row read instead, and probed too, on an instance without `/query/` (persons: `/persons/`)."""
+    primary_key: tuple[str, ...] = ("id",)
+    cursor_field: str | None = None
+    """Set for incremental streams: the record field (HOGQL: after `rename`) whose value orders the reads."""
+
+    @property
+    def cursor_column(self) -> str:
+        """HOGQL: the table column the cursor field comes from (the field itself unless `rename` names it)."""
+        renamed_from = {record_name: column for column, record_name in self.rename.items()}
+        return renamed_from.get(self.cursor_field or "", self.cursor_field or "")
+
+    @property
+    def hogql_table(self) -> HogQLTable:
+        """The table of a HOGQL or EVENTS row (a row of those readers without one is a bug in this table)."""
+        if self.table is None:
+            raise TypeError(f"Stream {self.name} names no HogQL table.")
+        return self.table
