@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from source_posthog.errors import QueryLimitError
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.streams import shapes
 from source_posthog.streams.shapes import GROUPED_ROW_CAP, display_name, is_anonymous, persons, plain
@@ -15,14 +16,16 @@ UUID_B = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0e"
 class FakeQueries:
     """Answers the distinct-ids query from a map, as if PostHog cut answers at `cap` rows."""
 
-    def __init__(self, owned: dict[str, list[str]], cap: int = GROUPED_ROW_CAP) -> None:
-        self.owned, self.cap = owned, cap
+    def __init__(self, owned: dict[str, list[str]], cap: int = GROUPED_ROW_CAP, time_limit: int | None = None) -> None:
+        self.owned, self.cap, self.time_limit = owned, cap, time_limit
         self.ranges: list[tuple[str, str]] = []
 
     def post_json(self, path: str, body: dict[str, Any], endpoint_class: EndpointClass = EndpointClass.QUERY) -> Any:
         values = body["query"]["values"]
         self.ranges.append((values["first"], values["last"]))
         rows = [[p, ids] for p, ids in self.owned.items() if values["first"] <= p <= values["last"]]
+        if self.time_limit is not None and sum(len(ids) for _, ids in rows) > self.time_limit:
+            raise QueryLimitError("PostHog stopped a query at its limits (HTTP 504): 10-second time limit")
         return {"columns": ["person_id", "distinct_ids"], "results": rows[: self.cap]}
 
 
@@ -52,6 +55,20 @@ def test_a_distinct_ids_answer_at_the_cap_is_asked_again_per_half_range(monkeypa
     a, b = persons(rows, queries, 1)
     assert (a["distinct_ids"], b["distinct_ids"]) == (["a"], ["b"])
     assert queries.ranges == [(UUID_A, UUID_B), (UUID_A, UUID_A), (UUID_B, UUID_B)]
+
+
+def test_a_distinct_ids_query_over_the_time_limit_is_asked_again_per_half_range() -> None:
+    queries = FakeQueries({UUID_A: ["a1", "a2"], UUID_B: ["b1", "b2"]}, time_limit=2)
+    rows: list[dict[str, Any]] = [{"id": UUID_A, "properties": {}}, {"id": UUID_B, "properties": {}}]
+    a, b = persons(rows, queries, 1)
+    assert (a["distinct_ids"], b["distinct_ids"]) == (["a1", "a2"], ["b1", "b2"])
+    assert queries.ranges == [(UUID_A, UUID_B), (UUID_A, UUID_A), (UUID_B, UUID_B)]
+
+
+def test_one_person_over_the_time_limit_is_a_query_limit_error() -> None:
+    queries = FakeQueries({UUID_A: ["a1", "a2", "a3"]}, time_limit=2)
+    with pytest.raises(QueryLimitError):
+        persons([{"id": UUID_A, "properties": {}}], queries, 1)
 
 
 def test_display_name_follows_posthog_order_and_falls_back_to_the_id() -> None:

@@ -25,7 +25,7 @@ from source_posthog.streams.stream import Stream
 from source_posthog.streams.timestamps import format_timestamp
 from source_posthog.streams.windows import iter_slices
 
-MIN_PAGE_SIZE = 500  # below this, a page that still times out is PostHog's problem, not the page size's
+MIN_PAGE_SIZE = 100  # below this, a page that still times out is PostHog's problem, not the page size's
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Cursors = dict[int, datetime]
 
