@@ -110,7 +110,8 @@ class Config(BaseModel):
             "Events page size",
             "Rows per events query; windows are planned to hold about this many events each. Empty: 45,000, or "
             "20,000 with one query in flight. Large pages reach PostHog's hourly ceiling (2,400 queries of at most "
-            "50,000 rows); each query in flight holds about 1 MB per 1,000 rows.",
+            "50,000 rows); each query in flight holds about 1 MB per 1,000 rows. Also caps the pages of the other "
+            "HogQL tables (persons 45,000, others 10,000).",
             ge=1,
             le=50000,
         ),
