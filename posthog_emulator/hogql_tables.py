@@ -10,6 +10,7 @@ ClickHouse's order (second half first), as `ORDER BY id` does on PostHog.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import zlib
 from collections.abc import Callable, Iterator
@@ -83,6 +84,8 @@ def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
         raise ApiError(400, f"Unknown table `{query.table}`.", code="hogql_error")
     types, rows_of = TABLES[query.table]
     limit = _limit(query, opts)
+    if query.where is not None:
+        query = dataclasses.replace(query, where=_folded(query.where))
     rows = _keyset_page(query, rt, pid, types, limit)
     if rows is None:
         rows = [row for row in rows_of(rt, pid) if query.where is None or _value(query.where, row, types)]
@@ -130,6 +133,13 @@ def _bound(node: Node, name: str, types: dict[str, str], lower: bool) -> Any:
 
 def _constant(node: Node) -> bool:
     return node.kind == "const" or (node.kind == "call" and all(_constant(arg) for arg in node.args))
+
+
+def _folded(node: Node) -> Node:
+    """The condition with constant calls (`toDateTime64('...')`, `toUUID('...')`) worked out once, not per row."""
+    if node.kind == "call" and _constant(node):
+        return Node("const", _value(node, {}, {}))
+    return dataclasses.replace(node, args=tuple(_folded(arg) for arg in node.args)) if node.args else node
 
 
 def _grouped(query: Select, rows: list[Row], types: dict[str, str]) -> tuple[list[Row], dict[str, str]]:
