@@ -85,7 +85,7 @@ def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
     types, rows_of = TABLES[query.table]
     limit = _limit(query, opts)
     if query.where is not None:
-        query = dataclasses.replace(query, where=_folded(query.where))
+        query = dataclasses.replace(query, where=_folded(query.where, types))
     rows = _keyset_page(query, rt, pid, types, limit)
     if rows is None:
         rows = [row for row in rows_of(rt, pid) if query.where is None or _value(query.where, row, types)]
@@ -135,11 +135,32 @@ def _constant(node: Node) -> bool:
     return node.kind == "const" or (node.kind == "call" and all(_constant(arg) for arg in node.args))
 
 
-def _folded(node: Node) -> Node:
-    """The condition with constant calls (`toDateTime64('...')`, `toUUID('...')`) worked out once, not per row."""
-    if node.kind == "call" and _constant(node):
-        return Node("const", _value(node, {}, {}))
-    return dataclasses.replace(node, args=tuple(_folded(arg) for arg in node.args)) if node.args else node
+def _folded(node: Node, types: dict[str, str]) -> Node:
+    """The condition with its constants worked out once rather than per row.
+
+    That is calls such as `toDateTime64('...')`, and strings compared with a datetime or UUID column, which
+    ClickHouse reads as that type.
+    """
+    try:
+        if node.kind == "call" and _constant(node):
+            return Node("const", _value(node, {}, {}))
+        args = tuple(_folded(arg, types) for arg in node.args)
+        if node.kind == "cmp" and node.value not in ("in", "not in"):
+            args = (_cast(args[0], args[1], types), _cast(args[1], args[0], types))
+        return dataclasses.replace(node, args=args)
+    except ValueError as exc:
+        raise ApiError(400, f"Cannot convert a constant in `{label_of(node)}`: {exc}", code="hogql_error") from exc
+
+
+CASTS = {"datetime": "toDateTime64", "uuid": "toUUID"}
+
+
+def _cast(node: Node, other: Node, types: dict[str, str]) -> Node:
+    """`node`, read as the type of the column it is compared with when it is a string constant."""
+    kind = types.get(_field(other, types)) if other.kind == "field" else None
+    if kind not in CASTS or node.kind != "const" or not isinstance(node.value, str):
+        return node
+    return Node("const", _call(Node("call", CASTS[kind]), node.value))
 
 
 def _grouped(query: Select, rows: list[Row], types: dict[str, str]) -> tuple[list[Row], dict[str, str]]:

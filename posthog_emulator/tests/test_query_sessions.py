@@ -9,7 +9,7 @@ import pytest
 from posthog_emulator import Emulator
 from posthog_emulator.hogql_lex import tokenize
 from posthog_emulator.hogql_parse import parse_select
-from posthog_emulator.tests.conftest import MAIN, NEW_YORK, Api, hogql, session_for
+from posthog_emulator.tests.conftest import EMPTY, MAIN, NEW_YORK, Api, hogql, session_for
 
 COLUMNS = (
     "session_id, distinct_id, person_id, $start_timestamp, $end_timestamp, $entry_current_url, $entry_pathname, "
@@ -157,3 +157,20 @@ def test_sessions_in_another_order(api: Api, column: str) -> None:
     body = api("POST", f"/api/projects/{MAIN}/query/", json=hogql(sql))
     values = [row[0] for row in body.json()["results"]]
     assert values == sorted(values, reverse=True)
+
+
+def test_strings_compared_with_datetimes_and_uuids_are_read_as_such(emu: Emulator, api: Api) -> None:
+    sql = "SELECT session_id, $start_timestamp FROM sessions WHERE $start_timestamp > '2026-10-01 00:00:00'"
+    body = poster(emu)(hogql(f"{sql} ORDER BY $start_timestamp LIMIT 3", modifiers={"convertToProjectTimezone": False}))
+    assert [row[1] > "2026-10-01T00:00:00Z" for row in body["results"]] == [True] * 3
+    person = emu.app.rt.dataset.persons[MAIN][0]["id"]
+    query = hogql("SELECT person_id FROM person_distinct_ids WHERE person_id = {p} LIMIT 9", {"p": person})
+    assert {row[0] for row in poster(emu)(query)["results"]} == {person}
+    bad = hogql("SELECT session_id FROM sessions WHERE $start_timestamp > 'soon' LIMIT 1")
+    assert api("POST", f"/api/projects/{MAIN}/query/", json=bad).status_code == 400
+
+
+def test_an_empty_project_has_no_sessions(emu: Emulator) -> None:
+    body = poster(emu, EMPTY)(hogql("SELECT session_id, $is_bounce FROM sessions ORDER BY $start_timestamp LIMIT 5"))
+    assert body["results"] == []
+    assert emu.truth("sessions")[EMPTY] == []
