@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from posthog_emulator import duplicates
+from posthog_emulator import duplicates, hogql_sessions
 from posthog_emulator.catalog_lists import visible
 from posthog_emulator.data import build_dataset
 from posthog_emulator.definitions import property_keys
@@ -62,6 +62,8 @@ TRUTHS: dict[str, IdsOf] = {
         [m["cohort_id"], m["person_id"]] for static in (False, True) for m in cohort_members(rt, pid, static)
     ),
     "persons_table": lambda rt, pid: sorted(p["id"] for p in rt.dataset.persons[pid]),
+    # From every stored event, appended (late) ones included: they extend or start sessions.
+    "sessions": lambda rt, pid: hogql_sessions.session_ids(rt.dataset.events[pid]),
 }
 STREAMS = tuple(TRUTHS)
 

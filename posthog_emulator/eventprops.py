@@ -15,6 +15,7 @@ EVENT_NAMES = ("$pageview", "$autocapture", "$pageleave", "$identify", "signed_u
 EVENT_WEIGHTS = (50, 25, 12, 4, 3, 3, 3)
 BROWSERS = ("Chrome", "Safari", "Firefox", "Edge", "Samsung Internet")
 OSES = ("Mac OS X", "Windows", "iOS", "Android", "Linux")
+SITE = "https://example.com"
 PATHS = ("/", "/pricing", "/docs", "/docs/api", "/blog/launch-week", "/signup", "/checkout", "/settings")
 CHAINS = (
     'button.btn-primary.cta:attr__class="btn-primary cta"nth-child="1"nth-of-type="1"text="Buy now";'
@@ -58,6 +59,11 @@ def event_properties_json(seed: int, event: str) -> str:
     return f'{head}"{session}"{tail}'
 
 
+def pathname_of(seed: int) -> str:
+    """`$pathname` of a generated event, as event_properties_json picks it; `$current_url` is SITE + it."""
+    return PATHS[(mix(seed) >> 8) % len(PATHS)]
+
+
 _HEADS: dict[tuple[int, int, int, int, bool, bool], str] = {}
 
 
@@ -66,7 +72,7 @@ def _head(browser: int, os_: int, path: int, width: int, plan: bool, _purchase: 
     props: dict[str, Any] = {
         "$browser": BROWSERS[browser],
         "$os": OSES[os_],
-        "$current_url": f"https://example.com{PATHS[path]}",
+        "$current_url": f"{SITE}{PATHS[path]}",
         "$pathname": PATHS[path],
         "$lib": "web",
         "$lib_version": "1.200.3",

@@ -1,4 +1,8 @@
-"""HogQL tokens: names, keywords, strings, numbers, `{placeholders}` and operators."""
+"""HogQL tokens: names, keywords, strings, numbers, `{placeholders}` and operators.
+
+As in HogQL, `$` may start or appear in a name (`$start_timestamp`, `properties.$browser`), and so in a
+placeholder's name (`{after_$start_timestamp}`).
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ _TOKEN = re.compile(
     (?P<ws>\s+|--[^\n]*)
   | (?P<str>'(?:[^'\\]|\\.|'')*')
   | (?P<num>\d+(?:\.\d+)?)
-  | (?P<ph>\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\})
+  | (?P<ph>\{\s*[A-Za-z_$][A-Za-z0-9_$]*\s*\})
   | (?P<quoted>`[^`]*`|"[^"]*")
   | (?P<name>[A-Za-z_$][A-Za-z0-9_$]*)
   | (?P<op><=|>=|!=|<>|==|[=<>(),.*+\-])

@@ -10,13 +10,15 @@ ClickHouse's order (second half first), as `ORDER BY id` does on PostHog.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
 
-from posthog_emulator import hogql_eval, ids
+from posthog_emulator import hogql_eval, hogql_sessions, ids
 from posthog_emulator.hogql_parse import Node, Select
 from posthog_emulator.hogql_result import Options, Outcome
 from posthog_emulator.runtime import Runtime
@@ -25,7 +27,7 @@ from posthog_emulator.web import ApiError
 
 Row = dict[str, Any]
 CLICKHOUSE_TYPES = {"uuid": "UUID", "str": "String", "int": "Int64", "bool": "Bool", "json": "String"}
-CLICKHOUSE_TYPES |= {"array": "Array(String)"}
+CLICKHOUSE_TYPES |= {"array": "Array(String)", "nullable_bool": "Nullable(Bool)"}
 # The events evaluator's comparisons, plus the IN tests the person tables are filtered with.
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     **hogql_eval.OPS,
@@ -67,7 +69,13 @@ TABLES: dict[str, tuple[dict[str, str], Callable[[Runtime, int], list[Row]]]] = 
     ),
     "cohort_people": ({"person_id": "uuid", "cohort_id": "int"}, lambda rt, pid: cohort_members(rt, pid, False)),
     "static_cohort_people": ({"person_id": "uuid", "cohort_id": "int"}, lambda rt, pid: cohort_members(rt, pid, True)),
+    "sessions": (hogql_sessions.COLUMNS, hogql_sessions.all_rows),
 }
+# Tables kept in their keyset order: (ORDER BY columns, rows whose first key lies in [lo, hi] in that order).
+# A page ordered that way bisects to the bounds the WHERE implies and stops at LIMIT, instead of filtering
+# and sorting the whole table: sessions has as many rows as a project has events, near enough.
+Window = Callable[[Runtime, int, Any, Any], Iterator[Row]]
+ORDERED: dict[str, tuple[tuple[str, ...], Window]] = {"sessions": (hogql_sessions.ORDER, hogql_sessions.window)}
 
 
 def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
@@ -75,18 +83,84 @@ def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
     if query.table not in TABLES:
         raise ApiError(400, f"Unknown table `{query.table}`.", code="hogql_error")
     types, rows_of = TABLES[query.table]
-    rows = [row for row in rows_of(rt, pid) if query.where is None or _value(query.where, row, types)]
-    if query.group_by:
-        rows, types = _grouped(query, rows, types)
-    names = [_field(node, types) for node, _alias in query.columns]
-    for node, desc in reversed(query.order):  # stable sorts, least significant key first
-        rows.sort(key=_sort_key(_field(node, types), types), reverse=desc)
     limit = _limit(query, opts)
+    if query.where is not None:
+        query = dataclasses.replace(query, where=_folded(query.where, types))
+    rows = _keyset_page(query, rt, pid, types, limit)
+    if rows is None:
+        rows = [row for row in rows_of(rt, pid) if query.where is None or _value(query.where, row, types)]
+        if query.group_by:
+            rows, types = _grouped(query, rows, types)
+        for node, desc in reversed(query.order):  # stable sorts, least significant key first
+            rows.sort(key=_sort_key(_field(node, types), types), reverse=desc)
+    names = [_field(node, types) for node, _alias in query.columns]
     renderer = TzRenderer(opts.tz_name)
     cells = [[_cell(types[name], row[name], renderer, opts) for name in names] for row in rows[:limit]]
     columns = [alias or name for (_node, alias), name in zip(query.columns, names, strict=True)]
     ch_types = [[c, _type_name(types[n], opts)] for c, n in zip(columns, names, strict=True)]
     return Outcome(columns, ch_types, cells, None, None, None)
+
+
+def _keyset_page(query: Select, rt: Runtime, pid: int, types: dict[str, str], limit: int) -> list[Row] | None:
+    """The page straight from an ORDERED table when ORDER BY is (a prefix of) its order ascending; else None."""
+    if query.table not in ORDERED or query.group_by:
+        return None
+    order, window = ORDERED[query.table]
+    asked = [(_field(node, types), desc) for node, desc in query.order]
+    if asked != [(name, False) for name in order[: len(asked)]]:
+        return None
+    where, key = query.where, order[0]
+    bounds = (None, None) if where is None else (_bound(where, key, types, True), _bound(where, key, types, False))
+    rows = window(rt, pid, *bounds)
+    matches = rows if where is None else (row for row in rows if _value(where, row, types))
+    return list(itertools.islice(matches, limit))
+
+
+def _bound(node: Node, name: str, types: dict[str, str], lower: bool) -> Any:
+    """A lower (or upper) bound on field `name` that every row the condition accepts meets; None if unknown."""
+    if node.kind in ("and", "or"):
+        found = [_bound(arg, name, types, lower) for arg in node.args]
+        if node.kind == "and":  # the tightest bound of any conjunct holds
+            known = [b for b in found if b is not None]
+            return (max if lower else min)(known) if known else None
+        return None if None in found else (min if lower else max)(found)  # the loosest of the alternatives
+    ops = (">", ">=", "=") if lower else ("<", "<=", "=")
+    if node.kind != "cmp" or node.value not in ops or node.args[0].kind != "field" or not _constant(node.args[1]):
+        return None
+    value = _value(node.args[1], {}, types) if _field(node.args[0], types) == name else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None  # datetimes are int us
+
+
+def _constant(node: Node) -> bool:
+    return node.kind == "const" or (node.kind == "call" and all(_constant(arg) for arg in node.args))
+
+
+def _folded(node: Node, types: dict[str, str]) -> Node:
+    """The condition with its constants worked out once rather than per row.
+
+    That is calls such as `toDateTime64('...')`, and strings compared with a datetime or UUID column, which
+    ClickHouse reads as that type.
+    """
+    try:
+        if node.kind == "call" and _constant(node):
+            return Node("const", _value(node, {}, {}))
+        args = tuple(_folded(arg, types) for arg in node.args)
+        if node.kind == "cmp" and node.value not in ("in", "not in"):
+            args = (_cast(args[0], args[1], types), _cast(args[1], args[0], types))
+        return dataclasses.replace(node, args=args)
+    except ValueError as exc:
+        raise ApiError(400, f"Cannot convert a constant in `{label_of(node)}`: {exc}", code="hogql_error") from exc
+
+
+CASTS = {"datetime": "toDateTime64", "uuid": "toUUID"}
+
+
+def _cast(node: Node, other: Node, types: dict[str, str]) -> Node:
+    """`node`, read as the type of the column it is compared with when it is a string constant."""
+    kind = types.get(_field(other, types)) if other.kind == "field" else None
+    if kind not in CASTS or node.kind != "const" or not isinstance(node.value, str):
+        return node
+    return Node("const", _call(Node("call", CASTS[kind]), node.value))
 
 
 def _grouped(query: Select, rows: list[Row], types: dict[str, str]) -> tuple[list[Row], dict[str, str]]:
