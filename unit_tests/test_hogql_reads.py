@@ -1,5 +1,6 @@
 """HogQL table streams: pages halved at a query limit, and incremental reads in cursor order with a lookback."""
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +42,8 @@ class FakeTable:
         if self.time_limit is not None and limit > self.time_limit:
             context.status_code = 504
             return TIMEOUT_BODY
+        if "GROUP BY hour" in sql:  # the events' density: each row stands for one event at its cursor time
+            return self.hourly(values)
         rows = sorted(self.rows, key=self.sort_key)
         if "start" in values:
             first = self.key[0]
@@ -52,6 +55,12 @@ class FakeTable:
             rows = [r for r in rows if self.sort_key(r) > bound]
         columns = [column.strip() for column in sql.removeprefix("SELECT ").split(" FROM ")[0].split(",")]
         return {"columns": columns, "results": [[r[c] for c in columns] for r in rows[:limit]]}
+
+    def hourly(self, values: dict[str, Any]) -> dict[str, Any]:
+        start, end = parse_timestamp(values["start"]), parse_timestamp(values["end"])
+        hours = Counter(int(parse_timestamp(r[self.key[0]]).timestamp()) // 3600 for r in self.rows)
+        starts = {hour: n for hour, n in hours.items() if start.timestamp() // 3600 <= hour < end.timestamp() / 3600}
+        return {"columns": ["hour", "count()"], "results": sorted([hour, n] for hour, n in starts.items())}
 
 
 def group(index: int, updated: datetime) -> dict[str, Any]:
@@ -130,7 +139,7 @@ class TestIncrementalGroups:
 
 
 class TestIncrementalSessions:
-    def test_given_start_date_when_read_then_day_windows_and_fields_without_dollar(self, requests_mock: Any) -> None:
+    def test_given_start_date_when_read_then_windows_by_event_density_and_no_dollar(self, requests_mock: Any) -> None:
         start = NOW - timedelta(days=3)
         row = dict.fromkeys(SESSIONS.hogql_table.columns, "")
         starts = [stamp(start + timedelta(hours=30 * i)) for i in (0, 1)]
@@ -145,7 +154,10 @@ class TestIncrementalSessions:
         assert [r["session_id"] for r in records] == ["s0", "s1"]
         assert "$start_timestamp" not in records[0]
         assert records[0]["start_timestamp"] == starts[0]
-        assert len(fake.bodies) == 4  # three whole days and the part of a day up to now
+        assert "GROUP BY hour" in fake.bodies[0]["query"]["query"]  # one density query for the range
+        page = fake.bodies[1]["query"]
+        assert parse_timestamp(page["values"]["start"]) == start.replace(microsecond=0)  # start_date
+        assert len(fake.bodies) == 2  # one window: 2 events, far below 200,000
         assert "{after_start_timestamp}" not in fake.bodies[0]["query"]["query"]
         saved = states(harness)[-1]["1"]["start_timestamp"]
         assert parse_timestamp(saved) == parse_timestamp(rows[1]["$start_timestamp"])

@@ -29,8 +29,8 @@ from source_posthog.sync.run import read_streams
 
 NAME = "tap-posthog"
 DESCRIPTION = (
-    f"Singer tap for PostHog: events and session recordings incremental, exactly once and resumable, "
-    f"{len(STREAMS)} streams in all."
+    f"Singer tap for PostHog: events exactly once; events, session recordings, groups and sessions "
+    f"incremental and resumable; {len(STREAMS)} streams in all."
 )
 CAPABILITIES = ["catalog", "discover", "state", "about"]
 STDOUT_BUFFER_BYTES = 1 << 20

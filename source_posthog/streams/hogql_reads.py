@@ -4,10 +4,12 @@
   (QueryLimitError) is asked again from the same key with half the rows, down to MIN_PAGE_SIZE: the rows
   ClickHouse aggregates for a keyset page (persons: every version of each person) grow with the page.
 - Incremental (groups on `updated_at`, sessions on their start): rows in (cursor, key) order, from the saved
-  cursor less `open_for` on, in windows of `Stream.window` (planning.iter_window_pages splits a window
-  that times out). After each page the project's cursor becomes the last row's cursor value, so a kill
-  loses nothing: the next read starts `open_for` before it and re-delivers at most that much (downstream
-  deduplicates on the primary key). The sync's start time bounds the read; later rows are the next sync's.
+  cursor less `open_for` on; sessions in windows planned from the events' hourly counts (planning.py: one
+  cheap query per year of range, empty history skipped), since every session starts at one of its events.
+  planning.iter_window_pages splits a window that times out. After each page the project's cursor becomes
+  the last row's cursor value, so a kill loses nothing: the next read starts `open_for` before it and
+  re-delivers at most that much (downstream deduplicates on the primary key). The sync's start time bounds
+  the read; later rows are the next sync's.
 """
 
 from collections.abc import Iterator
@@ -18,15 +20,17 @@ from source_posthog.errors import QueryLimitError
 from source_posthog.streams.context import Sync
 from source_posthog.streams.hogql import Bounds, HogQLTable, Key, KeyColumn, KeyType
 from source_posthog.streams.keyset import Page, iter_pages
-from source_posthog.streams.planning import iter_window_pages
+from source_posthog.streams.planning import DENSITY_SPAN, hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.query_client import QueryPoster
 from source_posthog.streams.shapes import SHAPERS
 from source_posthog.streams.stream import Stream
 from source_posthog.streams.timestamps import format_timestamp
-from source_posthog.streams.windows import iter_slices
 
 MIN_PAGE_SIZE = 100  # below this, a page that still times out is PostHog's problem, not the page size's
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A window of at most this many events holds at most as many sessions: each page query of the window
+# aggregates them all, which ClickHouse does well within PostHog's 10 s at this size.
+WINDOW_EVENTS = 200_000
 Cursors = dict[int, datetime]
 
 
@@ -76,10 +80,9 @@ class CursorRead:
 
     def read_project(self, project_id: int) -> int:
         """The project's rows whose cursor lies in [start, upper), in cursor order, a STATE after each page."""
-        start, table, size = self.start_of(project_id), cursor_ordered(self.stream), page_size(self.stream, self.sync)
+        table, size = cursor_ordered(self.stream), page_size(self.stream, self.sync)
         emitted = 0
-        for window_start, window_end in iter_slices(start, self.upper, self.stream.window or self.upper - start):
-            window = Bounds(self.stream.cursor_column, window_start, window_end)
+        for window in self.windows(project_id, self.start_of(project_id)):
             for page in iter_window_pages(self.sync.queries, project_id, table, size, window=window, after=None):
                 last: datetime = page.last_key(table.key)[0]
                 emitted += write_page(self.stream, self.sync, project_id, page)
@@ -87,6 +90,15 @@ class CursorRead:
                 self.save()
         self.save()
         return emitted
+
+    def windows(self, project_id: int, start: datetime) -> list[Bounds]:
+        """[start, upper) as one window, or cut by the events' density into windows of at most WINDOW_EVENTS."""
+        column = self.stream.cursor_column
+        if not self.stream.windows_by_events:
+            return [Bounds(column, start, self.upper)] if start < self.upper else []
+        counts = hourly_counts(self.sync.queries, project_id, Bounds("timestamp", start, self.upper))
+        planned = plan_windows(counts, start, self.upper, WINDOW_EVENTS, DENSITY_SPAN)
+        return [Bounds(column, window.start, window.end) for window in planned]
 
     def start_of(self, project_id: int) -> datetime:
         """`open_for` before the saved cursor; without one, `start_date` or the beginning (Stream.from_start_date)."""

@@ -56,9 +56,10 @@ class Stream:
     """DATED and incremental HOGQL: how long after its cursor value a record can still change or first appear
     (a recording or session lasts at most a day). DATED queries reach this far past each window and keep the
     saved cursor this far behind the sync; a HOGQL read starts this far before the saved cursor."""
-    window: timedelta | None = None
-    """Incremental HOGQL: the cursor range of one query, so each aggregates a bounded part of the table
-    (sessions: a day); None reads the whole range at once. A window PostHog cannot finish in time is split."""
+    windows_by_events: bool = False
+    """Incremental HOGQL: cut the range into windows by the events' hourly density (a session starts at an
+    event), so each query aggregates a bounded part of the table and empty history costs no query; otherwise
+    the whole range is one window. Either way a window PostHog cannot finish in time is split."""
     from_start_date: bool = False
     """Incremental HOGQL: the first sync starts at `start_date` (sessions, like events); otherwise it reads
     every row (a group last updated before `start_date` is still a current group)."""

@@ -126,7 +126,7 @@ STREAMS: tuple[Stream, ...] = (
         rename=SESSION_FIELDS,
         cursor_field="start_timestamp",
         open_for=timedelta(hours=25),
-        window=timedelta(days=1),
+        windows_by_events=True,
         from_start_date=True,
     ),
     query_table("cohort_members", COHORT_PEOPLE_TABLE, ("cohort_id", "person_id"), more_tables=(STATIC_MEMBERS,)),
