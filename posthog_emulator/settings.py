@@ -155,6 +155,7 @@ class EmulatorSettings:
     projects: int = 3
     edge_projects: bool = True  # adds one project with 0 events and one with exactly 1
     persons_per_project: int = 300
+    groups_per_type: int | None = None  # groups of each of the two types; None = 40 and 25
     span_days: int = 400  # events spread over this many days before `end`
     end: datetime | None = None  # anchor "now"; default: current UTC hour
     tie_blocks: tuple[int, ...] | None = None  # sizes of same-timestamp blocks; None = automatic
