@@ -11,7 +11,15 @@ import uuid as uuidlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from posthog_emulator import duplicates, hogql_exec, hogql_tables, person_churn, query_compat, query_cost
+from posthog_emulator import (
+    duplicates,
+    hogql_exec,
+    hogql_tables,
+    person_churn,
+    person_timeout,
+    query_compat,
+    query_cost,
+)
 from posthog_emulator.hogql_parse import Select, parse_select
 from posthog_emulator.runtime import Runtime
 from posthog_emulator.web import ApiError, Request, Response
@@ -74,6 +82,7 @@ def _table_query(
     opts = hogql_exec.Options(tz, rt.quirks.query_json_string_properties, rt.quirks.query_row_cap, not reject_offset)
     with rt.dataset.lock:
         out = hogql_tables.execute(select, rt, pid, opts)
+    person_timeout.check(rt.faults.persons_query_row_limit, select, out)
     cost = query_cost.Cost(0, len(out.rows), len(out.rows), 0.0, timed_out=False)
     return _body(str(node.get("query") or ""), node, tz, out, cost), cost
 

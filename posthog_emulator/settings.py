@@ -78,6 +78,7 @@ class Faults:
     foreign_host: str = "localhost"  # host used by "next_foreign" (still this machine)
     persons_churn_after: int | None = None  # after this many `persons` HogQL queries, churn (person_churn.py)
     persons_churn: int = 10  # persons deleted, and as many merged into others, when it happens
+    persons_query_row_limit: int | None = None  # persons tables: more rows -> the 10 s 504 (person_timeout.py)
     seed: int = 0
 
 
