@@ -52,10 +52,9 @@ def index_of(rt: Runtime, pid: int) -> PersonIndex:
     cached = rt.person_indexes.get(pid)
     if isinstance(cached, PersonIndex) and cached.source is people and cached.size == len(people):
         return cached
-    order = sorted(range(len(people)), key=lambda i: sort_key(people[i]["id"]))
-    index = PersonIndex(
-        people, len(people), [sort_key(people[i]["id"]) for i in order], [people[i] for i in order], order
-    )
+    keys = [sort_key(person["id"]) for person in people]
+    order = sorted(range(len(people)), key=keys.__getitem__)
+    index = PersonIndex(people, len(people), [keys[i] for i in order], [people[i] for i in order], order)
     rt.person_indexes[pid] = index
     return index
 

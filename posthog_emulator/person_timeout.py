@@ -5,6 +5,7 @@ person rows up to the page's end (the tables are ReplacingMergeTree-like, collap
 the work grows with the page size. The emulator stands in for that with a row count: a query of those tables
 whose LIMIT is above the limit answers PostHog's 504. The grouped distinct-ids query has a fixed LIMIT 50000,
 so for it (any GROUP BY) the rows its WHERE matched count instead: the distinct ids in its `person_id` range.
+As on PostHog, an async query (`refresh: "force_async"`...) is not held to the limit.
 """
 
 from __future__ import annotations

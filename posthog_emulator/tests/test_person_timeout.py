@@ -43,3 +43,10 @@ def test_other_tables_and_no_limit_are_untouched(emu: Emulator, api: Api) -> Non
     emu.configure(faults={"persons_query_row_limit": 10})
     assert post(api, "SELECT index, key FROM groups ORDER BY index, key LIMIT 1000").status_code == 200
     assert post(api, "SELECT uuid FROM events ORDER BY timestamp LIMIT 1000").status_code == 200
+
+
+def test_given_row_limit_when_submitted_async_then_no_time_limit(emu: Emulator, api: Api) -> None:
+    emu.configure(faults={"persons_query_row_limit": 10})
+    body = hogql("SELECT id FROM persons ORDER BY id LIMIT 100", refresh="force_async")
+    started = api("POST", f"/api/projects/{MAIN}/query/", json=body)
+    assert started.status_code == 202, started.text
