@@ -3,6 +3,7 @@
 GET truth?stream=&unique=  POST events {"project_id", "events"}  GET requests?since=N
 DELETE requests  POST configure {"quirks","faults","limits"}  GET config  POST reset
 GET keys  GET health  GET duplicates (ids stored twice, per project)
+POST touch_groups {"project_id", "n_updated", "n_new"} -> {"touched": [[index, key], ...]}
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from posthog_emulator import control
+from posthog_emulator import control, group_touch
 from posthog_emulator.web import ApiError, Request, Response, error_response
 
 if TYPE_CHECKING:
@@ -47,6 +48,12 @@ def _append(app: App, req: Request) -> Any:
     return {"ids": app.rt.dataset.append_events(int(body["project_id"]), list(body["events"]))}
 
 
+def _touch_groups(app: App, req: Request) -> Any:
+    body = req.json()
+    pid = int(body.get("project_id") or app.rt.dataset.projects[0]["id"])
+    return {"touched": group_touch.touch_groups(app.rt, pid, int(body.get("n_updated", 0)), int(body.get("n_new", 0)))}
+
+
 def _requests(app: App, req: Request) -> Any:
     since = int(req.query.get("since", "0"))
     return [e for e in list(app.rt.log) if e["n"] >= since]
@@ -78,6 +85,7 @@ def _health(app: App) -> dict[str, Any]:
 ACTIONS: dict[tuple[str, str], Callable[[App, Request], Any]] = {
     ("GET", "truth"): _truth,
     ("POST", "events"): _append,
+    ("POST", "touch_groups"): _touch_groups,
     ("GET", "requests"): _requests,
     ("DELETE", "requests"): _clear_requests,
     ("POST", "configure"): _configure,

@@ -94,15 +94,18 @@ def build_dataset(settings: EmulatorSettings) -> Dataset:
         entities[pid] |= gen_catalog.make_catalog(catalog, settings.seed, pid, entities[pid]["insights"])
         entities[pid] |= make_definitions(settings.seed, pid, start, end)
         entities[pid]["session_recordings"] = make_recordings(settings.seed, pid, persons[pid], end)
-        entities[pid] |= _people_and_groups(settings.seed, pid, persons[pid], (start, end))
+        entities[pid] |= _people_and_groups(settings, pid, persons[pid], (start, end))
     append_rng = random.Random(settings.seed + 1)  # noqa: S311 - seeded test data
     return Dataset(org, projects, entities, persons, events, end, append_rng)
 
 
-def _people_and_groups(seed: int, pid: int, persons: list[dict[str, Any]], span: tuple[int, int]) -> dict[str, Any]:
+def _people_and_groups(
+    settings: EmulatorSettings, pid: int, persons: list[dict[str, Any]], span: tuple[int, int]
+) -> dict[str, Any]:
     """Merged anonymous ids (after events and recordings: their data stays as it was), groups, group types."""
     gen_people.merge_anonymous(persons, pid)
-    return {"groups": gen_groups.make_groups(seed, pid, *span), "group_types": gen_groups.make_group_types()}
+    groups = gen_groups.make_groups(settings.seed, pid, span, settings.groups_per_type)
+    return {"groups": groups, "group_types": gen_groups.make_group_types()}
 
 
 def _fill_events(

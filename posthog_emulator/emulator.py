@@ -7,7 +7,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from posthog_emulator import control
+from posthog_emulator import control, group_touch
 from posthog_emulator.app import App
 from posthog_emulator.runtime import Runtime
 from posthog_emulator.server import EmulatorServer
@@ -134,6 +134,15 @@ class Emulator:
                     out.append((iso_utc(store.ts[i]), hi - lo))
                 i = hi
         return out
+
+    def touch_groups(self, n_updated: int, n_new: int = 0, project_id: int | None = None) -> list[list[Any]]:
+        """Update `n_updated` groups and create `n_new`, stamped now (see group_touch); their [index, key].
+
+        `project_id` defaults to the first project. A later incremental read on `updated_at` must deliver
+        exactly these rows (and any touched after them).
+        """
+        pid = self.project_ids[0] if project_id is None else project_id
+        return group_touch.touch_groups(self.app.rt, pid, n_updated, n_new)
 
     def configure(self, quirks: Any = None, faults: Any = None, limits: Any = None) -> dict[str, Any]:
         """Change quirks/faults/limits at runtime (dicts update fields; quirks=False = ideal API)."""

@@ -45,6 +45,7 @@ class Outcome:
     offset: int | None
     ts_range: tuple[int | None, int | None] = (None, None)  # the WHERE's inclusive timestamp bounds
     aggregate: bool = False  # counted without a top-N sort
+    matched_rows: int | None = None  # other tables: rows the WHERE kept, before GROUP BY and LIMIT
 
 
 def type_name(val: Val, opts: Options) -> str:

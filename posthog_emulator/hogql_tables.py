@@ -5,7 +5,8 @@ is_identified), person_distinct_ids (distinct_id, person_id), groups (index, key
 properties), cohort_people and static_cohort_people (person_id, cohort_id). The queries served are the
 connector's keyset pages, `SELECT cols FROM t [WHERE cond] [GROUP BY fields] ORDER BY cols LIMIT n`, cond
 being comparisons (of fields, constants, `toUUID`, `toDateTime64`) joined by AND/OR/NOT. UUIDs compare in
-ClickHouse's order (second half first), as `ORDER BY id` does on PostHog.
+ClickHouse's order (second half first), as `ORDER BY id` does on PostHog. A persons read's two queries are
+answered from a sorted index (person_index) instead of a scan: same rows, fast at 1M persons.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from posthog_emulator import hogql_eval, hogql_sessions, ids
+from posthog_emulator import hogql_eval, hogql_sessions, ids, person_index
 from posthog_emulator.hogql_parse import Node, Select
 from posthog_emulator.hogql_result import Options, Outcome
 from posthog_emulator.runtime import Runtime
@@ -84,21 +85,29 @@ def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
         raise ApiError(400, f"Unknown table `{query.table}`.", code="hogql_error")
     types, rows_of = TABLES[query.table]
     limit = _limit(query, opts)
+    fast = person_index.fast_rows(query, rt, pid, limit)  # persons: already filtered and in order
     if query.where is not None:
         query = dataclasses.replace(query, where=_folded(query.where, types))
-    rows = _keyset_page(query, rt, pid, types, limit)
-    if rows is None:
-        rows = [row for row in rows_of(rt, pid) if query.where is None or _value(query.where, row, types)]
-        if query.group_by:
-            rows, types = _grouped(query, rows, types)
-        for node, desc in reversed(query.order):  # stable sorts, least significant key first
-            rows.sort(key=_sort_key(_field(node, types), types), reverse=desc)
+    if fast is None:
+        page = _keyset_page(query, rt, pid, types, limit)  # sessions: likewise
+        fast = None if page is None else (page, len(page))
+    rows, matched = fast if fast is not None else _scan(query, rows_of(rt, pid), types)
+    if query.group_by:
+        rows, types = _grouped(query, rows, types)
     names = [_field(node, types) for node, _alias in query.columns]
+    for node, desc in reversed(query.order if fast is None else []):  # stable sorts, least significant key first
+        rows.sort(key=_sort_key(_field(node, types), types), reverse=desc)
     renderer = TzRenderer(opts.tz_name)
     cells = [[_cell(types[name], row[name], renderer, opts) for name in names] for row in rows[:limit]]
     columns = [alias or name for (_node, alias), name in zip(query.columns, names, strict=True)]
     ch_types = [[c, _type_name(types[n], opts)] for c, n in zip(columns, names, strict=True)]
-    return Outcome(columns, ch_types, cells, None, None, None)
+    return Outcome(columns, ch_types, cells, None, None, None, matched_rows=matched)
+
+
+def _scan(query: Select, rows: list[Row], types: dict[str, str]) -> tuple[list[Row], int]:
+    """Every row the WHERE keeps, and how many."""
+    kept = [row for row in rows if query.where is None or _value(query.where, row, types)]
+    return kept, len(kept)
 
 
 def _keyset_page(query: Select, rt: Runtime, pid: int, types: dict[str, str], limit: int) -> list[Row] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from posthog_emulator import person_index
 from posthog_emulator.runtime import Runtime
 
 
@@ -23,6 +24,7 @@ def on_table_query(rt: Runtime, pid: int, table: str) -> None:
     if seen == after:
         with rt.dataset.lock:
             churn(rt.dataset.persons[pid], rt.faults.persons_churn)
+            person_index.forget(rt, pid)
 
 
 def churn(people: list[dict[str, Any]], count: int) -> None:

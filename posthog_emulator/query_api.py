@@ -11,7 +11,15 @@ import uuid as uuidlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from posthog_emulator import duplicates, hogql_exec, hogql_tables, person_churn, query_compat, query_cost
+from posthog_emulator import (
+    duplicates,
+    hogql_exec,
+    hogql_tables,
+    person_churn,
+    person_timeout,
+    query_compat,
+    query_cost,
+)
 from posthog_emulator.hogql_parse import Select, parse_select
 from posthog_emulator.runtime import Runtime
 from posthog_emulator.web import ApiError, Request, Response
@@ -36,7 +44,7 @@ def run_query(rt: Runtime, req: Request, pid: int | None) -> Response:
     with _slot(rt, project):
         if rt.faults.query_latency_s:
             time.sleep(rt.faults.query_latency_s)
-        result, cost = _hogql(rt, project, node)
+        result, cost = _hogql(rt, project, node, blocking)
         query_cost.settle(rt.limits.query_cost, cost, blocking=blocking)
     log = {"query_cost": cost.log()}
     if not blocking:
@@ -44,14 +52,14 @@ def run_query(rt: Runtime, req: Request, pid: int | None) -> Response:
     return Response(200, result, log=log)
 
 
-def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> tuple[dict[str, Any], query_cost.Cost]:
+def _hogql(rt: Runtime, pid: int, node: dict[str, Any], blocking: bool) -> tuple[dict[str, Any], query_cost.Cost]:
     sql = str(node.get("query") or "")
     values = node.get("values") or {}
     select = parse_select(sql, values if isinstance(values, dict) else {})
     tz = query_compat.timezone(rt, pid, node.get("modifiers") or {})
     store = rt.dataset.events[pid]
     if select.table != "events":
-        return _table_query(rt, pid, select, node, tz)
+        return _table_query(rt, pid, select, node, tz, blocking=blocking)
     opts = hogql_exec.Options(
         tz,
         rt.quirks.query_json_string_properties,
@@ -66,14 +74,16 @@ def _hogql(rt: Runtime, pid: int, node: dict[str, Any]) -> tuple[dict[str, Any],
 
 
 def _table_query(
-    rt: Runtime, pid: int, select: Select, node: dict[str, Any], tz: str
+    rt: Runtime, pid: int, select: Select, node: dict[str, Any], tz: str, *, blocking: bool
 ) -> tuple[dict[str, Any], query_cost.Cost]:
-    """A query of persons, person_distinct_ids or groups (hogql_tables); persons may churn first."""
+    """A query of persons, person_distinct_ids or groups (hogql_tables); persons may churn first, or time out."""
     person_churn.on_table_query(rt, pid, select.table)
     reject_offset = rt.quirks.query_reject_offset
     opts = hogql_exec.Options(tz, rt.quirks.query_json_string_properties, rt.quirks.query_row_cap, not reject_offset)
     with rt.dataset.lock:
         out = hogql_tables.execute(select, rt, pid, opts)
+    if blocking:  # async queries run outside the API's 10 s limit
+        person_timeout.check(rt.faults.persons_query_row_limit, select, out)
     cost = query_cost.Cost(0, len(out.rows), len(out.rows), 0.0, timed_out=False)
     return _body(str(node.get("query") or ""), node, tz, out, cost), cost
 

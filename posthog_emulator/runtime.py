@@ -34,6 +34,7 @@ class Runtime:
     async_queries: dict[str, dict[str, Any]] = field(default_factory=dict)
     query_slots: dict[int, int] = field(default_factory=dict)  # running /query/ per project
     table_queries: dict[int, int] = field(default_factory=dict)  # `persons` queries per project (person_churn)
+    person_indexes: dict[int, Any] = field(default_factory=dict)  # persons in ClickHouse id order (person_index)
     slots_cond: threading.Condition = field(default_factory=threading.Condition)
 
     @classmethod

@@ -78,6 +78,7 @@ class Faults:
     foreign_host: str = "localhost"  # host used by "next_foreign" (still this machine)
     persons_churn_after: int | None = None  # after this many `persons` HogQL queries, churn (person_churn.py)
     persons_churn: int = 10  # persons deleted, and as many merged into others, when it happens
+    persons_query_row_limit: int | None = None  # persons tables: more rows -> the 10 s 504 (person_timeout.py)
     seed: int = 0
 
 
@@ -155,6 +156,7 @@ class EmulatorSettings:
     projects: int = 3
     edge_projects: bool = True  # adds one project with 0 events and one with exactly 1
     persons_per_project: int = 300
+    groups_per_type: int | None = None  # groups of each of the two types; None = 40 and 25
     span_days: int = 400  # events spread over this many days before `end`
     end: datetime | None = None  # anchor "now"; default: current UTC hour
     tie_blocks: tuple[int, ...] | None = None  # sizes of same-timestamp blocks; None = automatic
