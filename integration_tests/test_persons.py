@@ -74,3 +74,30 @@ def test_given_persons_deleted_and_merged_mid_read_when_read_then_every_survivor
     assert merged_into  # the persons others merged into carry their distinct ids
     pages = math.ceil(MANY / STREAMS_BY_NAME["persons"].page_size)
     assert len(persons_queries(crowd)) <= 2 * pages  # one persons page and one distinct-ids query per page
+
+
+def test_given_persons_pages_over_the_query_time_limit_when_read_then_halved_and_every_person_once(
+    crowd: Emulator, tmp_path: Path
+) -> None:
+    crowd.clear_requests()
+    crowd.configure(faults={"persons_query_row_limit": 20_000})  # PostHog's 504 for a page above 20,000 rows
+    try:
+        run = Workspace(tmp_path, crowd).read(("persons",))
+    finally:
+        crowd.configure(faults={"persons_query_row_limit": None})
+
+    assert run.returncode == 0, run.errors
+    delivered = Counter(record["id"] for record in run.records("persons"))
+    assert sorted(delivered) == crowd.truth("persons", unique=True)
+    assert max(delivered.values()) == 1
+    timed_out = [e["body"]["query"]["query"] for e in crowd.requests if e.get("query_cost", {}).get("timed_out")]
+    assert len([sql for sql in timed_out if "FROM persons " in sql]) == 2  # 45,000 rows, then 22,500
+    # A page's distinct ids (about two per person) are over the limit too: each such query is split in halves.
+    assert len(timed_out) > 2
+    owned = {
+        person["id"]: sorted(person["distinct_ids"]) for person in crowd.app.rt.dataset.persons[crowd.project_ids[0]]
+    }
+    assert all(sorted(record["distinct_ids"]) == owned[record["id"]] for record in run.records("persons"))
+    limits = [int(sql.rsplit("LIMIT ", 1)[1]) for sql in persons_queries(crowd) if "FROM persons " in sql]
+    assert limits[:3] == [45_001, 22_501, 11_251]
+    assert set(limits[3:]) == {11_251}
