@@ -4,6 +4,7 @@ Never imported by `source_posthog`; used by tests, the README demo and the bench
 """
 
 from posthog_emulator.emulator import Emulator
-from posthog_emulator.settings import ClassLimit, EmulatorSettings, Faults, Limits, QueryCost, Quirks
+from posthog_emulator.limit_settings import ClassLimit, Limits, QueryCost
+from posthog_emulator.settings import EmulatorSettings, Faults, Quirks
 
 __all__ = ["ClassLimit", "Emulator", "EmulatorSettings", "Faults", "Limits", "QueryCost", "Quirks"]

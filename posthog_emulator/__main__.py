@@ -15,7 +15,8 @@ from pathlib import Path
 import orjson
 
 from posthog_emulator.emulator import Emulator
-from posthog_emulator.settings import FAULT_KINDS, EmulatorSettings, Faults, Limits, QueryCost, Quirks
+from posthog_emulator.limit_settings import Limits, QueryCost
+from posthog_emulator.settings import FAULT_KINDS, EmulatorSettings, Faults, Quirks
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

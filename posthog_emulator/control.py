@@ -18,10 +18,10 @@ from posthog_emulator.catalog_lists import visible
 from posthog_emulator.data import build_dataset
 from posthog_emulator.definitions import property_keys
 from posthog_emulator.entities import visible_annotations
-from posthog_emulator.hogql_tables import cohort_members
 from posthog_emulator.persons import persons_listable
 from posthog_emulator.recordings import recording_ids
 from posthog_emulator.settings import Quirks, updated
+from posthog_emulator.table_rows import cohort_members
 
 if TYPE_CHECKING:
     from posthog_emulator.app import App

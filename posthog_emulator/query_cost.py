@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from posthog_emulator.eventstore import EventStore
-from posthog_emulator.settings import QueryCost
+from posthog_emulator.limit_settings import QueryCost
 from posthog_emulator.timefmt import DAY_US
 from posthog_emulator.web import ApiError
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from posthog_emulator.settings import ClassLimit, Limits
+from posthog_emulator.limit_settings import ClassLimit, Limits
 from posthog_emulator.web import ApiError
 
 

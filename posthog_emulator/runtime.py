@@ -12,7 +12,8 @@ from typing import Any
 
 from posthog_emulator import auth
 from posthog_emulator.data import Dataset, build_dataset
-from posthog_emulator.settings import EmulatorSettings, Faults, Limits, Quirks
+from posthog_emulator.limit_settings import Limits
+from posthog_emulator.settings import EmulatorSettings, Faults, Quirks
 
 LOG_CAPACITY = 200_000  # request log entries kept (oldest dropped)
 
