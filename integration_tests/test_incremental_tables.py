@@ -1,6 +1,7 @@
 """The incremental HogQL tables through the CLI: groups on `updated_at` (an hour's lookback) and sessions on
 their start (a 25-hour settle window). Two syncs with changes between them deliver the changes and little
-else; a read killed at a seeded record and resumed from its last STATE loses nothing."""
+else; a read killed at a seeded record and resumed from its last STATE loses nothing and re-reads no more
+than the lookback (session recordings, the other dated incremental stream, included)."""
 
 import random
 import signal
@@ -107,7 +108,9 @@ def test_given_a_session_extended_and_a_new_one_between_syncs_when_read_again_th
     assert len(second.records("sessions")) < len(first.records("sessions")) / 10
 
 
-@pytest.mark.parametrize(("stream", "seed"), [("groups", 1), ("sessions", 2), ("sessions", 3)])
+@pytest.mark.parametrize(
+    ("stream", "seed"), [("groups", 1), ("sessions", 2), ("sessions", 3), ("session_recordings", 4)]
+)
 def test_given_read_killed_at_a_seeded_record_when_resumed_then_nothing_lost_and_little_read_twice(
     emu: Emulator, tmp_path: Path, stream: str, seed: int
 ) -> None:
