@@ -38,10 +38,14 @@ def truth(admin: str, stream: str) -> dict[str, list[Any]]:
 
 
 def expected_keys(key: tuple[str, ...], per_project: dict[str, list[Any]]) -> set[tuple[Any, ...]]:
-    """The emulator's truth as primary-key tuples (its composite keys leave out the project they are in)."""
+    """The emulator's truth as primary-key tuples (its keys leave out the project they are in)."""
+    as_tuple = {
+        project: [tuple(one) if isinstance(one, list) else (one,) for one in keys]
+        for project, keys in per_project.items()
+    }
     if "project_id" in key:
-        return {(int(project), *one) for project, keys in per_project.items() for one in keys}
-    return {(one,) for keys in per_project.values() for one in keys}
+        return {(int(project), *one) for project, keys in as_tuple.items() for one in keys}
+    return {one for keys in as_tuple.values() for one in keys}
 
 
 def read(output: str, emulator_file: str, start: str, end: str) -> None:

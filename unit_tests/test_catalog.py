@@ -26,9 +26,9 @@ class TestBuildCatalog:
         assert set(ORIGINAL) <= set(NAMES)
         keys = {s["name"]: s["source_defined_primary_key"] for s in streams}
         assert keys.pop("property_definitions") == [["project_id"], ["type"], ["group_type_index"], ["id"]]
-        assert keys.pop("person_distinct_ids") == [["distinct_id"]]
-        assert keys.pop("groups") == [["group_type_index"], ["group_key"]]
-        assert keys.pop("group_types") == [["group_type_index"]]
+        assert keys.pop("person_distinct_ids") == [["project_id"], ["distinct_id"]]
+        assert keys.pop("groups") == [["project_id"], ["group_type_index"], ["group_key"]]
+        assert keys.pop("group_types") == [["project_id"], ["group_type_index"]]
         assert keys.pop("cohort_members") == [["cohort_id"], ["person_id"]]
         assert keys.pop("sessions") == [["session_id"]]
         assert all(key == [["id"]] for key in keys.values())

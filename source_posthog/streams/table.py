@@ -107,12 +107,13 @@ STREAMS: tuple[Stream, ...] = (
         open_for=timedelta(hours=25),  # posthog-js ends a session after 24 h; an hour more for late snapshots
         cursor_field="start_time",
     ),
-    query_table("person_distinct_ids", PDI_TABLE, ("distinct_id",)),
+    # Keys lead with project_id: a user id is often a distinct id, and a customer id a group key, in several projects.
+    query_table("person_distinct_ids", PDI_TABLE, ("project_id", "distinct_id")),
     # updated_at is the row's ingestion time: an hour of lookback covers ingestion lag.
     query_table(
         "groups",
         GROUPS_TABLE,
-        ("group_type_index", "group_key"),
+        ("project_id", "group_type_index", "group_key"),
         rename=GROUPS_RENAMED,
         cursor_field="updated_at",
         open_for=timedelta(hours=1),
@@ -130,7 +131,14 @@ STREAMS: tuple[Stream, ...] = (
         from_start_date=True,
     ),
     query_table("cohort_members", COHORT_PEOPLE_TABLE, ("cohort_id", "person_id"), more_tables=(STATIC_MEMBERS,)),
-    crud_list("group_types", "group:read", {}, "groups_types/", unpaginated=True, primary_key=("group_type_index",)),
+    crud_list(
+        "group_types",
+        "group:read",
+        {},
+        "groups_types/",
+        unpaginated=True,
+        primary_key=("project_id", "group_type_index"),  # every project numbers its group types from 0
+    ),
     # Last, not to delay events: 45,000 a page plus its distinct ids, 46 queries per million; /persons/ as fallback.
     Stream(
         "persons",
