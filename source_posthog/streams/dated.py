@@ -102,8 +102,12 @@ class DatedRead:
     def save(self, project_id: int, cursor: datetime) -> None:
         """Move the project's cursor forward (never back) and write the whole stream state."""
         self.cursors[project_id] = max(cursor, self.cursors.get(project_id, cursor))
-        state = {str(pid): {self.field: format_timestamp(value)} for pid, value in self.cursors.items()}
-        self.sync.sink.state(self.stream.name, state)
+        self.sync.sink.state(self.stream.name, dated_state(self.field, self.cursors))
+
+
+def dated_state(field: str, cursors: dict[int, datetime]) -> dict[str, Any]:
+    """{project_id: T} as `{"<project_id>": {"<cursor field>": T}}`, the state `parse_dated_state` reads."""
+    return {str(pid): {field: format_timestamp(value)} for pid, value in sorted(cursors.items())}
 
 
 def parse_dated_state(stream: Stream, stream_state: Any) -> dict[int, datetime]:

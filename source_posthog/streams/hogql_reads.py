@@ -18,13 +18,13 @@ from datetime import UTC, datetime, timedelta
 
 from source_posthog.errors import QueryLimitError
 from source_posthog.streams.context import Sync
+from source_posthog.streams.dated import dated_state
 from source_posthog.streams.hogql import Bounds, HogQLTable, Key, KeyColumn, KeyType
 from source_posthog.streams.keyset import Page, iter_pages
 from source_posthog.streams.planning import DENSITY_SPAN, hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.query_client import QueryPoster
 from source_posthog.streams.shapes import SHAPERS
 from source_posthog.streams.stream import Stream
-from source_posthog.streams.timestamps import format_timestamp
 
 MIN_PAGE_SIZE = 100  # below this, a page that still times out is PostHog's problem, not the page size's
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -107,11 +107,9 @@ class CursorRead:
         return floor if saved is None else max(floor, saved - (self.stream.open_for or timedelta(0)))
 
     def save(self) -> None:
-        """`{"<project_id>": {"<cursor field>": T}}`, the shape session_recordings' state has too."""
+        """Write the stream's state, in the shape session_recordings' state has too (incremental only)."""
         if self.checkpoint:
-            field_name = self.stream.cursor_field or ""
-            state = {str(pid): {field_name: format_timestamp(value)} for pid, value in sorted(self.cursors.items())}
-            self.sync.sink.state(self.stream.name, state)
+            self.sync.sink.state(self.stream.name, dated_state(self.stream.cursor_field or "", self.cursors))
 
 
 def cursor_ordered(stream: Stream) -> HogQLTable:

@@ -67,11 +67,15 @@ def distinct_ids_of(client: QueryPoster, project_id: int, ids: list[str]) -> dic
     except QueryLimitError:
         if len(ids) == 1:
             raise
-        rows = None  # too many distinct ids for PostHog's time limit: ask for each half of the range
-    if rows is None or (len(rows) >= GROUPED_ROW_CAP and len(ids) > 1):  # maybe cut: each half of the range
-        half = len(ids) // 2
-        return distinct_ids_of(client, project_id, ids[:half]) | distinct_ids_of(client, project_id, ids[half:])
+        return _per_half(client, project_id, ids)  # too many distinct ids for PostHog's time limit
+    if len(rows) >= GROUPED_ROW_CAP and len(ids) > 1:
+        return _per_half(client, project_id, ids)  # maybe cut at PostHog's row cap
     return {str(row[0]): list(row[1]) for row in rows}
+
+
+def _per_half(client: QueryPoster, project_id: int, ids: list[str]) -> dict[str, list[str]]:
+    half = len(ids) // 2
+    return distinct_ids_of(client, project_id, ids[:half]) | distinct_ids_of(client, project_id, ids[half:])
 
 
 def display_name(person: Record) -> str:
