@@ -7,7 +7,7 @@ import pytest
 from source_posthog.errors import QueryLimitError
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.streams import shapes
-from source_posthog.streams.shapes import GROUPED_ROW_CAP, display_name, is_anonymous, persons, plain
+from source_posthog.streams.shapes import GROUPED_ROW_LIMIT, display_name, is_anonymous, persons, plain
 
 UUID_A = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d"
 UUID_B = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0e"
@@ -16,7 +16,9 @@ UUID_B = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0e"
 class FakeQueries:
     """Answers the distinct-ids query from a map, as if PostHog cut answers at `cap` rows."""
 
-    def __init__(self, owned: dict[str, list[str]], cap: int = GROUPED_ROW_CAP, time_limit: int | None = None) -> None:
+    def __init__(
+        self, owned: dict[str, list[str]], cap: int = GROUPED_ROW_LIMIT, time_limit: int | None = None
+    ) -> None:
         self.owned, self.cap, self.time_limit = owned, cap, time_limit
         self.ranges: list[tuple[str, str]] = []
 
@@ -49,7 +51,7 @@ def test_persons_get_the_list_fields_and_identified_distinct_ids_first() -> None
 
 
 def test_a_distinct_ids_answer_at_the_cap_is_asked_again_per_half_range(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shapes, "GROUPED_ROW_CAP", 1)
+    monkeypatch.setattr(shapes, "GROUPED_ROW_LIMIT", 1)
     queries = FakeQueries({UUID_A: ["a"], UUID_B: ["b"]}, cap=1)
     rows: list[dict[str, Any]] = [{"id": UUID_A, "properties": {}}, {"id": UUID_B, "properties": {}}]
     a, b = persons(rows, queries, 1)
@@ -78,3 +80,12 @@ def test_display_name_follows_posthog_order_and_falls_back_to_the_id() -> None:
     assert display_name({"id": UUID_A, "properties": {"email": ""}, "distinct_ids": []}) == UUID_A
     assert is_anonymous(UUID_A)
     assert not is_anonymous("user_1")
+
+
+def test_given_an_old_instance_cutting_at_10000_when_a_distinct_ids_answer_has_10000_rows_then_halved() -> None:
+    owned = {f"0190f1c2-7d1e-7a3b-9c4d-{i:012x}": [f"user_{i}"] for i in range(10_002)}
+    queries = FakeQueries(owned, cap=10_000)  # PostHog before June 2024: LIMIT 50000 silently becomes 10000
+    rows: list[dict[str, Any]] = [{"id": person, "properties": {}} for person in sorted(owned)]
+    records = persons(rows, queries, 1)
+    assert all(record["distinct_ids"] for record in records)  # nobody lost their ids to the cut
+    assert len(queries.ranges) == 3  # the whole range, then each half (5,001 rows each, below every cap)

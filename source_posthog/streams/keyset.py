@@ -1,8 +1,10 @@
 """The keyset reader over one HogQL table: pages that lose no row and repeat none (the query: hogql.py).
 
-- `LIMIT n+1`: PostHog lowers any LIMIT above 50,000 silently and sets no `hasMore` with an explicit LIMIT,
-  so the extra row, not a full page, is what says more rows exist. It is not handed over; the next page
-  starts after the n-th row and reads it again.
+- `LIMIT n+1`: the extra row, not a full page, is what says more rows exist. It is not handed over; the next
+  page starts after the n-th row and reads it again. PostHog lowers any LIMIT above its cap silently (10,000
+  before June 2024, 50,000 since) and sets no `hasMore` with an explicit LIMIT: a page shorter than asked
+  ends the range only when no cap can have cut it (row_cap.py); otherwise the next page is read, and an
+  empty one ends it. Page sizes follow the cap the sync has learned.
 - A row whose key equals the previous row's is dropped: the events table is a ReplacingMergeTree, and a
   re-ingested event lives as two identical rows until a background merge (posthog-api §10).
 - Pages are handed over whole, their cells picked by column name (`Page.cells`, `Page.dicts`): a generator
@@ -19,7 +21,6 @@ from typing import Any
 
 from source_posthog.errors import InternalError
 from source_posthog.streams.hogql import (
-    MAX_PAGE_SIZE,
     Condition,
     HogQLTable,
     Key,
@@ -28,7 +29,8 @@ from source_posthog.streams.hogql import (
     build_query,
     run_query,
 )
-from source_posthog.streams.query_client import QueryPoster
+from source_posthog.streams.query_client import QueryPoster, row_cap_of
+from source_posthog.streams.row_cap import RowCap
 from source_posthog.streams.timestamps import parse_timestamp
 
 
@@ -72,11 +74,11 @@ def iter_pages(
     on_page: Callable[[int, Key], None] | None = None,
 ) -> Generator[Page, None, None]:
     """Every row matching every `where` condition (a window's bounds, filters) after `after`, once, in key order."""
-    page_size = min(page_size, MAX_PAGE_SIZE)
-    name = f"source-posthog {table.name}"
+    cap, name = row_cap_of(client), f"source-posthog {table.name}"
     while True:
-        answer = run_query(client, project_id, build_query(table, name, page_size + 1, where, after))
-        page, more = _fetch_page(answer, table, page_size)
+        size = cap.page_size(page_size)  # lowered as soon as any reader learns the instance's cap
+        answer = run_query(client, project_id, build_query(table, name, size + 1, where, after))
+        page, more = _fetch_page(answer, table, size, cap)
         del answer  # only the page's rows are kept
         if not page.rows:
             return
@@ -88,12 +90,12 @@ def iter_pages(
             return
 
 
-def _fetch_page(answer: dict[str, Any], table: HogQLTable, page_size: int) -> tuple[Page, bool]:
-    """The page without its extra row and without adjacent duplicates, and whether more rows exist."""
+def _fetch_page(answer: dict[str, Any], table: HogQLTable, page_size: int, cap: RowCap) -> tuple[Page, bool]:
+    """The page without its extra row and without adjacent duplicates, and whether more rows may exist."""
     columns, rows = answer.get("columns"), answer["results"]
     if not isinstance(columns, list) or not all(name in columns for name in table.columns):
         raise InternalError(f"The /query/ response lacks a column; got {columns}, need {list(table.columns)}.")
-    more = len(rows) > page_size
+    more = cap.more_after(answer, len(rows), page_size + 1)
     del rows[page_size:]
     key_of = itemgetter(*(columns.index(column.name) for column in table.key))
     duplicates = [i for i, (a, b) in enumerate(pairwise(map(key_of, rows)), 1) if a == b]

@@ -28,7 +28,9 @@ from source_posthog.streams.query_client import QueryPoster
 
 HOUR = timedelta(hours=1)
 MIN_WINDOW = timedelta(minutes=1)  # below this a timed-out window is not split further
-DENSITY_SPAN = timedelta(days=365)  # one density query covers at most this much: <= 8,784 hourly rows
+# One density query covers at most this much: <= 8,784 hourly rows, below every row cap PostHog ever had
+# (10,000 before June 2024, row_cap.py), so its answer is never cut.
+DENSITY_SPAN = timedelta(days=365)
 DENSITY_SQL = (
     "SELECT intDiv(toUnixTimestamp(timestamp), 3600) AS hour, count() FROM events WHERE {where} "
     "GROUP BY hour ORDER BY hour LIMIT 10000"

@@ -1,5 +1,8 @@
 """`/query/` requests as the instance accepts them: PostHog before mid-2025 refuses the `modifiers` field.
 
+The client also keeps, for the whole sync, what its answers taught about the instance's silent row cap
+(row_cap.py), so every reader and window pages within it.
+
 Its request models forbid unknown fields, so `modifiers` gets 400 parse_error "... Extra inputs are not
 permitted" (posthog-api §10). The request is sent again without it, and so is every later one of the run.
 Such an instance renders datetime cells in the project's timezone with their offset: `parse_timestamp` and
@@ -14,12 +17,13 @@ from typing import Any, Protocol
 from source_posthog.errors import ApiError, Refusal
 from source_posthog.http.client import ApiClient
 from source_posthog.http.pacing import EndpointClass
+from source_posthog.streams.row_cap import RowCap
 
 Log = Callable[[str, str], None]  # (level, message), e.g. `Sink.log`
 
 
 class QueryPoster(Protocol):
-    """What the HogQL readers need: one POST returning parsed JSON (`ApiClient` or `QueryClient`)."""
+    """What the HogQL readers need: one POST returning parsed JSON (`QueryClient`; an `ApiClient` in tests)."""
 
     def post_json(self, path: str, body: dict[str, Any], endpoint_class: EndpointClass = EndpointClass.QUERY) -> Any:
         """POST a JSON body and return the parsed JSON answer."""
@@ -32,6 +36,8 @@ class QueryClient:
         self.client = client
         self.modifiers = True
         """False once the instance refused `modifiers`: remembered for the run, owned by its `Sync`."""
+        self.row_cap = RowCap(log)
+        """The instance's row cap as learned from its answers; shared by every reader of the sync."""
         self._log = log
         self._lock = Lock()  # windows are read side by side: the WARN is written once
 
@@ -63,3 +69,8 @@ def without_modifiers(body: dict[str, Any]) -> dict[str, Any]:
     """The body with no `modifiers` in its query node."""
     query = {name: value for name, value in body["query"].items() if name != "modifiers"}
     return {**body, "query": query}
+
+
+def row_cap_of(client: QueryPoster) -> RowCap:
+    """The sync's row cap; a bare `ApiClient` (unit tests) gets a fresh one, learning within one read."""
+    return client.row_cap if isinstance(client, QueryClient) else RowCap()

@@ -2,7 +2,8 @@
 
 - PLAIN: each row as {column: cell}, `properties` JSON text parsed, columns renamed where the row says.
 - PERSONS: the record the `/persons/` list gives: distinct ids from `person_distinct_ids` (one grouped query
-  per page over the page's key range, halved while the answer may be cut or hits a query limit), `name` as
+  per page over the page's key range, halved while the answer may be cut (row_cap.py: the LIMIT, or an older
+  instance's smaller silent cap) or hits a query limit), `name` as
   PostHog computes it, `uuid` = `id`, and null/empty for what the `persons` table does not hold
   (`last_seen_at`, `matched_recordings`, `value_at_data_point`).
 """
@@ -16,13 +17,13 @@ import orjson
 
 from source_posthog.errors import QueryLimitError
 from source_posthog.streams.hogql import hogql_body, run_query
-from source_posthog.streams.query_client import QueryPoster
+from source_posthog.streams.query_client import QueryPoster, row_cap_of
 
 Record = dict[str, Any]
 # Posthog's PERSON_DEFAULT_DISPLAY_NAME_PROPERTIES (posthog/api/person.py, frontend constants.tsx)
 DISPLAY_NAME_PROPERTIES = ("email", "Email", "$email", "name", "Name", "username", "Username", "UserName")
 DISTINCT_IDS_CAP = 1000  # the /persons/ list's cap per person, kept so records look as they did
-GROUPED_ROW_CAP = 50_000  # the LIMIT below, PostHog's silent cap: an answer this long may be cut, so halve the range
+GROUPED_ROW_LIMIT = 50_000  # the LIMIT below: PostHog's cap today; older instances cut at 10,000 (row_cap.py)
 DISTINCT_IDS_SQL = (
     "SELECT person_id, groupArray(distinct_id) AS distinct_ids FROM person_distinct_ids "
     "WHERE person_id >= toUUID({first}) AND person_id <= toUUID({last}) "
@@ -68,8 +69,8 @@ def distinct_ids_of(client: QueryPoster, project_id: int, ids: list[str]) -> dic
         if len(ids) == 1:
             raise
         return _per_half(client, project_id, ids)  # too many distinct ids for PostHog's time limit
-    if len(rows) >= GROUPED_ROW_CAP and len(ids) > 1:
-        return _per_half(client, project_id, ids)  # maybe cut at PostHog's row cap
+    if len(ids) > 1 and row_cap_of(client).may_be_cut(len(rows), GROUPED_ROW_LIMIT):
+        return _per_half(client, project_id, ids)  # maybe cut at the LIMIT or the instance's row cap
     return {str(row[0]): list(row[1]) for row in rows}
 
 
