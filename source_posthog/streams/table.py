@@ -86,7 +86,8 @@ STREAMS: tuple[Stream, ...] = (
         passes=PROPERTY_KINDS,
         primary_key=("project_id", "type", "group_type_index", "id"),
     ),
-    crud_list("early_access_features", "early_access_feature:read"),
+    # The route is singular (products/early_access_features/backend/routes.py @7286c363); the stream keeps its name.
+    crud_list("early_access_features", "early_access_feature:read", path="early_access_feature/"),
     Stream(
         "events",
         Reader.EVENTS,
