@@ -11,7 +11,7 @@ import requests_mock as rm
 
 from source_posthog.errors import ConnectorError, InternalError, TransientError
 from source_posthog.singer.cli import main as singer_main
-from source_posthog.sync import run
+from source_posthog.streams.readers import read_stream
 from source_posthog.sync.failures import failed_streams_error
 from unit_tests.conftest import BASE, KEY, CliResult, valid_config
 
@@ -85,14 +85,13 @@ class TestAirbyteRead:
     def test_given_unexpected_exception_in_a_stream_when_read_then_internal_message_kept_and_key_masked(
         self, cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        real = run.read_stream
 
         def explode_on_cohorts(stream: Any, *args: Any) -> int:
             if stream.name == "cohorts":
                 raise RuntimeError(f"boom with {KEY}")
-            return real(stream, *args)
+            return read_stream(stream, *args)
 
-        monkeypatch.setattr(run, "read_stream", explode_on_cohorts)
+        monkeypatch.setattr("source_posthog.sync.run.read_stream", explode_on_cohorts)
         result = read(cli, write)
 
         assert result.code == 1
