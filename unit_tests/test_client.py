@@ -315,6 +315,7 @@ class TestQueryLimits:
             (504, "Query has hit the max execution time before completing. See our docs for how to improve your query"),
             (512, "Estimated query execution time is too long. Try reducing its scope by changing the time range."),
             (513, "Query has reached the max memory limit before completing."),
+            (429, "Query timeout exceeded. Try again later."),  # session recordings: DRF Throttled, no Retry-After
         ],
     )
     def test_given_posthog_stopped_the_query_when_sent_then_one_request_and_query_limit_error(
@@ -326,6 +327,15 @@ class TestQueryLimits:
             Harness().client.post_json("projects/1/query/", {})
         assert requests_mock.call_count == 1
         assert caught.value.failure_type == "transient_error"
+
+    def test_given_a_429_too_many_simultaneous_queries_when_sent_then_retried(
+        self, requests_mock: rm.Mocker, backoff_sleeps: list[float]
+    ) -> None:
+        detail = "Too many simultaneous queries. Try again later."  # a real concurrency limit: worth waiting for
+        busy = {"type": "throttled_error", "code": "throttled", "detail": detail}
+        requests_mock.get(f"{API}/projects/1/session_recordings/", [{"status_code": 429, "json": busy}, {"json": {}}])
+        assert Harness().client.get_json("projects/1/session_recordings/") == {}
+        assert requests_mock.call_count == 2
 
     def test_given_a_gateway_504_when_sent_then_retried(
         self, requests_mock: rm.Mocker, backoff_sleeps: list[float]

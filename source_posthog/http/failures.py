@@ -29,6 +29,9 @@ ENDPOINT_NOT_FOUND = "Endpoint not found."
 # "...max memory limit...", 512 "Estimated query execution time is too long...". A gateway's bare 504 is not one.
 QUERY_LIMIT_STATUSES = frozenset({504, 512, 513})
 QUERY_LIMIT = re.compile(r"time limit|max execution time|memory limit|execution time is too long", re.IGNORECASE)
+# The session-recordings list answers a ClickHouse timeout with DRF `Throttled` (429, no Retry-After) and this
+# detail (posthog/session_recordings/session_recording_api.py @a8b2677e): not a rate limit, so not retried as one.
+THROTTLED_TIMEOUT = "Query timeout exceeded"
 UNKNOWN_FIELDS = "Extra inputs are not permitted"  # pydantic extra="forbid": PostHog before mid-2025 (§10)
 REFUSALS_BY_STATUS = {
     401: Refusal.BAD_KEY,
@@ -52,12 +55,14 @@ def api_error(response: requests.Response) -> ApiError:
 
 def query_limit_error(response: requests.Response) -> QueryLimitError | None:
     """The error for a query PostHog stopped at its limits, else None (then the status is handled as usual)."""
-    if response.status_code not in QUERY_LIMIT_STATUSES:
+    status = response.status_code
+    if status != 429 and status not in QUERY_LIMIT_STATUSES:
         return None
     detail = error_detail(response)
-    if not QUERY_LIMIT.search(detail):
+    stopped = detail.startswith(THROTTLED_TIMEOUT) if status == 429 else QUERY_LIMIT.search(detail) is not None
+    if not stopped:
         return None
-    return QueryLimitError(f"PostHog stopped a query at its limits (HTTP {response.status_code}): {detail}")
+    return QueryLimitError(f"PostHog stopped a query at its limits (HTTP {status}): {detail}")
 
 
 def error_detail(response: requests.Response) -> str:
