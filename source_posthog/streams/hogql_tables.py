@@ -29,12 +29,15 @@ GROUPS_TABLE = HogQLTable(
 MEMBER_KEY = (KeyColumn("cohort_id", KeyType.INTEGER), KeyColumn("person_id", KeyType.UUID))
 COHORT_PEOPLE_TABLE = HogQLTable("cohort_people", ("cohort_id", "person_id"), MEMBER_KEY)
 STATIC_COHORT_PEOPLE_TABLE = HogQLTable("static_cohort_people", ("cohort_id", "person_id"), MEMBER_KEY)
-# sessions_v3.py: one row per session, aggregated from its events. `session_id` is a UUIDv7's text, so text
-# order is start order; `$`-named columns are renamed without the `$` in records (SESSION_FIELDS).
+# sessions: the default table is v2 (`sessionTableVersion` AUTO resolves to SessionsTableV2 in
+# posthog/hogql/database/database.py @8351d962); every column below is in its LAZY_SESSIONS_FIELDS
+# (posthog/hogql/database/schema/sessions_v2.py @0011d550), and in v3's. Neither has `person_id`: a session's
+# person is its `distinct_id` (the distinct id of its last event, argMax in v2) joined to person_distinct_ids.
+# One row per session, aggregated from its events. `session_id` is a UUIDv7's text, so text order is start
+# order; `$`-named columns are renamed without the `$` in records (SESSION_FIELDS).
 SESSION_COLUMNS = (
     "session_id",
     "distinct_id",
-    "person_id",
     "$start_timestamp",
     "$end_timestamp",
     "$entry_current_url",
