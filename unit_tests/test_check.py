@@ -17,9 +17,7 @@ PROJECT = f"{API}/projects/1"
 
 
 def probe_path(stream: Stream) -> str:
-    """Where check probes a stream: its list (a HogQL stream's fallback list first), or the query API."""
-    if stream.fallback is not None:
-        return stream.fallback.path
+    """Where check probes a stream: its list, or the query API (a HogQL stream's fallback only without it)."""
     return "query/" if stream.reader in (Reader.HOGQL, Reader.EVENTS) else stream.path
 
 
@@ -121,16 +119,37 @@ class TestRunCheck:
         assert "every stream readable." in message
 
     def test_given_two_missing_scopes_when_check_then_both_named(self, requests_mock: rm.Mocker) -> None:
+        # Was persons' person:read: persons read through /query/ need only query:read (posthog/api/query.py).
         harness = Harness()
         serve_everything(requests_mock)
-        requests_mock.get(f"{PROJECT}/persons/", **missing("person:read"))
+        requests_mock.get(f"{PROJECT}/feature_flags/", **missing("feature_flag:read"))
         requests_mock.get(f"{PROJECT}/cohorts/", **missing("cohort:read"))
 
         with pytest.raises(ConfigError) as caught:
             run_check(harness.client, harness.config, harness.output)
 
-        assert "person:read" in caught.value.message
+        assert "feature_flag:read" in caught.value.message
         assert "cohort:read" in caught.value.message
+
+    def test_given_query_api_and_no_person_read_when_check_then_success(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        requests_mock.get(f"{PROJECT}/persons/", **missing("person:read"))
+
+        assert "every stream readable." in run_check(harness.client, harness.config, harness.output)
+        assert not any(r.path == "/api/projects/1/persons/" for r in requests_mock.request_history)
+
+    def test_given_no_query_api_and_no_person_read_when_check_then_person_read_named(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        requests_mock.post(f"{PROJECT}/query/", status_code=404, json={"detail": "Endpoint not found."})
+        requests_mock.get(f"{PROJECT}/events/", json=page([]))  # events fall back to the legacy list
+        requests_mock.get(f"{PROJECT}/persons/", **missing("person:read"))
+
+        with pytest.raises(ConfigError, match="person:read"):
+            run_check(harness.client, harness.config, harness.output)
 
     def test_given_no_project_read_scope_when_check_then_names_projects_stream(self, requests_mock: rm.Mocker) -> None:
         harness = Harness()

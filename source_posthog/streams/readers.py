@@ -50,9 +50,10 @@ def project_counts(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any
 
 
 def probe_hogql_stream(stream: Stream, sync: Sync, project_id: int) -> str | None:
-    """One single-row query of the table (check: does the key have query:read?); the fallback is probed too."""
-    if stream.fallback is not None:
-        PROBES[stream.fallback.reader](stream.fallback, sync, project_id)
+    """One single-row query of the table (check: does the key have query:read?); without /query/, the fallback.
+
+    Only the fallback needs the fallback's scope (persons: person:read), so it is probed only where it is used.
+    """
     try:
         run_query(sync.queries, project_id, build_query(stream.hogql_table, "source-posthog check", 1))
     except ApiError as error:
@@ -60,6 +61,7 @@ def probe_hogql_stream(stream: Stream, sync: Sync, project_id: int) -> str | Non
             raise
         if stream.fallback is None:
             return f"{NO_QUERY_API} (HTTP {error.status}): stream {stream.name} cannot be read; deselect it."
+        PROBES[stream.fallback.reader](stream.fallback, sync, project_id)
         return f"{NO_QUERY_API} (HTTP {error.status}): {stream.name} will be read from the {stream.fallback.path} list."
     return None
 

@@ -147,10 +147,12 @@ STREAMS: tuple[Stream, ...] = (
         primary_key=("project_id", "group_type_index"),  # every project numbers its group types from 0
     ),
     # Last, not to delay events: 45,000 a page plus its distinct ids, 46 queries per million; /persons/ as fallback.
+    # /query/ needs only query:read (QueryViewSet.scope_object = "query", posthog/api/query.py @ac4ad4a0, no
+    # per-table scope); person:read is the fallback's alone.
     Stream(
         "persons",
         Reader.HOGQL,
-        "person:read",
+        "query:read",
         EndpointClass.QUERY,
         table=PERSONS_TABLE,
         shape=Shape.PERSONS,
