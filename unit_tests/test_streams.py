@@ -132,10 +132,23 @@ class TestNewerLists:
         count = read_rest_stream(STREAMS_BY_NAME["property_definitions"], context(harness))
 
         kinds = [(r["type"], r["group_type_index"]) for r in harness.records("property_definitions")]
-        assert count == 7  # the same virtual id under every kind is a different record
-        assert kinds == [("event", -1), ("person", -1), *(("group", i) for i in range(5))]
+        assert count == 8  # the same virtual id under every kind is a different record
+        assert kinds == [("event", -1), ("person", -1), *(("group", i) for i in range(5)), ("session", -1)]
         asked = [(r.qs["type"], r.qs.get("group_type_index")) for r in requests_mock.request_history]
-        assert asked == [(["event"], None), (["person"], None), *((["group"], [str(i)]) for i in range(5))]
+        groups = [(["group"], [str(i)]) for i in range(5)]
+        assert asked == [(["event"], None), (["person"], None), *groups, (["session"], None)]
+
+    def test_given_an_instance_without_session_properties_when_read_then_that_pass_skipped_with_a_warning(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        listed = f"{API}/projects/1/property_definitions/"
+        requests_mock.get(listed, json=page([{"id": "p", "name": "x"}]))
+        refused = {"type": "validation_error", "code": "invalid_choice", "detail": '"session" is not a valid choice.'}
+        requests_mock.get(listed, status_code=400, json=refused, additional_matcher=lambda r: "type=session" in r.url)
+
+        assert read_rest_stream(STREAMS_BY_NAME["property_definitions"], context(harness)) == 7
+        assert any("refuses" in message and "session" in message for message in harness.logs())
 
     def test_given_dashboards_when_read_then_insight_ids_gathered_from_the_insights_list(
         self, requests_mock: rm.Mocker
@@ -149,6 +162,44 @@ class TestNewerLists:
 
         assert [(r["id"], r["insight_ids"]) for r in harness.records("dashboards")] == [(8, [21, 22]), (9, [21])]
         assert requests_mock.request_history[0].qs == {"basic": ["true"], "order": ["id"], "limit": ["1000"]}
+
+    def test_given_dashboard_tiles_when_read_then_insight_ids_from_live_tiles(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/1/dashboards/", json=page([{"id": 8}, {"id": 9}]))
+        tiles = [{"id": 1, "dashboard_id": 8, "deleted": False}, {"id": 2, "dashboard_id": 9, "deleted": True}]
+        insights = [{"id": 21, "dashboard_tiles": tiles}, {"id": 22, "dashboard_tiles": [], "dashboards": [9]}]
+        requests_mock.get(f"{API}/projects/1/insights/", json=page(insights))
+
+        read_rest_stream(STREAMS_BY_NAME["dashboards"], context(harness))
+
+        assert [(r["id"], r["insight_ids"]) for r in harness.records("dashboards")] == [(8, [21]), (9, [])]
+
+    def test_given_insights_without_either_field_when_read_then_insight_ids_null_and_a_warning(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        requests_mock.get(f"{API}/projects/1/dashboards/", json=page([{"id": 8}]))
+        requests_mock.get(f"{API}/projects/1/insights/", json=page([{"id": 21, "name": "no tiles said"}]))
+
+        read_rest_stream(STREAMS_BY_NAME["dashboards"], context(harness))
+
+        assert [r["insight_ids"] for r in harness.records("dashboards")] == [None]  # unknown, never []
+        assert any("insight_ids is left null" in message for message in harness.logs())
+
+    def test_given_more_dashboards_than_one_page_when_read_then_asked_again_in_one_page_above_the_count(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        listed = f"{API}/projects/1/dashboards/"
+        first = {"count": 10_003, "next": f"{listed}?limit=10000&offset=10000", "results": [{"id": 1}]}
+        whole = {"count": 10_003, "next": None, "results": [{"id": i} for i in range(10_003)]}
+        requests_mock.get(listed, [{"json": first}, {"json": whole}])
+        requests_mock.get(f"{API}/projects/1/insights/", json=page([]))
+
+        assert read_rest_stream(STREAMS_BY_NAME["dashboards"], context(harness)) == 10_003
+        limits = [r.qs["limit"] for r in requests_mock.request_history if "dashboards" in r.path]
+        assert limits == [["10000"], ["20000"]]  # never an offset page over the tied order
+        assert not any("offset" in r.qs for r in requests_mock.request_history if "dashboards" in r.path)
 
     def test_given_unpaginated_actions_answer_when_read_then_every_action_once(self, requests_mock: rm.Mocker) -> None:
         harness = Harness()

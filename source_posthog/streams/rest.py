@@ -2,19 +2,27 @@
 
 Offset lists can shift while we read them (rows created mid-sync repeat a row on the next page), and
 org-scoped annotations appear in every project's list, so records are deduplicated by key within a sync.
+A list whose only order has ties (dashboards) is read in one page instead (`whole_page`): offset pages over
+such an order can skip a record, which no deduplication repairs.
 """
 
 from collections.abc import Iterator
 from typing import Any
 
-from source_posthog.errors import ApiError
+from source_posthog.errors import ApiError, InternalError
+from source_posthog.http.client import ApiClient
+from source_posthog.http.pacing import EndpointClass
 from source_posthog.http.pagination import iter_pages, whole_list
 from source_posthog.streams.context import Sync
-from source_posthog.streams.rest_rows import Backref
+from source_posthog.streams.rest_rows import Pass
 from source_posthog.streams.stream import Stream
 
 PROBE_PARAMS = {"limit": "1"}
 UUID_TEXT_LENGTH = 36  # persons are keyed by UUID text
+WHOLE_FIRST_LIMIT = 10_000  # one page of this many first; a longer list is asked again above its count
+WHOLE_MARGIN = 100  # records that may be created between PostHog's count and our next request
+WHOLE_TRIES = 4
+Pointing = dict[Any, set[Any]] | None  # {record id: ids pointing at it}; None: the source did not say
 
 
 def read_rest_stream(stream: Stream, sync: Sync, _sync_mode: str = "full_refresh", _stream_state: Any = None) -> int:
@@ -29,7 +37,7 @@ def read_rest_stream(stream: Stream, sync: Sync, _sync_mode: str = "full_refresh
     for project in sync.projects:
         if not stream.shared_across_projects:
             seen.clear()
-        pointing = gather_backref(stream.backref, sync, project["id"]) if stream.backref else {}
+        pointing = gather_backref(stream, sync, project["id"])
         for record in iter_project_records(stream, sync, project["id"]):
             record["project_id"] = project["id"]
             key = compact_key(tuple(record.get(name) for name in stream.primary_key))
@@ -38,7 +46,7 @@ def read_rest_stream(stream: Stream, sync: Sync, _sync_mode: str = "full_refresh
                 continue
             seen.add(key)
             if stream.backref:
-                record[stream.backref.into] = sorted(pointing.get(record.get("id"), ()))
+                record[stream.backref.into] = None if pointing is None else sorted(pointing.get(record.get("id"), ()))
             sync.sink.record(stream.name, record)
             emitted += 1
     if duplicates:
@@ -52,31 +60,37 @@ def iter_project_records(stream: Stream, sync: Sync, project_id: int) -> Iterato
     """Every record one project lists for the stream, over all passes (may repeat records)."""
     path = f"projects/{project_id}/{stream.path}"
     for one_pass in stream.passes:
-        params = {**stream.params, **one_pass.params}
-        for record in iter_pass(stream, sync, path, params):
+        for record in iter_pass(stream, sync, path, one_pass):
             record.update(one_pass.marks)
             yield record
 
 
-def iter_pass(stream: Stream, sync: Sync, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def iter_pass(stream: Stream, sync: Sync, path: str, one_pass: Pass) -> Iterator[dict[str, Any]]:
     """One complete pass, with the optional parameters if PostHog accepts them, else without."""
+    params = {**stream.params, **one_pass.params}
     try:
-        yield from iter_list(stream, sync, path, {**params, **stream.optional_params})
+        yield from iter_list(stream, sync, path, {**params, **stream.optional_params}, one_pass.whole)
     except ApiError as error:
-        if error.status != 400 or not stream.optional_params:
+        if error.status != 400 or not (stream.optional_params or one_pass.optional):
             raise
+        if one_pass.optional:
+            refused = ", ".join(f"{name}={value}" for name, value in one_pass.params.items())
+            sync.sink.log("WARN", f"Stream {stream.name}: this PostHog instance refuses {refused} ({error.message}).")
+            return
         sync.sink.log(
             "WARN",
             f"PostHog rejected {sorted(stream.optional_params)} for {stream.name} ({error.message}); "
             "reading again without, deduplicated by id.",
         )
-        yield from iter_list(stream, sync, path, params)
+        yield from iter_list(stream, sync, path, params, one_pass.whole)
 
 
-def iter_list(stream: Stream, sync: Sync, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def iter_list(stream: Stream, sync: Sync, path: str, params: dict[str, Any], whole: bool) -> Iterator[dict[str, Any]]:
     """The records of every page of one list."""
     if stream.unpaginated:
         pages = iter([whole_list(sync.client, path, params, stream.endpoint_class)])
+    elif whole:
+        pages = iter([whole_page(sync.client, path, params, stream.endpoint_class)])
     else:
         pages = iter_pages(sync.client, path, params, stream.endpoint_class)
     for page in pages:
@@ -84,12 +98,45 @@ def iter_list(stream: Stream, sync: Sync, path: str, params: dict[str, Any]) -> 
         sync.progress.page(stream.name, len(page), path)
 
 
-def gather_backref(backref: Backref, sync: Sync, project_id: int) -> dict[Any, set[Any]]:
-    """{id of this stream's record: ids of the source records that point at it}, from one read of the source."""
-    pointing: dict[Any, set[Any]] = {}
+def whole_page(client: ApiClient, path: str, params: dict[str, Any], endpoint_class: EndpointClass) -> list[Any]:
+    """The whole list in one answer: one query of one snapshot, so an order with ties can neither skip nor repeat.
+
+    PostHog pages with DRF's LimitOffsetPagination without a `max_limit` (`REST_FRAMEWORK` in
+    posthog/settings/web.py @000798bf names no other), so `limit` may cover the whole list. While the answer
+    still has a `next` (the list is longer), it is asked again with a limit above its `count`.
+    """
+    limit = WHOLE_FIRST_LIMIT
+    for _ in range(WHOLE_TRIES):
+        page = client.get_json(path, {**params, "limit": str(limit)}, endpoint_class)
+        if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+            raise InternalError(f"Unexpected response shape from {path}: expected an object with results.")
+        if not page.get("next"):
+            results: list[Any] = page["results"]
+            return results
+        count = page.get("count")
+        limit = max(2 * limit, count + WHOLE_MARGIN if isinstance(count, int) else 0)
+    raise InternalError(f"{path} still had more records than a page of {limit} after {WHOLE_TRIES} tries.")
+
+
+def gather_backref(stream: Stream, sync: Sync, project_id: int) -> Pointing:
+    """{id of this stream's record: ids of the source records that point at it}, from one read of the source.
+
+    None, with a WARN, when a source record does not say what it points at: a missing field is never taken
+    for "points at nothing".
+    """
+    backref, pointing = stream.backref, dict[Any, set[Any]]()
+    if backref is None:
+        return pointing
     for source in iter_project_records(backref.source, sync, project_id):
-        targets = source.get(backref.via)
-        for target in targets if isinstance(targets, list) else ():
+        targets = backref.via(source)
+        if targets is None:
+            sync.sink.log(
+                "WARN",
+                f"Project {project_id}: {backref.source.name} records come without {backref.told}, so "
+                f"{stream.name}.{backref.into} is left null (unknown, not empty).",
+            )
+            return None
+        for target in targets:
             pointing.setdefault(target, set()).add(source.get("id"))
     return pointing
 

@@ -22,7 +22,7 @@ from source_posthog.streams.hogql_tables import (
     SESSIONS_TABLE,
 )
 from source_posthog.streams.hogql_tables import STATIC_COHORT_PEOPLE_TABLE as STATIC_MEMBERS
-from source_posthog.streams.rest_rows import Backref, Pass
+from source_posthog.streams.rest_rows import Backref, Pass, tile_dashboard_ids
 from source_posthog.streams.shapes import Shape
 from source_posthog.streams.stream import Reader, Stream
 
@@ -53,12 +53,19 @@ INSIGHTS = Stream(
     optional_params={"order": "id"},
     original=True,
 )
+# Each insight names the dashboards it is on; `dashboard_tiles` is served to API keys, `dashboards` may not be.
+DASHBOARD_INSIGHTS = Backref(
+    INSIGHTS, via=tile_dashboard_ids, into="insight_ids", told="dashboard_tiles (nor the deprecated dashboards)"
+)
 # Property definitions do not say their kind: one pass per kind marks it. Group types are indexed 0-4; like
 # PostHog's own tables, -1 stands for "no group type", so every part of the key has a value.
+# `type` is event, person, group or session (PropertyDefinitionQuerySerializer, posthog/api/property_definition.py
+# @77c948ee); group_type_index only for group. Instances older than session properties refuse that pass (400).
 PROPERTY_KINDS = (
     Pass({"type": "event"}, {"type": "event", "group_type_index": -1}),
     Pass({"type": "person"}, {"type": "person", "group_type_index": -1}),
     *(Pass({"type": "group", "group_type_index": str(i)}, {"type": "group", "group_type_index": i}) for i in range(5)),
+    Pass({"type": "session"}, {"type": "session", "group_type_index": -1}, optional=True),
 )
 GROUPS_RENAMED = {"index": "group_type_index", "key": "group_key"}
 
@@ -77,7 +84,9 @@ STREAMS: tuple[Stream, ...] = (
     crud_list("feature_flags", "feature_flag:read", passes=ARCHIVED_TOO, original=True),
     INSIGHTS,
     crud_list("actions", "action:read"),  # one unpaginated answer; deleted actions are never listed
-    crud_list("dashboards", "dashboard:read", backref=Backref(INSIGHTS, via="dashboards", into="insight_ids")),
+    # One page: the list's only order, `-pinned, name` (DashboardsViewSet.queryset, posthog/api/dashboards/
+    # dashboard.py @4f7b4308), has ties and accepts no ordering parameter, so offset pages could skip one.
+    crud_list("dashboards", "dashboard:read", passes=(Pass(whole=True),), backref=DASHBOARD_INSIGHTS),
     crud_list("experiments", "experiment:read", passes=ARCHIVED_TOO, only_on=WITH_EE),
     crud_list("surveys", "survey:read"),
     # ordering=name: a unique, stable order (the default, last seen date, moves while we read).
