@@ -25,10 +25,16 @@ class TestCheck:
         assert run.connection_status["status"] == "SUCCEEDED"
         assert f"{len(emulator.project_ids)} project(s)" in run.connection_status["message"]
 
-    @pytest.mark.parametrize(
-        ("key_name", "scope", "stream"),
-        [("no_person_read", "person:read", "persons"), ("no_query_read", "query:read", "events")],
-    )
+    def test_given_key_without_person_read_when_check_then_succeeded_since_persons_come_through_query(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        # Was a FAILED check: persons through /query/ need only query:read (posthog/api/query.py scope_object).
+        run = check(emulator, tmp_path, emulator.keys["no_person_read"])
+
+        assert run.connection_status["status"] == "SUCCEEDED"
+        assert "person:read" not in run.connection_status["message"]
+
+    @pytest.mark.parametrize(("key_name", "scope", "stream"), [("no_query_read", "query:read", "events")])
     def test_given_key_missing_a_scope_when_check_then_failed_naming_scope_and_stream(
         self, emulator: Emulator, tmp_path: Path, key_name: str, scope: str, stream: str
     ) -> None:

@@ -12,9 +12,10 @@
   `limit`, `offset` are RecordingsQuery fields in every version read; `order_direction` only in newer ones
   (frontend/src/queries/schema/schema-general.ts @c60a7265, and an older copy without it).
 - No request spans the whole history: windows start at a week; a window whose answer fits one page doubles
-  the next (up to MAX_WINDOW), so empty history costs one request per four weeks. A list query ClickHouse
-  cannot finish in time is a 429 "Query timeout exceeded." (session_recording_api.py @a8b2677e; a
-  QueryLimitError, never retried as is): the window is read again in halves, down to an hour.
+  the next (up to MAX_WINDOW, and never to a width that already timed out in this project), so empty history
+  costs one request per four weeks. A list query ClickHouse cannot finish in time is a 429 "Query timeout
+  exceeded." (session_recording_api.py @a8b2677e; a QueryLimitError, never retried as is): the window is read
+  again in halves, down to an hour.
 - An instance refusing `order_direction` (400: older RecordingsQuery models forbid extra fields) is asked
   without the row's optional parameters for the rest of the read (one WARN). It lists newest first then:
   a recording starting mid-read shifts the others down a place, which repeats one (dropped by id), never skips.
@@ -103,16 +104,18 @@ class DatedRead:
         """Emit the project's records starting in [cursor, upper), window by window, a STATE after each."""
         start = max(self.sync.config.start, self.cursors.get(project_id, self.sync.config.start))
         seen: set[Any] = set()
-        width = FIRST_WINDOW
+        width, ceiling = FIRST_WINDOW, MAX_WINDOW * 2  # ceiling: the narrowest width that timed out
         while start < self.upper:
             end = min(start + width, self.upper)
             try:
                 pages = self.read_window(project_id, start, end, seen)
             except QueryLimitError as error:
+                ceiling = min(ceiling, end - start)
                 width = self.narrowed(project_id, start, end, error)
                 continue  # records already emitted from this window are in `seen`: none twice
             self.save(project_id, min(end, self.upper - self.open_for))
-            start, width = end, min(2 * width, MAX_WINDOW) if pages == 1 else width
+            wider = min(2 * width, MAX_WINDOW)
+            start, width = end, wider if pages == 1 and wider < ceiling else width
         self.save(project_id, self.upper - self.open_for)
 
     def read_window(self, project_id: int, start: datetime, end: datetime, seen: set[Any]) -> int:
