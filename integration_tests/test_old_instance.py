@@ -94,6 +94,14 @@ def test_given_a_key_without_person_read_when_persons_read_through_query_then_co
     assert_complete_and_unique(run, old, "persons")
 
 
+def test_given_an_old_instance_when_check_then_succeeded(old: Emulator, tmp_path: Path) -> None:
+    config = write_json(tmp_path, "config.json", config_for(old.base_url, old.api_key))
+    run = run_connector(["check", "--config", config])
+
+    assert run.connection_status["status"] == "SUCCEEDED", run.connection_status
+    assert "every stream readable" in run.connection_status["message"]
+
+
 @pytest.fixture
 def slow_recordings() -> Iterator[Emulator]:
     """An old instance whose recordings list times out (429) on any range wider than three days."""
