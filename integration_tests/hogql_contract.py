@@ -93,9 +93,11 @@ def _name_violations(parts: list[tuple[str, str]], names: list[tuple[int, str]],
     known = HOGQL_TABLES[table] | aliases | {table}
     found = []
     for i, text in names:
+        if text.upper() in KEYWORDS:  # `AND (`, `IN (` open a group, not a call
+            continue
         is_call = i + 1 < len(parts) and parts[i + 1] == ("other", "(")
         if is_call and text not in HOGQL_FUNCTIONS:
             found.append(f"HogQL function `{text}` is not in the verified function table")
-        elif not is_call and text.upper() not in KEYWORDS and text not in known:
+        elif not is_call and text not in known:
             found.append(f"HogQL column `{text}` does not exist in `{table}`")
     return sorted(set(found))
