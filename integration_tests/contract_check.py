@@ -1,9 +1,9 @@
 """Hold one logged request to the PostHog facts: route, query parameters, and for `/query/` the body and its HogQL.
 
-An entry is the emulator's request log entry (`Emulator.requests`): `method`, `path`, `query` (params, the last
-value of a repeated name), `body` (parsed JSON, or None when absent or over the log's 16 KiB limit) and
-`headers.user_agent`. Only the connector's own requests are held to the table: tests that call the API
-themselves send another User-Agent (see `is_connector_request`).
+An entry has the shape of the emulator's request log entry (`Emulator.requests`): `method`, `path`, `query`
+(params, the last value of a repeated name), `body` (parsed JSON; the log itself keeps None over 16 KiB, the
+guard passes the whole body) and `headers.user_agent`. Only the connector's own requests are held to the
+table: tests that call the API themselves send another User-Agent (see `is_connector_request`).
 """
 
 import re
@@ -75,7 +75,7 @@ def param_violations(route: Route, query: dict[str, str]) -> list[str]:
 def body_violations(body: Any) -> list[str]:
     """Fields of a `/query/` body outside QueryRequest / HogQLQuery / HogQLQueryModifiers, and its HogQL."""
     if not isinstance(body, dict):
-        return ["body not logged as JSON (absent, not JSON, or over the log's size limit): cannot be checked"]
+        return ["body is not a JSON object (absent, not JSON, or dropped from the log for its size)"]
     found = [f"QueryRequest has no field `{key}`" for key in sorted(set(body) - QUERY_REQUEST)]
     if "refresh" in body and body["refresh"] not in REFRESH_TYPES:
         found.append(f"refresh `{body['refresh']}` is not a RefreshType")

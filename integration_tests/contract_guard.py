@@ -1,9 +1,10 @@
 """Check every request the connector sends to any emulator, while an integration test runs.
 
 Emulators are built in many test files, often shared per module or session, and tests clear their request
-logs; so instead of reading logs afterwards, the guard wraps `Runtime.record` (the one place every API
-request is logged, admin routes excluded) and checks each entry as it is logged. conftest.py switches the
-guard on for an integration test's setup, call and teardown and fails the test that sent a refused request.
+logs; so instead of reading logs afterwards, the guard wraps `App.handle` (every request of every in-process
+emulator passes there) and checks each request as it arrives, whole: the request log drops bodies over
+16 KiB, which a long `/query/` can exceed. conftest.py switches the guard on for an integration test's
+setup, call and teardown and fails the test that sent a refused request.
 """
 
 import threading
@@ -11,8 +12,11 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from integration_tests.contract_check import is_connector_request, violations
-from posthog_emulator.runtime import Runtime
+from posthog_emulator.app import App, Outcome
+from posthog_emulator.web import Request
 
 SHOWN = 20  # distinct violations listed in a failure; the rest are counted
 
@@ -30,23 +34,23 @@ class ContractGuard:
         self._lock = threading.Lock()
 
     def install(self) -> Callable[[], None]:
-        """Wrap `Runtime.record` for every emulator in this process; returns the undo."""
-        original = Runtime.record
+        """Wrap `App.handle` for every emulator in this process; returns the undo."""
+        original = App.handle
         guard = self
 
-        def record(self: Runtime, entry: dict[str, Any]) -> None:
-            original(self, entry)
-            guard.check(entry)
+        def handle(self: App, req: Request) -> Outcome:
+            guard.check(entry_of(req))
+            return original(self, req)
 
-        Runtime.record = record  # type: ignore[method-assign]
+        App.handle = handle  # type: ignore[method-assign]
 
         def undo() -> None:
-            Runtime.record = original  # type: ignore[method-assign]
+            App.handle = original  # type: ignore[method-assign]
 
         return undo
 
     def check(self, entry: dict[str, Any]) -> None:
-        """Hold one logged entry to the contract (server threads call this concurrently)."""
+        """Hold one request, as a log-shaped entry, to the contract (server threads call this concurrently)."""
         if not self.active or not is_connector_request(entry):
             return
         problems = violations(entry)
@@ -59,6 +63,16 @@ class ContractGuard:
         with self._lock:
             found, self._found = self._found, Counter()
         return found
+
+
+def entry_of(req: Request) -> dict[str, Any]:
+    """The fields of a request-log entry the checker reads, with the body never truncated."""
+    try:
+        body: Any = orjson.loads(req.body) if req.body else None
+    except orjson.JSONDecodeError:
+        body = req.body.decode(errors="replace")
+    headers = {"user_agent": req.headers.get("user-agent")}
+    return {"method": req.method, "path": req.path, "query": req.query, "body": body, "headers": headers}
 
 
 def describe(found: Counter[str]) -> str:

@@ -61,6 +61,9 @@ def project_list(
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "projects/", PAGED, ROUTER + " (RootProjectViewSet)"),
+    # The router's detail route: RootProjectViewSet(ProjectViewSet) retrieves with get_object()
+    # (posthog/api/project.py, found by content search; version not pinned).
+    Route("GET", "projects/{id}/", frozenset(), ROUTER + " (RootProjectViewSet detail)"),
     project_list("annotations", ROUTER, PAGED | {"scope", "date_from", "date_to", "is_emoji", "search"}),
     project_list("cohorts", ROUTER, PAGED | {"basic", "search", "hide_behavioral_cohorts", "type", "created_by_id"}),
     project_list(

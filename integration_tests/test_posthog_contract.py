@@ -36,6 +36,7 @@ class TestMatchRoute:
         ("method", "path", "template"),
         [
             ("GET", "/api/projects/", "projects/"),
+            ("GET", "/api/projects/12/", "projects/{id}/"),
             ("GET", "/api/projects/12/early_access_feature/", "projects/{id}/early_access_feature/"),
             ("GET", "/api/projects/12/early_access_feature", "projects/{id}/early_access_feature/"),
             ("POST", "/api/projects/12/query/", "projects/{id}/query/"),
@@ -124,8 +125,8 @@ class TestViolations:
 
     def test_given_a_query_body_too_big_to_log_when_checked_then_it_is_not_waved_through(self) -> None:
         assert violations({**hogql(""), "body": None}) == [
-            "POST /api/projects/7/query/: body not logged as JSON (absent, not JSON, or over the log's size "
-            "limit): cannot be checked"
+            "POST /api/projects/7/query/: body is not a JSON object (absent, not JSON, or dropped from the log for "
+            "its size)"
         ]
 
 
