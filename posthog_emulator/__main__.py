@@ -16,7 +16,7 @@ import orjson
 
 from posthog_emulator.emulator import Emulator
 from posthog_emulator.limit_settings import Limits, QueryCost
-from posthog_emulator.settings import FAULT_KINDS, EmulatorSettings, Faults, Quirks
+from posthog_emulator.settings import FAULT_KINDS, PROFILES, EmulatorSettings, Faults, Quirks
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,6 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-edge-projects", action="store_true", help="omit the 0-event and 1-event projects")
     p.add_argument("--span-days", type=int, default=400, help="events spread over this many days before the end")
     p.add_argument("--end", help="anchor 'now' (ISO); default: the current UTC hour")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="cloud", help="kind of instance (default cloud)")
     p.add_argument("--no-quirks", action="store_true", help="an ideal API: every quirk off")
     p.add_argument("--no-query-api", action="store_true", help="POST /query/ answers 404, as on old instances")
     p.add_argument("--real-limits", action="store_true", help="PostHog's real rate limits and 30 s query queue")
@@ -65,6 +66,7 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         quirks=_quirks_from(args),
         faults=faults,
         limits=_limits_from(args),
+        profile=args.profile,
     )
 
 

@@ -66,6 +66,7 @@ TRUTHS: dict[str, IdsOf] = {
     "sessions": lambda rt, pid: hogql_sessions.session_ids(rt.dataset.events[pid]),
 }
 STREAMS = tuple(TRUTHS)
+EE_STREAMS = ("experiments", "group_types")  # their routes exist only with EE (routes.py): nothing to read without
 
 
 def truth(app: App, stream: str) -> dict[int, list[Any]]:
@@ -77,6 +78,8 @@ def truth(app: App, stream: str) -> dict[int, list[Any]]:
     ids_of = TRUTHS.get(stream)
     if ids_of is None:
         raise ValueError(f"unknown stream {stream!r}; expected one of {STREAMS}")
+    if stream in EE_STREAMS and not app.rt.quirks.ee_available:
+        return {p["id"]: [] for p in app.rt.dataset.projects}
     return {p["id"]: ids_of(app.rt, p["id"]) for p in app.rt.dataset.projects}
 
 

@@ -122,7 +122,17 @@ def list_insights(rt: Runtime, req: Request, pid: int | None) -> Response:
         random.Random(rt.next_number()).shuffle(items)  # noqa: S311 - not security
     if q.get("basic", "").lower() == "true":
         items = [{k: v for k, v in i.items() if k not in INSIGHT_HEAVY_FIELDS} for i in items]
+    if rt.quirks.insights_withhold_dashboards:
+        items = [withhold_dashboards(i) for i in items]
     return Response(200, offset_page(req, items, 100))
+
+
+def withhold_dashboards(insight: dict[str, Any]) -> dict[str, Any]:
+    """The insight without its deprecated `dashboards` field (`dashboard_tiles` stays).
+
+    PostHog withholds it from API keys when INSIGHT_DASHBOARDS_OPT_IN_ENFORCED is on.
+    """
+    return {k: v for k, v in insight.items() if k != "dashboards"}
 
 
 def _sort_key(record: dict[str, Any], field: str) -> tuple[bool, Any, int]:
@@ -134,7 +144,8 @@ def get_by_id(stream: str, rt: Runtime, pid: int, object_id: str) -> Response:
     """Detail route for the entity streams; deleted objects are 404 like the real API."""
     for record in rt.dataset.entities[pid][stream]:
         if str(record["id"]) == object_id and not record["deleted"]:
-            return Response(200, public(record))
+            withhold = stream == "insights" and rt.quirks.insights_withhold_dashboards
+            return Response(200, withhold_dashboards(public(record)) if withhold else public(record))
     raise ApiError(404, "Not found.")
 
 

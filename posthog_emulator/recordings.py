@@ -5,6 +5,11 @@
 `date_from` defaults to `-3d`; both bounds filter blocks by their first timestamp (inclusive) before the
 blocks are added up, so a recording crossing a bound comes back cut. Expired (past retention) and deleted
 recordings are never listed. `limit` defaults to 50 and one more row tells `has_next`; there is no `next`.
+
+A ClickHouse timeout of the list query is a DRF `Throttled` (429, no Retry-After) with the detail
+TIMEOUT_DETAIL (posthog/session_recordings/session_recording_api.py @ a8b2677e); the emulator times out
+every request whose dates span more than `Faults.recordings_timeout_hours`. An old instance's strict
+RecordingsQuery model refuses `order_direction` (Quirks.recordings_reject_order_direction).
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from posthog_emulator.web import ApiError, Request, Response
 
 ORDERS = {"start_time", "duration", "recording_duration", "active_seconds", "click_count", "console_error_count"}
 RELATIVE = re.compile(r"^-(\d+)([hdw])$")
-UNITS_US = {"h": 3_600_000_000, "d": DAY_US, "w": 7 * DAY_US}
+HOUR_US = 3_600_000_000
+UNITS_US = {"h": HOUR_US, "d": DAY_US, "w": 7 * DAY_US}
+TIMEOUT_DETAIL = "Query timeout exceeded. Try again later."
 
 
 def list_session_recordings(rt: Runtime, req: Request, pid: int | None) -> Response:
@@ -28,6 +35,7 @@ def list_session_recordings(rt: Runtime, req: Request, pid: int | None) -> Respo
     q, now = req.query, rt.dataset.end_us
     low = _when(q.get("date_from", "-3d"), now, "date_from")
     high = _when(q["date_to"], now, "date_to") if q.get("date_to") else None
+    _refuse(rt, req, (high if high is not None else now) - low)
     order, descending = q.get("order", "start_time"), q.get("order_direction", "DESC").upper() == "DESC"
     if order not in ORDERS:
         raise ApiError(400, f"Invalid order: {order}", code="invalid_input", attr="order")
@@ -40,6 +48,24 @@ def list_session_recordings(rt: Runtime, req: Request, pid: int | None) -> Respo
     offset = positive_int(q.get("offset"), 0, strict=False)
     page = rows[offset : offset + limit]
     return Response(200, {"results": page, "has_next": len(rows) > offset + limit, "version": 4})
+
+
+def _refuse(rt: Runtime, req: Request, span_us: int) -> None:
+    """The old model's 400 for `order_direction`; the 429 of a query that times out on a wide span."""
+    if rt.quirks.recordings_reject_order_direction and any(k == "order_direction" for k, _ in req.params):
+        raise order_direction_refused(req.query["order_direction"])
+    hours = rt.faults.recordings_timeout_hours
+    if hours is not None and span_us > hours * HOUR_US:
+        raise ApiError(429, TIMEOUT_DETAIL, code="throttled")
+
+
+def order_direction_refused(value: str) -> ApiError:
+    """What an instance whose RecordingsQuery forbids extra fields answers (shape guessed: see step 4 notes)."""
+    detail = (
+        "1 validation error for RecordingsQuery\norder_direction\n  Extra inputs are not permitted "
+        f"[type=extra_forbidden, input_value='{value}', input_type=str]"
+    )
+    return ApiError(400, detail, code="invalid_input")
 
 
 def _when(text: str, now: int, attr: str) -> int:

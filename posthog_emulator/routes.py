@@ -25,6 +25,7 @@ class Route:
     scope: str
     throttle: str
     handler: Handler
+    ee: bool = False  # registered only when EE is available (else the catch-all 404)
 
 
 def _plain(fn: Callable[[Runtime, Request, int | None], Response]) -> Handler:
@@ -48,8 +49,10 @@ def _event_detail(rt: Runtime, req: Request, pid: int | None, obj: str | None) -
     raise ApiError(404, "Not found.")
 
 
-def _route(path: str, scope: str, throttle: str, handler: Handler, methods: tuple[str, ...] = ("GET",)) -> Route:
-    return Route(re.compile(path + r"/?$"), methods, scope, throttle, handler)
+def _route(
+    path: str, scope: str, throttle: str, handler: Handler, methods: tuple[str, ...] = ("GET",), *, ee: bool = False
+) -> Route:
+    return Route(re.compile(path + r"/?$"), methods, scope, throttle, handler, ee)
 
 
 ROUTES = (
@@ -66,10 +69,10 @@ ROUTES = (
     _route(PROJECT + r"/insights/(?P<obj>\d+)", "insight:read", "clickhouse", _detail("insights")),
     _route(PROJECT + "/actions", "action:read", "crud", _plain(catalog_lists.list_actions)),
     _route(PROJECT + "/dashboards", "dashboard:read", "crud", _plain(catalog_lists.list_dashboards)),
-    _route(PROJECT + "/experiments", "experiment:read", "crud", _plain(catalog_lists.list_experiments)),
+    _route(PROJECT + "/experiments", "experiment:read", "crud", _plain(catalog_lists.list_experiments), ee=True),
     _route(PROJECT + "/surveys", "survey:read", "crud", _plain(catalog_lists.list_surveys)),
     _route(
-        PROJECT + "/early_access_features",
+        PROJECT + "/early_access_feature",
         "early_access_feature:read",
         "crud",
         _plain(catalog_lists.list_early_access_features),
@@ -83,7 +86,7 @@ ROUTES = (
     ),
     _route(PROJECT + "/session_recordings", "session_recording:read", "clickhouse", _plain(list_session_recordings)),
     _route(PROJECT + "/persons", "person:read", "persons", _plain(persons.list_persons)),
-    _route(PROJECT + "/groups_types", "group:read", "crud", _plain(entities.list_group_types)),
+    _route(PROJECT + "/groups_types", "group:read", "crud", _plain(entities.list_group_types), ee=True),
     _route(PROJECT + "/events", "query:read", "clickhouse", _plain(events_list.list_events)),
     _route(PROJECT + r"/events/(?P<obj>[^/]+)", "query:read", "clickhouse", _event_detail),
     _route(PROJECT + "/query", "query:read", "query", _plain(query_api.run_query), ("POST",)),
@@ -98,7 +101,12 @@ ROUTES = (
 
 
 def available(route: Route, quirks: Quirks) -> bool:
-    """False for the `/query/` routes of an instance that predates them: Django answers its 404 before auth."""
+    """False for routes this instance lacks: Django's catch-all answers its 404 before auth.
+
+    That is EE-only routes without EE, and `/query/` on an instance that predates it.
+    """
+    if route.ee and not quirks.ee_available:
+        return False
     return quirks.query_api_available or route.throttle != "query"
 
 

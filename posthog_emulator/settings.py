@@ -1,7 +1,9 @@
 """Every knob of the emulator: data shape, quirks and faults; rate limits and query cost in limit_settings.
 
-Quirks default to how PostHog behaves today; `Quirks.ideal()` turns each one off for tests that
+Quirks default to how PostHog Cloud behaves today; `Quirks.ideal()` turns each one off for tests that
 need a well-behaved API. Settings are frozen; `Emulator.configure` swaps in updated copies.
+An instance profile (`EmulatorSettings.profile`: cloud, foss, old) only changes the defaults of a few
+quirks, see PROFILES; the facts behind each are in docs/posthog-sources.md ("Emulator routes and profiles").
 """
 
 from __future__ import annotations
@@ -42,6 +44,14 @@ class Quirks:
     query_rejects_unknown_fields: bool = False  # old instance: `modifiers` in the node -> 400 parse_error
     duplicate_rows: float = 0.0  # fraction of events stored twice (ReplacingMergeTree before a merge)
     query_quota_exceeded: bool = False  # /query/ -> 402 quota_limit_exceeded (free org over its quota)
+    ee_available: bool = True  # False: no EE routes (experiments/, groups_types/) -> catch-all 404
+    recordings_reject_order_direction: bool = False  # old RecordingsQuery: `order_direction` -> 400
+    insights_withhold_dashboards: bool = False  # INSIGHT_DASHBOARDS_OPT_IN_ENFORCED: no `dashboards` field
+
+    @classmethod
+    def for_profile(cls, profile: str) -> Quirks:
+        """Today's quirks with the profile's defaults applied."""
+        return apply_profile(cls(), profile)
 
     @classmethod
     def ideal(cls) -> Quirks:
@@ -81,6 +91,7 @@ class Faults:
     persons_churn_after: int | None = None  # after this many `persons` HogQL queries, churn (person_churn.py)
     persons_churn: int = 10  # persons deleted, and as many merged into others, when it happens
     persons_query_row_limit: int | None = None  # persons tables: more rows -> the 10 s 504 (person_timeout.py)
+    recordings_timeout_hours: int | None = None  # recordings list spanning more hours -> 429 query timeout
     seed: int = 0
 
 
@@ -102,6 +113,11 @@ class EmulatorSettings:
     quirks: Quirks = field(default_factory=Quirks)
     faults: Faults = field(default_factory=Faults)
     limits: Limits = field(default_factory=Limits)
+    profile: str = "cloud"  # kind of instance: cloud, foss or old (PROFILES)
+
+    def __post_init__(self) -> None:
+        """Let the profile set the quirks the caller left at today's defaults."""
+        object.__setattr__(self, "quirks", apply_profile(self.quirks, self.profile))
 
     def anchor(self) -> datetime:
         """The fixed "now" that generated data ends before."""
@@ -118,6 +134,23 @@ class EmulatorSettings:
         if self.events >= 10_000:
             return (2_500, 1_200)
         return (min(2_500, self.events // 4),)
+
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "cloud": {},  # current PostHog Cloud: EE, 50,000-row cap, newest request models
+    "foss": {"ee_available": False},  # current self-hosted without the ee package
+    # self-hosted with EE from before PR #22637 (June 2024): 10,000-row cap, strict (extra="forbid") models
+    "old": {"query_row_cap": 10_000, "query_rejects_unknown_fields": True, "recordings_reject_order_direction": True},
+}
+
+
+def apply_profile(quirks: Quirks, profile: str) -> Quirks:
+    """`quirks` with the profile's values in every field still at today's (Cloud) default."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; expected one of {sorted(PROFILES)}")
+    base = Quirks()
+    changes = {k: v for k, v in PROFILES[profile].items() if getattr(quirks, k) == getattr(base, k)}
+    return dataclasses.replace(quirks, **changes) if changes else quirks
 
 
 def updated(obj: Any, changes: Any) -> Any:

@@ -18,7 +18,7 @@ SCOPES = {
     "dashboards": "dashboard:read",
     "experiments": "experiment:read",
     "surveys": "survey:read",
-    "early_access_features": "early_access_feature:read",
+    "early_access_feature": "early_access_feature:read",  # singular (products/early_access_features/backend/routes.py)
     "event_definitions": "event_definition:read",
     "property_definitions": "property_definition:read",
     "session_recordings": "session_recording:read",
@@ -64,9 +64,13 @@ class TestLists:
 
         assert (response.status_code, response.json()["detail"]) == (400, "Invalid order field: 'nope'")
 
-    @pytest.mark.parametrize("stream", ["surveys", "early_access_features"])
-    def test_given_archived_members_when_listed_then_included(self, api: Api, emu: Emulator, stream: str) -> None:
-        rows = read_all(api, f"/api/projects/{MAIN}/{stream}/", {"limit": 2})
+    @pytest.mark.parametrize(
+        ("route", "stream"), [("surveys", "surveys"), ("early_access_feature", "early_access_features")]
+    )
+    def test_given_archived_members_when_listed_then_included(
+        self, api: Api, emu: Emulator, route: str, stream: str
+    ) -> None:
+        rows = read_all(api, f"/api/projects/{MAIN}/{route}/", {"limit": 2})
 
         assert sorted(r["id"] for r in rows) == emu.truth(stream)[MAIN]
         assert any(r.get("archived") or r.get("stage") == "archived" for r in rows)
