@@ -182,3 +182,66 @@ class TestLegacyInstance:
 
         assert "2 project(s)" in message
         assert "legacy /events/ list" in message
+
+
+ENDPOINT_NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Endpoint not found.", "attr": None}
+
+
+class TestInstanceWithoutNewerStreams:
+    """A self-hosted PostHog without EE has no experiments/ or groups_types/ (posthog/api/__init__.py @129fc2db)."""
+
+    def test_given_no_ee_when_check_then_success_names_experiments_and_group_types(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        for name in ("experiments", "group_types"):
+            requests_mock.get(f"{PROJECT}/{STREAMS_BY_NAME[name].path}", status_code=404, json=ENDPOINT_NOT_FOUND)
+
+        message = run_check(harness.client, harness.config, harness.output)
+
+        assert (
+            "every stream readable except newer ones: not on this instance, so a read skips them: "
+            "experiments exist only on PostHog with EE (this instance answers HTTP 404 Endpoint not found.); "
+            "group_types exist only on PostHog with EE (this instance answers HTTP 404 Endpoint not found.)."
+        ) in message
+
+    def test_given_newer_stream_without_only_on_missing_when_check_then_named_as_too_old(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        requests_mock.get(f"{PROJECT}/surveys/", status_code=404, json=ENDPOINT_NOT_FOUND)
+
+        message = run_check(harness.client, harness.config, harness.output)
+
+        assert "this PostHog instance has no surveys/ endpoint" in message
+
+    def test_given_original_stream_endpoint_missing_when_check_then_fails(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        requests_mock.get(f"{PROJECT}/cohorts/", status_code=404, json=ENDPOINT_NOT_FOUND)
+
+        with pytest.raises(ApiError, match="has no /api/projects/1/cohorts/"):
+            run_check(harness.client, harness.config, harness.output)
+
+    def test_given_project_not_found_on_newer_stream_when_check_then_not_taken_for_a_missing_endpoint(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        requests_mock.get(
+            f"{PROJECT}/experiments/", status_code=404, json={**ENDPOINT_NOT_FOUND, "detail": "Not found."}
+        )
+
+        with pytest.raises(ApiError, match="Project 1 was not found"):
+            run_check(harness.client, harness.config, harness.output)
+
+    def test_given_newer_stream_answering_400_when_check_then_success_names_it(self, requests_mock: rm.Mocker) -> None:
+        harness = Harness()
+        serve_everything(requests_mock)
+        requests_mock.get(f"{PROJECT}/surveys/", status_code=400, json={"detail": "Bad param"})
+
+        message = run_check(harness.client, harness.config, harness.output)
+
+        assert "answered an error, so a read may fail them: surveys (PostHog answered 400" in message

@@ -3,19 +3,37 @@
 Each stream is probed with one tiny request against the first project, so a missing scope is reported with
 the scope's name and the stream it blocks, instead of failing hours into a sync. Only the existing
 connector's streams (`Stream.original`) must be readable: syncs set up for it select them all. A newer
-stream whose scope the key lacks is listed in the success message, and fails only a read that selects it.
+stream whose scope the key lacks, or that this instance does not have (a self-hosted PostHog without EE has
+no experiments), is named in the success message; a read skips the missing ones and fails on the unreadable.
 """
+
+from dataclasses import dataclass, field
 
 from source_posthog.airbyte.messages import Output
 from source_posthog.config import Config
-from source_posthog.errors import ApiError, ConfigError, Refusal, TransientError
+from source_posthog.errors import ApiError, ConfigError, ConnectorError, Refusal, TransientError
 from source_posthog.http.client import ApiClient
 from source_posthog.streams.context import Sync
 from source_posthog.streams.event_filter import EventFilter
-from source_posthog.streams.readers import probe_stream
+from source_posthog.streams.readers import absence, missing_here, probe_stream
 from source_posthog.streams.stream import Stream
 from source_posthog.streams.table import PROJECTS, STREAMS
 from source_posthog.sync.run import start_sync
+
+
+@dataclass
+class Findings:
+    """What the probes found: problems fail check; everything else is told in the success message."""
+
+    problems: list[str] = field(default_factory=list)
+    unreadable: dict[str, list[str]] = field(default_factory=dict)
+    """scope -> newer streams that need it."""
+    absent: list[str] = field(default_factory=list)
+    """Newer streams this instance does not have, each with why."""
+    failing: list[str] = field(default_factory=list)
+    """Newer streams whose probe failed otherwise (a read would fail them, and only them)."""
+    notes: list[str] = field(default_factory=list)
+    """How a stream will be read, when the instance makes it differ (legacy /events/)."""
 
 
 def run_check(client: ApiClient, config: Config, output: Output) -> str:
@@ -29,44 +47,58 @@ def run_check(client: ApiClient, config: Config, output: Output) -> str:
             raise ConfigError(f"{blocked(PROJECTS)}: {error.message}") from None
         raise
     project_id = sync.projects[0]["id"]
-    problems: list[str] = []
-    unreadable: dict[str, list[str]] = {}  # scope -> newer streams that need it
-    notes: list[str] = []  # how a stream will be read, when the instance makes it differ (legacy /events/)
+    found = Findings()
     for stream in (stream for stream in STREAMS if stream.per_project):
-        problem = probe(stream, sync, project_id, notes)
-        if problem is None:
-            continue
-        if problem == stream.scope and not stream.original:
-            unreadable.setdefault(stream.scope, []).append(stream.name)
-        else:
-            problems.append(f"{blocked(stream)}." if problem == stream.scope else problem)
-    if problems:
-        raise ConfigError("The API key cannot read every stream: " + "; ".join(problems))
-    return " ".join([success(config, len(sync.projects), unreadable), *notes])
+        probe(stream, sync, project_id, found)
+    if found.problems:
+        raise ConfigError("The API key cannot read every stream: " + "; ".join(found.problems))
+    return " ".join([success(config, len(sync.projects), found), *found.notes])
 
 
-def probe(stream: Stream, sync: Sync, project_id: int, notes: list[str]) -> str | None:
-    """Probe one stream: None if readable, its scope if that is missing, else the problem a 403 reveals."""
+def probe(stream: Stream, sync: Sync, project_id: int, found: Findings) -> None:
+    """Probe one stream and file what it shows under `found`."""
     try:
         note = probe_stream(stream, sync, project_id)
     except ApiError as error:
-        if error.status != 403:
+        if missing_here(stream, error):
+            found.absent.append(absence(stream, error))
+        elif error.status == 403:
+            refused(stream, error, project_id, found)
+        elif stream.original or error.failure_type == "config_error":
             raise
-        if error.scope == stream.scope:
-            return stream.scope
-        return f"stream {stream.name} is refused for project {project_id}: {error.message}"
-    notes += [note] if note else []
-    return None
+        else:
+            found.failing.append(f"{stream.name} ({error.message})")
+        return
+    except ConnectorError as error:  # a newer stream's own trouble must not fail check for the original seven
+        if stream.original:
+            raise
+        found.failing.append(f"{stream.name} ({error.message})")
+        return
+    found.notes += [note] if note else []
 
 
-def success(config: Config, projects: int, unreadable: dict[str, list[str]]) -> str:
-    """The success message: projects, which streams the key cannot read yet, and the event filters."""
-    message = f"Connected to {config.base_url}: {projects} project(s) reachable, "
-    if not unreadable:
-        message += "every stream readable."
+def refused(stream: Stream, error: ApiError, project_id: int, found: Findings) -> None:
+    """A 403: the stream's scope is missing (a problem for an original stream), or the project is refused."""
+    if error.scope != stream.scope:
+        found.problems.append(f"stream {stream.name} is refused for project {project_id}: {error.message}")
+    elif stream.original:
+        found.problems.append(f"{blocked(stream)}.")
     else:
-        needs = "; ".join(f"streams {', '.join(names)} would need scope {scope}" for scope, names in unreadable.items())
-        message += f"every stream readable except newer ones the key has no scope for: {needs}."
+        found.unreadable.setdefault(stream.scope, []).append(stream.name)
+
+
+def success(config: Config, projects: int, found: Findings) -> str:
+    """The success message: projects, which newer streams are missing or unreadable, and the event filters."""
+    exceptions = [f"streams {', '.join(names)} would need scope {scope}" for scope, names in found.unreadable.items()]
+    if found.absent:
+        exceptions.append(f"not on this instance, so a read skips them: {'; '.join(found.absent)}")
+    if found.failing:
+        exceptions.append(f"answered an error, so a read may fail them: {'; '.join(found.failing)}")
+    message = f"Connected to {config.base_url}: {projects} project(s) reachable, "
+    if exceptions:
+        message += f"every stream readable except newer ones: {'; '.join(exceptions)}."
+    else:
+        message += "every stream readable."
     return message + f" Events synced: {EventFilter.of(config).describe()}."
 
 

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from source_posthog.errors import FailureType
+from source_posthog.errors import ConnectorError, FailureType
 from source_posthog.redaction import redact
 from source_posthog.sync.progress import StreamStatus
 
@@ -56,13 +56,21 @@ class Output:
         self._emit({"type": "TRACE", "trace": trace})
         self.flush()
 
-    def error_trace(self, message: str, failure_type: FailureType, internal_message: str | None = None) -> None:
-        """Write an ERROR trace (secrets masked) and flush."""
+    def error_trace(
+        self, message: str, failure_type: FailureType, internal_message: str | None = None, stream: str | None = None
+    ) -> None:
+        """Write an ERROR trace (secrets masked) and flush; a trace about one stream names it (`stream_descriptor`)."""
         error: dict[str, Any] = {"message": redact(message), "failure_type": failure_type}
         if internal_message:
             error["internal_message"] = redact(internal_message)
+        if stream:
+            error["stream_descriptor"] = {"name": stream}
         self._emit({"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": now_ms(), "error": error}})
         self.flush()
+
+    def stream_error(self, stream: str, error: ConnectorError) -> None:
+        """A stream failed and the sync goes on: an ERROR trace naming the stream, as the Airbyte CDK emits it."""
+        self.error_trace(error.message, error.failure_type, error.internal_message, stream)
 
     def spec(self, spec: dict[str, Any]) -> None:
         """Write the SPEC message."""

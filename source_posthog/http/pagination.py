@@ -1,45 +1,100 @@
-"""Follow PostHog's `next` links exactly as returned, and stop cleanly where they would mislead us.
+"""Follow PostHog's `next` links exactly as returned, and step past them where they loop.
 
     {"count": 231, "next": "https://us.posthog.com/api/projects/42/cohorts/?limit=100&offset=100",
      "previous": null, "results": [...]}
 
 A short page is not the end (persons drop unloadable rows yet offer `next`); `next: null` is.
-PostHog has shipped a `next` equal to the current URL (posthog#13508): that would loop forever,
-so it is an error. A `next` on another host is refused by the client before any request.
+PostHog has shipped a `next` equal to an already fetched URL (posthog#13508). Following it would loop forever
+and stopping would lose the rest of the list, so the next page is then asked for with our own offset (the
+same request, `offset` moved on); the listener hears it once. Only if that page was fetched already, or the
+list answers the same page again at the new offset, is it an error. A `next` on another host is refused by
+the client before any request.
 """
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import orjson
 
 from source_posthog.errors import InternalError
 from source_posthog.http.client import ApiClient
 from source_posthog.http.pacing import EndpointClass
 
 
+@dataclass
+class Links:
+    """The URLs of one list fetched so far, and what is known about its looping `next`."""
+
+    path: str
+    seen: set[str] = field(default_factory=set)  # a few hundred bytes per page, even for millions of persons
+    looped: bool = False
+    """The server's `next` has repeated a fetched URL (told once)."""
+    looped_page: bytes | None = None
+    """The results of the last page whose `next` looped: the same again at our offset means offsets are ignored."""
+
+
 def iter_pages(
     client: ApiClient, path: str, params: dict[str, Any], endpoint_class: EndpointClass
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield the `results` of every page, following `next` until it is null."""
-    url = client.url(path) + ("?" + urlencode(params) if params else "")
-    seen = {url}  # a few hundred bytes per page, even for millions of persons
-    while True:
+    url: str | None = client.url(path) + ("?" + urlencode(params) if params else "")
+    links = Links(path)
+    while url is not None:
+        links.seen.add(url)
         page = client.get_json(url, endpoint_class=endpoint_class)
         if not isinstance(page, dict) or not isinstance(page.get("results"), list):
             raise InternalError(f"Unexpected response shape from {path}: expected an object with results.")
+        following = next_url(client, url, page, links)  # before the caller may change the records
         yield page["results"]
-        link = page.get("next")
-        if not link:
-            return
-        # Relative links resolve against the page they came from; the host check happens before any request.
-        next_url = client.check_host(urljoin(url, link))
-        if next_url in seen:
-            raise InternalError(
-                f"PostHog returned a next link that repeats an already fetched page of {path} ({next_url}); "
-                "stopping instead of reading the same pages forever. Retry later or report it to PostHog."
-            )
-        seen.add(next_url)
-        url = next_url
+        url = following
+
+
+def next_url(client: ApiClient, url: str, page: dict[str, Any], links: Links) -> str | None:
+    """The URL of the page after `url`: the server's `next`, or our own offset where that repeats a fetched URL."""
+    link = page.get("next")
+    if not link:
+        return None
+    # Relative links resolve against the page they came from; the host check happens before any request.
+    candidate = client.check_host(urljoin(url, link))
+    if candidate not in links.seen:
+        return candidate
+    results = orjson.dumps(page["results"])
+    own = offset_url(url, len(page["results"]))
+    if own is None or own in links.seen or results == links.looped_page:
+        raise InternalError(
+            f"PostHog returned a next link that repeats an already fetched page of {links.path} ({candidate}), "
+            "and stepping past it with our own offset repeats too; stopping instead of reading the same pages "
+            "forever. Retry later or report it to PostHog."
+        )
+    if not links.looped:
+        links.looped = True
+        client.stats.on_warning(
+            f"PostHog's next link for {links.path} repeats a page already read ({candidate}; posthog#13508): "
+            "reading on with offsets computed from our own requests."
+        )
+    links.looped_page = results
+    return own
+
+
+def offset_url(url: str, page_length: int) -> str | None:
+    """`url` with `offset` moved past this page, other parameters as they were; None if the step is unknown.
+
+    The step is the request's `limit`, but no more than the page held: a server that sent fewer rows than asked
+    (a lower cap) must not make us skip rows; a page short for other reasons (persons dropping unloadable rows)
+    is re-read in part instead, and the readers' deduplication absorbs that.
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    values = dict(query)
+    limit = int(values["limit"]) if values.get("limit", "").isdigit() else None
+    step = min(limit, page_length) if limit and page_length else (limit or page_length)
+    if not step:
+        return None
+    offset = int(values["offset"]) + step if values.get("offset", "").isdigit() else step
+    moved = [(key, value) for key, value in query if key != "offset"] + [("offset", str(offset))]
+    return urlunsplit(parts._replace(query=urlencode(moved)))
 
 
 def whole_list(client: ApiClient, path: str, params: dict[str, Any], endpoint_class: EndpointClass) -> list[Any]:

@@ -102,8 +102,10 @@ def sync(config: Config, catalog_path: str | None, state_path: str | None, strea
         output.schema(
             chosen.stream.name, schema_of(chosen), list(chosen.stream.primary_key), chosen.stream.cursor_field
         )
-    read_streams(config, [(s.stream, s.sync_mode) for s in selected], states, output)
-    output.final_state()
+    try:
+        read_streams(config, [(s.stream, s.sync_mode) for s in selected], states, output)
+    finally:  # after failed streams too: the bookmarks of every stream that was read are worth keeping
+        output.final_state()
 
 
 def schema_of(chosen: Selected) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any, BinaryIO, TextIO
 
 import orjson
 
+from source_posthog.errors import ConnectorError
 from source_posthog.redaction import redact
 from source_posthog.sync.progress import StreamStatus
 
@@ -85,6 +86,12 @@ class SingerOutput:
         """Singer has no stream status message: a line on stderr when a stream starts or stops incomplete."""
         if status in ("STARTED", "INCOMPLETE"):
             self.log("INFO", f"Stream {stream}: {status.lower()}.")
+
+    def stream_error(self, stream: str, error: ConnectorError) -> None:
+        """A stream failed and the sync goes on: an ERROR line on stderr naming it (the details at DEBUG)."""
+        self.log("ERROR", f"Stream {stream} failed ({error.failure_type}): {error.message}")
+        if error.internal_message:
+            self.log("DEBUG", error.internal_message)
 
     def flush(self) -> None:
         """Push buffered output to the OS."""

@@ -83,11 +83,15 @@ PROBES: dict[Reader, Callable[[Stream, Sync, int], str | None]] = {
 def read_stream(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -> int:
     """Emit the stream's records (and STATE, if incremental); return how many records.
 
-    A key without the stream's scope is the user's to fix, so that refusal names the stream it stops.
+    A key without the stream's scope is the user's to fix, so that refusal names the stream it stops. A newer
+    stream this instance does not have is skipped with one WARN: its endpoint answers before any record.
     """
     try:
         return READERS[stream.reader](stream, sync, sync_mode, stream_state)
     except ApiError as error:
+        if missing_here(stream, error):
+            sync.sink.log("WARN", f"Stream {stream.name} skipped: {absence(stream, error)}.")
+            return 0
         if error.refusal is not Refusal.MISSING_SCOPE:
             raise
         raise ConfigError(
@@ -95,6 +99,23 @@ def read_stream(stream: Stream, sync: Sync, sync_mode: str, stream_state: Any) -
             "PostHog → Settings → Personal API keys, or deselect the stream.",
             internal_message=error.message,
         ) from None
+
+
+def missing_here(stream: Stream, error: ApiError) -> bool:
+    """Does this instance lack a newer stream's endpoint (catch-all 404 "Endpoint not found.", or 405)?
+
+    A project path answering DRF's "Not found." is a missing project instead (http/failures.py), and an
+    original stream missing means no PostHog API at all: neither is skipped.
+    """
+    return error.refusal is Refusal.ENDPOINT_MISSING and not stream.original
+
+
+def absence(stream: Stream, error: ApiError) -> str:
+    """Why the instance has no such stream, for check and the skip warning."""
+    answer = "HTTP 404 Endpoint not found." if error.status == 404 else f"HTTP {error.status}"
+    if stream.only_on:
+        return f"{stream.name} exist only on {stream.only_on} (this instance answers {answer})"
+    return f"this PostHog instance has no {stream.path or stream.name} endpoint, too old for it (it answers {answer})"
 
 
 def probe_stream(stream: Stream, sync: Sync, project_id: int) -> str | None:

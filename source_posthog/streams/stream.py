@@ -64,6 +64,9 @@ class Stream:
     """Incremental HOGQL: the first sync starts at `start_date` (sessions, like events); otherwise it reads
     every row (a group last updated before `start_date` is still a current group)."""
     per_project: bool = True
+    only_on: str | None = None
+    """Which PostHog instances have the stream's endpoint, when not every current one does ("PostHog with EE"):
+    where it answers 404 "Endpoint not found.", check names the stream and a read skips it with this reason."""
     original: bool = False
     """One of the existing connector's seven streams. Syncs set up for that connector select them all, so
     `check` fails when one of their scopes is missing; a newer stream's missing scope is only listed."""

@@ -30,6 +30,9 @@ PAGE_SIZE = "1000"  # PostHog's paginator has no maximum; 1000 keeps pages small
 
 
 LIST = {"limit": PAGE_SIZE}
+# Registered only `if EE_AVAILABLE` (posthog/api/__init__.py @129fc2db; products/experiments/backend/routes.py
+# @d96ff7b3): a self-hosted instance without EE answers its catch-all 404 "Endpoint not found." there.
+WITH_EE = "PostHog with EE"
 ARCHIVED_TOO = (Pass(), Pass({"archived": "true"}))  # archived items only with archived=true, which lists only them
 
 
@@ -75,7 +78,7 @@ STREAMS: tuple[Stream, ...] = (
     INSIGHTS,
     crud_list("actions", "action:read"),  # one unpaginated answer; deleted actions are never listed
     crud_list("dashboards", "dashboard:read", backref=Backref(INSIGHTS, via="dashboards", into="insight_ids")),
-    crud_list("experiments", "experiment:read", passes=ARCHIVED_TOO),
+    crud_list("experiments", "experiment:read", passes=ARCHIVED_TOO, only_on=WITH_EE),
     crud_list("surveys", "survey:read"),
     # ordering=name: a unique, stable order (the default, last seen date, moves while we read).
     crud_list("event_definitions", "event_definition:read", {**LIST, "ordering": "name"}),
@@ -86,7 +89,7 @@ STREAMS: tuple[Stream, ...] = (
         passes=PROPERTY_KINDS,
         primary_key=("project_id", "type", "group_type_index", "id"),
     ),
-    crud_list("early_access_features", "early_access_feature:read"),
+    crud_list("early_access_features", "early_access_feature:read", path="early_access_feature/"),
     Stream(
         "events",
         Reader.EVENTS,
@@ -137,6 +140,7 @@ STREAMS: tuple[Stream, ...] = (
         {},
         "groups_types/",
         unpaginated=True,
+        only_on=WITH_EE,
         primary_key=("project_id", "group_type_index"),  # every project numbers its group types from 0
     ),
     # Last, not to delay events: 45,000 a page plus its distinct ids, 46 queries per million; /persons/ as fallback.

@@ -3,12 +3,14 @@
 The Airbyte and Singer entry points differ only in the writer they pass in (their message format) and in how
 they turn a catalog and a state file into `(stream, sync_mode)` pairs and `{stream: stream_state}`.
 Streams are read one after another in `STREAMS` order: small lists first, then events, persons last so a
-large persons list never delays events.
+large persons list never delays events. A stream that fails is left INCOMPLETE and the others are still read
+(sync/failures.py); the read then ends with one error naming every failed stream.
 """
 
 from typing import Any, Protocol
 
 from source_posthog.config import Config
+from source_posthog.errors import ConnectorError
 from source_posthog.http.client import ApiClient
 from source_posthog.http.pacing import Pacer, limits_with
 from source_posthog.http.stats import HttpStats
@@ -16,6 +18,7 @@ from source_posthog.streams.context import Sync
 from source_posthog.streams.projects import list_projects
 from source_posthog.streams.readers import read_stream
 from source_posthog.streams.stream import Stream
+from source_posthog.sync.failures import as_connector_error, failed_streams_error, stops_sync
 from source_posthog.sync.progress import Progress, StreamStatus
 
 
@@ -34,6 +37,9 @@ class Writer(Protocol):
     def stream_status(self, stream: str, status: StreamStatus) -> None:
         """A stream started, is running, completed or stopped incomplete."""
 
+    def stream_error(self, stream: str, error: ConnectorError) -> None:
+        """A stream failed (it is INCOMPLETE); the sync goes on with the next one."""
+
 
 def make_client(config: Config, writer: Writer, max_tries: int | None = None) -> ApiClient:
     """The API client, paced to the configured share of PostHog's limits; each retry becomes a WARN log."""
@@ -50,14 +56,38 @@ def start_sync(config: Config, client: ApiClient, writer: Writer) -> tuple[Sync,
 
 
 def read_streams(config: Config, streams: list[tuple[Stream, str]], state: dict[str, Any], writer: Writer) -> None:
-    """Read every (stream, sync_mode); an exception leaves the current stream INCOMPLETE and propagates."""
+    """Read every (stream, sync_mode); a failed stream is INCOMPLETE and the rest are still read.
+
+    Raises a config error at once (it would fail every later stream too), and after the last stream one
+    ConnectorError naming the streams that failed.
+    """
     sync, progress = start_sync(config, make_client(config, writer), writer)
+    failed: dict[str, ConnectorError] = {}
     for stream, sync_mode in streams:
-        progress.begin(stream.name)
-        try:
-            emitted = read_stream(stream, sync, sync_mode, state.get(stream.name))
-        except BaseException:
-            progress.end(stream.name, None)
-            raise
-        progress.end(stream.name, emitted)
+        error = read_one(stream, sync_mode, state, sync, progress)
+        if error is None:
+            continue
+        if stops_sync(error):
+            raise error
+        writer.stream_error(stream.name, error)
+        failed[stream.name] = error
     progress.finish()
+    if failed:
+        raise failed_streams_error(failed, len(streams))
+
+
+def read_one(
+    stream: Stream, sync_mode: str, state: dict[str, Any], sync: Sync, progress: Progress
+) -> ConnectorError | None:
+    """Read one stream, framed by its status; return why it failed, or None if it is COMPLETE."""
+    progress.begin(stream.name)
+    try:
+        emitted = read_stream(stream, sync, sync_mode, state.get(stream.name))
+    except Exception as error:  # any failure of one stream is reported, not fatal to the others
+        progress.end(stream.name, None)
+        return as_connector_error(error)
+    except BaseException:  # interrupted: nothing more is read
+        progress.end(stream.name, None)
+        raise
+    progress.end(stream.name, emitted)
+    return None
