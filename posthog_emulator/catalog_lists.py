@@ -2,7 +2,10 @@
 
 - actions: one unpaginated answer `{"results": [...]}` (ActionViewSet.list), deleted ones hidden,
   ordered by last calculation, newest first, then name.
-- dashboards: offset pages of DashboardBasicSerializer (no tiles), deleted hidden, pinned first, then name.
+- dashboards: offset pages of DashboardBasicSerializer (no tiles), deleted hidden, ordered `-pinned, name`
+  only (posthog/api/dashboards/dashboard.py @ 4f7b4308): not unique, so dashboards sharing both come in
+  any order per request (Quirks.dashboards_unstable_ties). No `ordering` parameter: PostHog's REST_FRAMEWORK
+  names no filter backends and filter_queryset only reads search, tags and folder; `ordering` is ignored.
 - experiments: deleted hidden; archived ones only with `archived=true`, which lists only those
   (ExperimentService.filter_experiments_queryset); `order` must be on its allowlist, else 400.
 - surveys and early-access features: offset pages of everything, archived included (no soft delete).
@@ -10,6 +13,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from posthog_emulator.pagination import offset_page, public
@@ -31,8 +35,11 @@ def list_actions(rt: Runtime, _req: Request, pid: int | None) -> Response:
 
 
 def list_dashboards(rt: Runtime, req: Request, pid: int | None) -> Response:
-    """Pinned first, then by name."""
-    items = sorted(visible(rt, pid or 0, "dashboards"), key=lambda d: (not d["pinned"], d["name"], d["id"]))
+    """Pinned first, then by name; ties in PostgreSQL's arbitrary order (reshuffled under the quirk)."""
+    items = sorted(visible(rt, pid or 0, "dashboards"), key=lambda d: d["id"])
+    if rt.quirks.dashboards_unstable_ties:
+        random.Random(rt.next_number()).shuffle(items)  # noqa: S311 - not security
+    items.sort(key=lambda d: (not d["pinned"], d["name"]))
     return Response(200, offset_page(req, items, 100))
 
 

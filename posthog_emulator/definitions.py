@@ -77,7 +77,12 @@ def _kind_and_group(q: dict[str, str]) -> tuple[str, int]:
 def property_keys(rt: Runtime, pid: int) -> list[list[Any]]:
     """[type, group_type_index, id] of every record a complete read sees: the connector's key."""
     keys = []
-    for kind, groups in (("event", [-1]), ("person", [-1]), ("group", list(range(GROUP_TYPES_LIMIT)))):
+    for kind, groups in (
+        ("event", [-1]),
+        ("person", [-1]),
+        ("session", [-1]),
+        ("group", list(range(GROUP_TYPES_LIMIT))),
+    ):
         for group in groups:
             ids = [p["id"] for p in listed_properties(rt, pid, kind, group)]
             ids += [p["id"] for p in virtual_properties(kind)]

@@ -77,7 +77,7 @@ class CatalogMaker(Draws):
             insight["dashboard_tiles"].append({"id": self._id("tile"), "dashboard_id": did, "deleted": None})
         return {
             "id": did,
-            "name": f"Dashboard {did}",
+            "name": "My App Dashboard" if did % 2 else f"Dashboard {did}",  # names repeat (from a template)
             "description": "",
             "pinned": did % 3 == 0,
             "created_at": drf(created),

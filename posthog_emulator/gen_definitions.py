@@ -33,6 +33,16 @@ PERSON_PROPERTIES = (
     ("signed_up_at", "DateTime"),
 )
 GROUP_PROPERTIES = {0: (("name", "String"), ("industry", "String"), ("employees", "Numeric")), 1: (("name", "String"),)}
+# Stored rows of PropertyDefinition.Type.SESSION (posthog/taxonomy/property_definition_api.py @ a8b2677e,
+# with_type_filter); named and typed like sessions v2 columns (LAZY_SESSIONS_FIELDS and
+# get_lazy_session_table_properties_v2 in posthog/hogql/database/schema/sessions_v2.py @ 45b41e82).
+SESSION_PROPERTIES = (
+    ("$entry_current_url", "String"),
+    ("$channel_type", "String"),
+    ("$session_duration", "Duration"),
+    ("$pageview_count", "Numeric"),
+    ("$is_bounce", "Boolean"),
+)
 VIRTUAL = {
     "person": (("$virt_initial_channel_type", "String"), ("$virt_initial_referring_domain_type", "String")),
     "group": (("$virt_revenue", "Numeric"), ("$virt_revenue_last_30_days", "Numeric")),
@@ -47,6 +57,7 @@ def make_definitions(seed: int, pid: int, start: int, end: int) -> dict[str, lis
     props += [_property(rng, name, kind, "person", -1) for name, kind in PERSON_PROPERTIES]
     for index, group_props in GROUP_PROPERTIES.items():
         props += [_property(rng, name, kind, "group", index) for name, kind in group_props]
+    props += [_property(rng, name, kind, "session", -1) for name, kind in SESSION_PROPERTIES]
     return {"event_definitions": events, "property_definitions": props}
 
 
@@ -72,7 +83,7 @@ def _property(rng: random.Random, name: str, kind: str | None, of: str, group: i
     return {
         "id": ids.uuid7(rng, 1_700_000_000_000_000 + rng.randrange(10**9)),
         "name": name,
-        "is_numerical": kind == "Numeric",
+        "is_numerical": kind in ("Numeric", "Duration"),
         "property_type": kind,
         "tags": [],
         "is_seen_on_filtered_events": None,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from posthog_emulator import hogql_funcs, ids
+from posthog_emulator import hogql_funcs, hogql_schema, ids
 from posthog_emulator.eventstore import EventStore
 from posthog_emulator.hogql_funcs import parse_dt
 from posthog_emulator.hogql_parse import Node
@@ -40,8 +40,8 @@ AGGREGATES = {"count", "min", "max"}
 
 
 def unresolved(name: str) -> ApiError:
-    """HogQL's error for an unknown column."""
-    return ApiError(400, f"Unable to resolve field: {name}", code="hogql_error")
+    """The error for a column of `events` the emulator does not serve (hogql_schema: PostHog's or ours)."""
+    return hogql_schema.unresolved("events", name)
 
 
 class Compiler:

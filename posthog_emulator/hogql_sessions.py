@@ -1,7 +1,11 @@
 """HogQL's `sessions` table: one row per session, aggregated from the project's events at query time.
 
-As PostHog's sessions_v3 does, every stored event counts, whatever its ingestion time (`created_at`): a late
-event extends the session it falls in, or makes a new one. A session is one distinct id's events in time
+The default table is sessions v2 (`sessionTableVersion` AUTO resolves to SessionsTableV2 in
+posthog/hogql/database/database.py, §10); its columns are LAZY_SESSIONS_FIELDS of
+posthog/hogql/database/schema/sessions_v2.py @ 45b41e82, of which COLUMNS serves a subset. It has no
+`person_id` (nor has v3): a session's person is reached through its `distinct_id`. Every stored event
+counts, whatever its ingestion time (`created_at`): a late event extends the session it falls in, or
+makes a new one. A session is one distinct id's events in time
 order, cut after 30 idle minutes (posthog-js's idle timeout) or once it has lasted 24 hours. Its id is a
 UUIDv7 whose time part is its first event's millisecond, so id order follows start order, as on PostHog.
 Acquisition fields (referring domain, UTM tags, click ids) come from a hash of the session id: generated
@@ -13,7 +17,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import threading
-import uuid
 import weakref
 import zlib
 from collections.abc import Iterator
@@ -35,7 +38,6 @@ COUNT_FIELDS = ("$pageview_count", "$autocapture_count", "$screen_count", "$num_
 COLUMNS: dict[str, str] = {
     "session_id": "str",
     "distinct_id": "str",
-    "person_id": "uuid",
     "$start_timestamp": "datetime",
     "$end_timestamp": "datetime",
     **dict.fromkeys((*URL_FIELDS, "$entry_referring_domain", *UTM_FIELDS, *CLICK_FIELDS, "$channel_type"), "str"),
@@ -56,7 +58,6 @@ SOURCES: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (1, "Paid Social", ("l.facebook.com", "facebook", "retargeting", "paid_social", "", "", "", "*")),
 )
 _PICKS = [(channel, values) for weight, channel, values in SOURCES for _ in range(weight)]
-_PERSONLESS = uuid.UUID("7f0c1d2e-3a4b-5c6d-8e9f-a0b1c2d3e4f5")  # namespace of ids for distinct ids no person owns
 
 
 class Session(NamedTuple):
@@ -142,13 +143,12 @@ def _session_id(store: EventStore, first: int) -> str:
 
 
 def window(rt: Runtime, pid: int, lo_us: int | None, hi_us: int | None) -> Iterator[Row]:
-    """Rows whose `$start_timestamp` lies in [lo_us, hi_us] (None = open), in ORDER; person ids as of now."""
+    """Rows whose `$start_timestamp` lies in [lo_us, hi_us] (None = open), in ORDER."""
     found = sessions_of(rt.dataset.events[pid])
     start = 0 if lo_us is None else bisect.bisect_left(found.starts, lo_us)
     stop = len(found.starts) if hi_us is None else bisect.bisect_right(found.starts, hi_us)
-    owners = {d: p["id"] for p in rt.dataset.persons[pid] for d in p["distinct_ids"]}
     for session in found.items[start:stop]:
-        yield row(session, owners.get(session.distinct_id) or _personless(pid, session.distinct_id))
+        yield row(session)
 
 
 def all_rows(rt: Runtime, pid: int) -> list[Row]:
@@ -156,12 +156,7 @@ def all_rows(rt: Runtime, pid: int) -> list[Row]:
     return list(window(rt, pid, None, None))
 
 
-def _personless(pid: int, distinct_id: str) -> str:
-    """A fixed person id per (project, distinct id), as PostHog derives one for events without a person."""
-    return str(uuid.uuid5(_PERSONLESS, f"{pid}:{distinct_id}"))
-
-
-def row(session: Session, person_id: str) -> Row:
+def row(session: Session) -> Row:
     """The table row: stored fields, duration, bounce (NULL without pageviews/screens), acquisition."""
     duration = (session.end - session.start) // 1_000_000
     pageviews, autocaptures, screens, _uniq = session.counts
@@ -170,7 +165,6 @@ def row(session: Session, person_id: str) -> Row:
     return {
         "session_id": session.session_id,
         "distinct_id": session.distinct_id,
-        "person_id": person_id,
         "$start_timestamp": session.start,
         "$end_timestamp": session.end,
         **dict(zip(URL_FIELDS, session.urls, strict=True)),

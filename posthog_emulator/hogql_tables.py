@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from posthog_emulator import person_index
+from posthog_emulator import hogql_schema, person_index
 from posthog_emulator.hogql_parse import Select
 from posthog_emulator.hogql_result import Options, Outcome
 from posthog_emulator.runtime import Runtime
@@ -35,6 +35,7 @@ def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
     if query.table not in TABLES:
         raise ApiError(400, f"Unknown table `{query.table}`.", code="hogql_error")
     types, rows_of = TABLES[query.table]
+    hogql_schema.check_fields(query, types)
     limit = _limit(query, opts)
     fast = person_index.fast_rows(query, rt, pid, limit)  # persons: already filtered and in order
     if query.where is not None:

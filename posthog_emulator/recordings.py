@@ -14,6 +14,7 @@ RecordingsQuery model refuses `order_direction` (Quirks.recordings_reject_order_
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -60,12 +61,20 @@ def _refuse(rt: Runtime, req: Request, span_us: int) -> None:
 
 
 def order_direction_refused(value: str) -> ApiError:
-    """What an instance whose RecordingsQuery forbids extra fields answers (shape guessed: see step 4 notes)."""
-    detail = (
-        "1 validation error for RecordingsQuery\norder_direction\n  Extra inputs are not permitted "
-        f"[type=extra_forbidden, input_value='{value}', input_type=str]"
-    )
-    return ApiError(400, detail, code="invalid_input")
+    """What an instance whose RecordingsQuery has no `order_direction` (and forbids extra fields) answers.
+
+    `filter_from_params_to_query` turns pydantic's error into `ValidationError(json.dumps(errors()))`
+    (session_recording_api.py @ a8b2677e): 400, DRF's default code "invalid", the error list as JSON
+    text. Which old versions had such a schema, and the pydantic docs URL's version, are guesses.
+    """
+    error = {
+        "type": "extra_forbidden",
+        "loc": ["order_direction"],
+        "msg": "Extra inputs are not permitted",
+        "input": value,
+        "url": "https://errors.pydantic.dev/2.7/v/extra_forbidden",
+    }
+    return ApiError(400, json.dumps([error]), code="invalid")
 
 
 def _when(text: str, now: int, attr: str) -> int:

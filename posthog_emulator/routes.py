@@ -1,101 +1,157 @@
-"""The route table: path pattern, methods, required scope, throttle class, handler."""
+"""The one route table: every API route, the PostHog file it comes from, and the instances that have it.
+
+`kinds` names the kinds of instance that register the route: "cloud" (current, EE), "foss" (current
+self-hosted without the `ee` package) and "old" (self-hosted with EE from before mid-2024). A route
+that "foss" lacks is EE-only: it is served only while `Quirks.ee_available` is on. Any other path
+answers PostHog's catch-all 404 (`api_not_found`, before authentication). `docs/posthog-sources.md`
+("Emulator routes and profiles") prints this table; `route_rows()` feeds it.
+
+Sources (S) are in repository PostHog/posthog; the commit is the one read; "§11" means the fact is from
+/work/shared/posthog-api.md §11 (verified Dec 2026) and was not re-read for this table.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from posthog_emulator import catalog_lists, definitions, entities, events_list, events_render, persons, query_api
+from posthog_emulator import catalog_lists, definitions, entities, events_list, persons, query_api
 from posthog_emulator.recordings import list_session_recordings
-from posthog_emulator.runtime import Runtime
+from posthog_emulator.route_handlers import Handler, detail, event_detail, plain, query_status
 from posthog_emulator.settings import Quirks
-from posthog_emulator.web import ApiError, Request, Response
 
-Handler = Callable[[Runtime, Request, "int | None", str | None], Response]
 PROJECT = r"^/api/(?:projects|environments)/(?P<pid>\d+)"
+ALL = ("cloud", "foss", "old")
+EE = ("cloud", "old")  # registered only under `if EE_AVAILABLE` (posthog/settings/ee.py @ a8b2677e)
+API_INIT = "posthog/api/__init__.py (index id 54520884428, commit not returned)"
+ROUTER = f"{API_INIT}: projects_router"
+S = {
+    "projects": "posthog/api/project.py ProjectViewSet; §11",
+    "annotations": "posthog/api/annotation.py AnnotationsViewSet; §11",
+    "cohorts": f"{ROUTER} r'cohorts' CohortViewSet",
+    "feature_flags": "posthog/api/feature_flag.py FeatureFlagViewSet; §11",
+    "insights": "products/product_analytics/backend/api/insight.py @ 29f878e8 (not re-read); §11",
+    "actions": "posthog/api/action.py @ 99058528 ActionViewSet.list -> {'results'}",
+    "dashboards": "posthog/api/dashboards/dashboard.py @ 4f7b4308 queryset order_by('-pinned', 'name')",
+    "experiments": "products/experiments/backend/routes.py @ d96ff7b3 (returns early without EE_AVAILABLE)",
+    "surveys": "products/surveys/backend/ SurveyViewSet; §11",
+    "early_access_feature": "products/early_access_features/backend/routes.py @ 7286c363 r'early_access_feature'",
+    "event_definitions": f"{ROUTER} r'event_definitions' EventDefinitionViewSet",
+    "property_definitions": f"{ROUTER} r'property_definitions'; posthog/taxonomy/property_definition_api.py @ a8b2677e",
+    "session_recordings": f"{API_INIT} dual route; posthog/session_recordings/session_recording_api.py @ a8b2677e",
+    "persons": f"{API_INIT} dual route: EnterprisePersonViewSet with EE, PersonViewSet without",
+    "groups_types": f"{ROUTER} r'groups_types' inside `if EE_AVAILABLE:`; ee/clickhouse/views/groups.py",
+    "events": f"{API_INIT} dual route r'events' EventViewSet",
+    "query": f"{API_INIT} dual route r'query' QueryViewSet (posthog/api/query.py)",
+}
 
 
 @dataclass(frozen=True)
 class Route:
-    """One API route and what guards it."""
+    """One API route, what guards it, where PostHog defines it and which instances have it."""
 
     pattern: re.Pattern[str]
+    template: str  # the path as the docs print it
     methods: tuple[str, ...]
     scope: str
     throttle: str
     handler: Handler
-    ee: bool = False  # registered only when EE is available (else the catch-all 404)
+    source: str
+    kinds: tuple[str, ...] = ALL
 
-
-def _plain(fn: Callable[[Runtime, Request, int | None], Response]) -> Handler:
-    return lambda rt, req, pid, _obj: fn(rt, req, pid)
-
-
-def _detail(stream: str) -> Handler:
-    return lambda rt, _req, pid, obj: entities.get_by_id(stream, rt, pid or 0, obj or "")
-
-
-def _event_detail(rt: Runtime, req: Request, pid: int | None, obj: str | None) -> Response:
-    """`GET /events/{id}/`; a malformed id gives the legacy 3-key 400 (no `attr`)."""
-    text = (obj or "").replace("-", "")
-    if len(text) != 32 or any(c not in "0123456789abcdefABCDEF" for c in text):
-        return Response(400, {"detail": "Invalid UUID", "code": "invalid", "type": "validation_error"})
-    store = rt.dataset.events[pid or 0]
-    with store.lock:
-        for i in range(len(store)):
-            if store.uuid(i) == obj:
-                return Response(200, events_render.legacy_row(rt, store, pid or 0, i, req.query))
-    raise ApiError(404, "Not found.")
+    @property
+    def ee_only(self) -> bool:
+        """True when self-hosted FOSS lacks the route: it exists only while EE is available."""
+        return "foss" not in self.kinds
 
 
 def _route(
-    path: str, scope: str, throttle: str, handler: Handler, methods: tuple[str, ...] = ("GET",), *, ee: bool = False
+    template: str,
+    scope: str,
+    throttle: str,
+    handler: Handler,
+    source: str,
+    *,
+    obj: str = r"(?P<obj>\d+)",
+    methods: tuple[str, ...] = ("GET",),
+    kinds: tuple[str, ...] = ALL,
 ) -> Route:
-    return Route(re.compile(path + r"/?$"), methods, scope, throttle, handler, ee)
+    """`template` uses {pid} and {obj}; both /api/projects/ and /api/environments/ match a {pid} route."""
+    path = template.replace("/api/projects/{pid}", PROJECT).replace("{obj}", obj)
+    return Route(re.compile(path + r"/?$"), template, methods, scope, throttle, handler, source, kinds)
 
 
+P = "/api/projects/{pid}"
 ROUTES = (
-    _route(r"^/api/projects", "project:read", "crud", _plain(entities.list_projects)),
-    _route(r"^/api/organizations/@current/projects", "project:read", "crud", _plain(entities.list_projects)),
-    _route(PROJECT, "project:read", "crud", _plain(entities.get_project)),
-    _route(PROJECT + "/annotations", "annotation:read", "crud", _plain(entities.list_annotations)),
-    _route(PROJECT + r"/annotations/(?P<obj>\d+)", "annotation:read", "crud", _detail("annotations")),
-    _route(PROJECT + "/cohorts", "cohort:read", "crud", _plain(entities.list_cohorts)),
-    _route(PROJECT + r"/cohorts/(?P<obj>\d+)", "cohort:read", "crud", _detail("cohorts")),
-    _route(PROJECT + "/feature_flags", "feature_flag:read", "crud", _plain(entities.list_feature_flags)),
-    _route(PROJECT + r"/feature_flags/(?P<obj>\d+)", "feature_flag:read", "crud", _detail("feature_flags")),
-    _route(PROJECT + "/insights", "insight:read", "clickhouse", _plain(entities.list_insights)),
-    _route(PROJECT + r"/insights/(?P<obj>\d+)", "insight:read", "clickhouse", _detail("insights")),
-    _route(PROJECT + "/actions", "action:read", "crud", _plain(catalog_lists.list_actions)),
-    _route(PROJECT + "/dashboards", "dashboard:read", "crud", _plain(catalog_lists.list_dashboards)),
-    _route(PROJECT + "/experiments", "experiment:read", "crud", _plain(catalog_lists.list_experiments), ee=True),
-    _route(PROJECT + "/surveys", "survey:read", "crud", _plain(catalog_lists.list_surveys)),
+    _route("/api/projects", "project:read", "crud", plain(entities.list_projects), S["projects"]),
     _route(
-        PROJECT + "/early_access_feature",
+        "/api/organizations/@current/projects",
+        "project:read",
+        "crud",
+        plain(entities.list_projects),
+        f"{API_INIT}: organizations_router r'projects'",
+    ),
+    _route(P, "project:read", "crud", plain(entities.get_project), S["projects"]),
+    _route(f"{P}/annotations", "annotation:read", "crud", plain(entities.list_annotations), S["annotations"]),
+    _route(f"{P}/annotations/{{obj}}", "annotation:read", "crud", detail("annotations"), S["annotations"]),
+    _route(f"{P}/cohorts", "cohort:read", "crud", plain(entities.list_cohorts), S["cohorts"]),
+    _route(f"{P}/cohorts/{{obj}}", "cohort:read", "crud", detail("cohorts"), S["cohorts"]),
+    _route(f"{P}/feature_flags", "feature_flag:read", "crud", plain(entities.list_feature_flags), S["feature_flags"]),
+    _route(f"{P}/feature_flags/{{obj}}", "feature_flag:read", "crud", detail("feature_flags"), S["feature_flags"]),
+    _route(f"{P}/insights", "insight:read", "clickhouse", plain(entities.list_insights), S["insights"]),
+    _route(f"{P}/insights/{{obj}}", "insight:read", "clickhouse", detail("insights"), S["insights"]),
+    _route(f"{P}/actions", "action:read", "crud", plain(catalog_lists.list_actions), S["actions"]),
+    _route(f"{P}/dashboards", "dashboard:read", "crud", plain(catalog_lists.list_dashboards), S["dashboards"]),
+    _route(
+        f"{P}/experiments",
+        "experiment:read",
+        "crud",
+        plain(catalog_lists.list_experiments),
+        S["experiments"],
+        kinds=EE,
+    ),
+    _route(f"{P}/surveys", "survey:read", "crud", plain(catalog_lists.list_surveys), S["surveys"]),
+    _route(
+        f"{P}/early_access_feature",
         "early_access_feature:read",
         "crud",
-        _plain(catalog_lists.list_early_access_features),
+        plain(catalog_lists.list_early_access_features),
+        S["early_access_feature"],
     ),
-    _route(PROJECT + "/event_definitions", "event_definition:read", "crud", _plain(definitions.list_event_definitions)),
     _route(
-        PROJECT + "/property_definitions",
+        f"{P}/event_definitions",
+        "event_definition:read",
+        "crud",
+        plain(definitions.list_event_definitions),
+        S["event_definitions"],
+    ),
+    _route(
+        f"{P}/property_definitions",
         "property_definition:read",
         "crud",
-        _plain(definitions.list_property_definitions),
+        plain(definitions.list_property_definitions),
+        S["property_definitions"],
     ),
-    _route(PROJECT + "/session_recordings", "session_recording:read", "clickhouse", _plain(list_session_recordings)),
-    _route(PROJECT + "/persons", "person:read", "persons", _plain(persons.list_persons)),
-    _route(PROJECT + "/groups_types", "group:read", "crud", _plain(entities.list_group_types), ee=True),
-    _route(PROJECT + "/events", "query:read", "clickhouse", _plain(events_list.list_events)),
-    _route(PROJECT + r"/events/(?P<obj>[^/]+)", "query:read", "clickhouse", _event_detail),
-    _route(PROJECT + "/query", "query:read", "query", _plain(query_api.run_query), ("POST",)),
     _route(
-        PROJECT + r"/query/(?P<obj>[^/]+)",
+        f"{P}/session_recordings",
+        "session_recording:read",
+        "clickhouse",
+        plain(list_session_recordings),
+        S["session_recordings"],
+    ),
+    _route(f"{P}/persons", "person:read", "persons", plain(persons.list_persons), S["persons"]),
+    _route(f"{P}/groups_types", "group:read", "crud", plain(entities.list_group_types), S["groups_types"], kinds=EE),
+    _route(f"{P}/events", "query:read", "clickhouse", plain(events_list.list_events), S["events"]),
+    _route(f"{P}/events/{{obj}}", "query:read", "clickhouse", event_detail, S["events"], obj=r"(?P<obj>[^/]+)"),
+    _route(f"{P}/query", "query:read", "query", plain(query_api.run_query), S["query"], methods=("POST",)),
+    _route(
+        f"{P}/query/{{obj}}",
         "query:read",
         "query",
-        lambda rt, req, pid, obj: query_api.query_status(rt, req, pid, obj or ""),
-        ("GET", "DELETE"),
+        query_status,
+        S["query"],
+        obj=r"(?P<obj>[^/]+)",
+        methods=("GET", "DELETE"),
     ),
 )
 
@@ -105,7 +161,7 @@ def available(route: Route, quirks: Quirks) -> bool:
 
     That is EE-only routes without EE, and `/query/` on an instance that predates it.
     """
-    if route.ee and not quirks.ee_available:
+    if route.ee_only and not quirks.ee_available:
         return False
     return quirks.query_api_available or route.throttle != "query"
 
@@ -119,3 +175,8 @@ def match(path: str) -> tuple[Route, int | None, str | None] | None:
             pid = int(groups["pid"]) if groups.get("pid") else None
             return route, pid, groups.get("obj")
     return None
+
+
+def route_rows() -> list[tuple[str, str, str, str]]:
+    """(methods, path template, kinds, source) of every route: the docs' table."""
+    return [("|".join(r.methods), r.template, ", ".join(r.kinds), r.source) for r in ROUTES]

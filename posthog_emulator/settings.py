@@ -39,6 +39,7 @@ class Quirks:
     org_annotations_everywhere: bool = True  # org-scoped annotations listed in every project
     flags_archived_hidden: bool = True  # archived flags only with archived=true
     insights_unstable_order: bool = True  # default insight order reshuffles per request
+    dashboards_unstable_ties: bool = True  # same (pinned, name) dashboards come in any order per request
     enforce_scopes: bool = True  # scopes and project allow-lists of keys are checked
     query_api_available: bool = True  # False: /query/ routes 404 like an old self-hosted instance
     query_rejects_unknown_fields: bool = False  # old instance: `modifiers` in the node -> 400 parse_error
@@ -73,6 +74,7 @@ class Quirks:
             org_annotations_everywhere=False,
             flags_archived_hidden=False,
             insights_unstable_order=False,
+            dashboards_unstable_ties=False,
         )  # scopes stay enforced: they are a feature, not a misbehaviour
 
 

@@ -28,7 +28,7 @@ def field_name(node: Node, types: dict[str, str]) -> str:
     """The column a field (or a call, by its label) names; a 400 as PostHog's if the table has none."""
     name = str(node.value[-1]) if node.kind == "field" else label_of(node)
     if name not in types:
-        raise ApiError(400, f"Unable to resolve field: {label_of(node)}", code="hogql_error")
+        raise ApiError(400, f"Unable to resolve field: {label_of(node)}", code="hogql_query_error")
     return name
 
 

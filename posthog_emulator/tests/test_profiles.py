@@ -6,6 +6,9 @@ posthog/api/__init__.py @ 000874c5 (`api_not_found`: no auth, NotFound "Endpoint
 posthog/session_recordings/session_recording_api.py @ a8b2677e (429 Throttled "Query timeout exceeded.").
 """
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -107,8 +110,9 @@ def test_given_old_recordings_model_when_order_direction_sent_then_400(api: Api,
     emu.configure(quirks={"recordings_reject_order_direction": True})
 
     refused = api("GET", path, params={"order_direction": "ASC"})
-    assert (refused.status_code, refused.json()["type"]) == (400, "validation_error")
-    assert "order_direction" in refused.json()["detail"]
+    assert (refused.status_code, refused.json()["type"], refused.json()["code"]) == (400, "validation_error", "invalid")
+    errors = json.loads(refused.json()["detail"])
+    assert [(e["type"], e["loc"], e["input"]) for e in errors] == [("extra_forbidden", ["order_direction"], "ASC")]
     assert api("GET", path).status_code == 200
 
 
@@ -119,3 +123,26 @@ def test_given_dashboards_withheld_when_insights_read_then_no_dashboards_field(a
 
     assert all("dashboards" not in i and "dashboard_tiles" in i for i in listed)
     assert "dashboards" not in one
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_given_any_method_on_unmatched_path_when_sent_then_catch_all_404(emu: Emulator, method: str) -> None:
+    response = requests.request(method, f"{emu.base_url}/api/projects/{MAIN}/early_access_features/", timeout=10)
+
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+
+
+def test_given_cli_profile_foss_when_served_then_ee_routes_404() -> None:
+    argv = [sys.executable, "-m", "posthog_emulator", "--profile", "foss", "--port", "0", "--events", "200"]
+    proc = subprocess.Popen([*argv, "--projects", "1"], stdout=subprocess.PIPE, text=True)
+    try:
+        ready = json.loads(proc.stdout.readline() if proc.stdout else "{}")
+        headers = {"Authorization": f"Bearer {ready['api_key']}"}
+        base = f"{ready['base_url']}/api/projects/{ready['project_ids'][0]}"
+        assert requests.get(f"{base}/experiments/", headers=headers, timeout=10).json() == NOT_FOUND
+        assert requests.get(f"{base}/early_access_feature/", headers=headers, timeout=10).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if proc.stdout:
+            proc.stdout.close()

@@ -12,7 +12,7 @@ from posthog_emulator.hogql_parse import parse_select
 from posthog_emulator.tests.conftest import EMPTY, MAIN, NEW_YORK, Api, hogql, session_for
 
 COLUMNS = (
-    "session_id, distinct_id, person_id, $start_timestamp, $end_timestamp, $entry_current_url, $entry_pathname, "
+    "session_id, distinct_id, $start_timestamp, $end_timestamp, $entry_current_url, $entry_pathname, "
     "$end_current_url, $end_pathname, $entry_referring_domain, $entry_utm_source, $entry_utm_campaign, "
     "$entry_utm_medium, $entry_utm_term, $entry_utm_content, $entry_gclid, $entry_fbclid, $channel_type, "
     "$session_duration, $is_bounce, $pageview_count, $autocapture_count, $screen_count, $num_uniq_urls"
@@ -136,7 +136,11 @@ def test_a_window_of_sessions_in_start_order(emu: Emulator) -> None:
     body = poster(emu)(hogql(sql, span))
     assert body["columns"] == NAMES
     types = dict(body["types"])
-    assert (types["person_id"], types["$session_duration"], types["$is_bounce"]) == ("UUID", "Int64", "Nullable(Bool)")
+    assert (types["distinct_id"], types["$session_duration"], types["$is_bounce"]) == (
+        "String",
+        "Int64",
+        "Nullable(Bool)",
+    )
     assert types["$start_timestamp"].startswith("DateTime64(6, ")
     rows = [dict(zip(NAMES, row, strict=True)) for row in body["results"]]
     assert 100 < len(rows) < len(emu.truth("sessions")[MAIN])

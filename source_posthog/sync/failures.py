@@ -1,8 +1,9 @@
 """One failing stream never sinks the sync: what stops it at once, and the one error that ends a sync with failures.
 
-As the Airbyte CDK does (`AbstractSource.read`), a stream that fails is left INCOMPLETE with its own error
-trace and the next stream is read; the sync then ends with one error listing every failed stream. Only a
-config error stops at once: a bad key, a missing scope or bad state would fail every later stream the same way.
+As the Airbyte CDK does (`AbstractSource.read`, airbyte-cdk 7.39.1: each failure kept by stream name, one
+AirbyteTracedException listing them raised after the last stream), a stream that fails is left INCOMPLETE with
+its own error trace (`stream_descriptor`) and the next stream is read. Only a config error stops at once: a bad
+key, a missing scope or bad state would fail every later stream the same way.
 """
 
 import traceback

@@ -1,0 +1,103 @@
+"""The HogQL tables, columns and functions PostHog has, and a reader of the connector's SQL just deep enough to
+name the table, functions and columns a query uses.
+
+The connector writes one shape only: `SELECT <exprs> FROM <table> [WHERE ...] [GROUP BY ...] [ORDER BY ...]
+[LIMIT n]`, values as `{placeholders}`. Anything richer (a JOIN, a subquery, a dotted name) is reported as
+outside what this contract models rather than guessed at. Facts: repository PostHog/posthog, `file @ commit`.
+"""
+
+import re
+
+SCHEMA_DIR = "posthog/hogql/database/schema/"
+# Columns a stream may select: each table's fields minus lazy joins (`pdi`, `person`, `revenue_analytics`...).
+HOGQL_TABLES: dict[str, frozenset[str]] = {
+    # events.py @ 11ff0432f427 (EventsTable.fields)
+    "events": frozenset(
+        {"uuid", "event", "properties", "timestamp", "team_id", "distinct_id", "elements_chain", "created_at"}
+        | {"$session_id", "$session_id_uuid", "$window_id", "person_id", "$group_0", "$group_1", "$group_2"}
+        | {"$group_3", "$group_4", "elements_chain_href", "elements_chain_texts", "elements_chain_ids"}
+        | {"elements_chain_elements"}
+    ),
+    # persons.py @ 5ece335f6dcb (PERSONS_FIELDS)
+    "persons": frozenset({"id", "created_at", "team_id", "properties", "is_identified"}),
+    # person_distinct_ids.py @ c1431f564603 (PERSON_DISTINCT_IDS_FIELDS)
+    "person_distinct_ids": frozenset({"team_id", "distinct_id", "person_id"}),
+    # groups.py @ 5735f4edd6f6 (GROUPS_TABLE_FIELDS)
+    "groups": frozenset({"index", "team_id", "key", "created_at", "updated_at", "properties"}),
+    # cohort_people.py @ 586fc69229f2 (COHORT_PEOPLE_FIELDS)
+    "cohort_people": frozenset({"person_id", "cohort_id", "team_id"}),
+    # static_cohort_people.py @ 10cbdf3a544b (StaticCohortPeople.fields)
+    "static_cohort_people": frozenset({"person_id", "cohort_id", "team_id"}),
+    # sessions_v2.py @ 45b41e82c697 (LAZY_SESSIONS_FIELDS): v2 is the default table, since sessionTableVersion
+    # AUTO builds SessionsTableV2 (posthog/hogql/database/database.py @ 8351d962dd0d). No person_id.
+    "sessions": frozenset(
+        {"id", "session_id", "session_id_v7", "team_id", "distinct_id", "$start_timestamp", "$end_timestamp"}
+        | {"max_inserted_at", "$urls", "$num_uniq_urls", "$entry_current_url", "$entry_pathname"}
+        | {"$entry_hostname", "$end_current_url", "$end_pathname", "$end_hostname", "$entry_referring_domain"}
+        | {"$entry_utm_source", "$entry_utm_campaign", "$entry_utm_medium", "$entry_utm_term"}
+        | {"$entry_utm_content", "$entry_gclid", "$entry_gad_source", "$entry_gclsrc", "$entry_dclid"}
+        | {"$entry_gbraid", "$entry_wbraid", "$entry_fbclid", "$entry_msclkid", "$entry_twclid"}
+        | {"$entry_li_fat_id", "$entry_mc_cid", "$entry_igshid", "$entry_ttclid", "$entry__kx", "$entry_irclid"}
+        | {"$pageview_count", "$autocapture_count", "$screen_count", "$channel_type", "$session_duration"}
+        | {"duration", "$is_bounce", "$last_external_click_url", "$page_screen_autocapture_count_up_to"}
+        | {"$exit_current_url", "$exit_pathname", "$vitals_lcp"}
+    ),
+}
+# Functions the connector uses, each found in PostHog's function tables (posthog/hogql/functions/).
+HOGQL_FUNCTIONS: dict[str, str] = {
+    "toDateTime64": "clickhouse/conversions.py @ d0e90f4d517d (1-3 args)",
+    "toUUID": "clickhouse/conversions.py @ d0e90f4d517d (accurateCastOrNull to UUID)",
+    "intDiv": "clickhouse/arithmetic.py @ f9c86077a97b",
+    "toUnixTimestamp": "clickhouse/datetime.py @ 4f155f7be116",
+    "count": "aggregations.py @ ad219e56a6a6",
+    "min": "aggregations.py @ ad219e56a6a6",
+    "max": "aggregations.py @ ad219e56a6a6",
+    "groupArray": "aggregations.py @ ad219e56a6a6",
+}
+KEYWORDS = frozenset(
+    {"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "ORDER", "BY", "ASC", "DESC", "LIMIT", "GROUP", "AS"}
+    | {"HAVING", "DISTINCT", "NULL", "TRUE", "FALSE", "IS"}
+)
+UNMODELLED = frozenset({"JOIN", "UNION", "OFFSET", "WITH", "ARRAY", "SAMPLE", "PREWHERE", "FINAL"})
+TOKEN = re.compile(
+    r"""(?P<string>'(?:[^'\\]|\\.)*')|(?P<placeholder>\{[A-Za-z_][A-Za-z0-9_]*\})"""
+    r"""|(?P<name>[A-Za-z_$][A-Za-z0-9_$]*)|(?P<number>\d+(?:\.\d+)?)|(?P<space>\s+)|(?P<other>.)"""
+)
+
+
+def tokens(sql: str) -> list[tuple[str, str]]:
+    """(kind, text) pairs of the SQL, whitespace dropped."""
+    found = [(m.lastgroup or "other", m.group()) for m in TOKEN.finditer(sql)]
+    return [(kind, text) for kind, text in found if kind != "space"]
+
+
+def hogql_violations(sql: str) -> list[str]:
+    """What in one HogQL query PostHog does not have: its table, a column of it, a function."""
+    parts = tokens(sql)
+    names = [(i, text) for i, (kind, text) in enumerate(parts) if kind == "name"]
+    unmodelled = sorted({text.upper() for _, text in names if text.upper() in UNMODELLED})
+    if unmodelled or sum(text.upper() == "SELECT" for _, text in names) != 1 or ("other", ".") in parts:
+        return [f"HogQL outside the modelled shape ({', '.join(unmodelled) or 'subquery or dotted name'}): {sql}"]
+    tables = [parts[i + 1][1] for i, text in names if text.upper() == "FROM" and i + 1 < len(parts)]
+    if len(tables) != 1:
+        return [f"HogQL without exactly one FROM table: {sql}"]
+    table = tables[0]
+    if table not in HOGQL_TABLES:
+        return [f"HogQL table `{table}` is not a PostHog table"]
+    return _name_violations(parts, names, table)
+
+
+def _name_violations(parts: list[tuple[str, str]], names: list[tuple[int, str]], table: str) -> list[str]:
+    """Unknown functions and columns; aliases (`AS x`) may be referred to later."""
+    aliases = {parts[i + 1][1] for i, text in names if text.upper() == "AS" and i + 1 < len(parts)}
+    known = HOGQL_TABLES[table] | aliases | {table}
+    found = []
+    for i, text in names:
+        if text.upper() in KEYWORDS:  # `AND (`, `IN (` open a group, not a call
+            continue
+        is_call = i + 1 < len(parts) and parts[i + 1] == ("other", "(")
+        if is_call and text not in HOGQL_FUNCTIONS:
+            found.append(f"HogQL function `{text}` is not in the verified function table")
+        elif not is_call and text not in known:
+            found.append(f"HogQL column `{text}` does not exist in `{table}`")
+    return sorted(set(found))
