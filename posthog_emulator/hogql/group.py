@@ -15,8 +15,9 @@ from typing import Any
 
 from posthog_emulator.common.timefmt import TzRenderer
 from posthog_emulator.hogql.evaluate import AGGREGATES, Compiler
+from posthog_emulator.hogql.expr import Node
 from posthog_emulator.hogql.funcs import hogql_error
-from posthog_emulator.hogql.parse import Node, Select
+from posthog_emulator.hogql.parse import Select
 from posthog_emulator.hogql.result import Options, Outcome, label, render_value, type_name
 from posthog_emulator.hogql.val import Val
 

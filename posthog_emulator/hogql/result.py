@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from posthog_emulator.common.timefmt import TzRenderer
-from posthog_emulator.hogql.parse import Node
+from posthog_emulator.hogql.expr import Node
 from posthog_emulator.hogql.val import Val
 
 TYPE_NAMES = {

@@ -14,7 +14,8 @@ test never mistakes the emulator's gap for PostHog's refusal.
 from __future__ import annotations
 
 from posthog_emulator.common.web import ApiError
-from posthog_emulator.hogql.parse import Node, Select
+from posthog_emulator.hogql.expr import Node
+from posthog_emulator.hogql.parse import Select
 
 SESSIONS_V2 = (
     "id session_id session_id_v7 team_id distinct_id $start_timestamp $end_timestamp max_inserted_at $urls "

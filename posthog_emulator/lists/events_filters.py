@@ -16,7 +16,7 @@ import orjson
 from posthog_emulator.common.web import ApiError
 from posthog_emulator.data.eventstore import EventStore
 from posthog_emulator.hogql.evaluate import Compiler
-from posthog_emulator.hogql.parse import parse_expr
+from posthog_emulator.hogql.expr import parse_expr
 
 RowTest = Callable[[int], bool]
 

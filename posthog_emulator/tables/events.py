@@ -18,7 +18,8 @@ from posthog_emulator.data.duplicates import expand
 from posthog_emulator.data.eventstore import EventStore
 from posthog_emulator.hogql import group
 from posthog_emulator.hogql.evaluate import AGGREGATES, COLUMNS, Compiler
-from posthog_emulator.hogql.parse import Node, Select
+from posthog_emulator.hogql.expr import Node
+from posthog_emulator.hogql.parse import Select
 from posthog_emulator.hogql.result import Options, Outcome, cell, label, type_name
 from posthog_emulator.hogql.val import Val
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from posthog_emulator.common.web import ApiError
-from posthog_emulator.hogql.parse import Node, Select
+from posthog_emulator.hogql.expr import Node
+from posthog_emulator.hogql.parse import Select
 from posthog_emulator.state.runtime import Runtime
 from posthog_emulator.tables import sessions
 from posthog_emulator.tables.row_eval import call, field_name, label_of, value_of

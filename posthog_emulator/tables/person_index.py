@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from posthog_emulator.data import ids
-from posthog_emulator.hogql.parse import Node, Select
+from posthog_emulator.hogql.expr import Node
+from posthog_emulator.hogql.parse import Select
 from posthog_emulator.state.runtime import Runtime
 
 Row = dict[str, Any]

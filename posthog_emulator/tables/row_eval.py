@@ -13,13 +13,13 @@ from typing import Any
 from posthog_emulator.common.timefmt import parse_datetime
 from posthog_emulator.common.web import ApiError
 from posthog_emulator.data import ids
-from posthog_emulator.hogql import evaluate
-from posthog_emulator.hogql.parse import Node
+from posthog_emulator.hogql import logic
+from posthog_emulator.hogql.expr import Node
 
 Row = dict[str, Any]
 # The events evaluator's comparisons, plus the IN tests the person tables are filtered with.
 OPS: dict[str, Callable[[Any, Any], bool]] = {
-    **evaluate.OPS,
+    **logic.OPS,
     "in": lambda a, b: a in b,
     "not in": lambda a, b: a not in b,
 }
