@@ -12,6 +12,7 @@ from typing import Any
 
 from posthog_emulator.common.timefmt import DAY_US, drf
 from posthog_emulator.data import ids
+from posthog_emulator.data.gen import record_fields
 from posthog_emulator.data.gen.draws import Draws
 
 STAGES = ("draft", "concept", "alpha", "beta", "general-availability", "archived")
@@ -160,14 +161,7 @@ class CatalogMaker(Draws):
             "start_date": drf(created + DAY_US),
             "end_date": None,
             "archived": archived,
-            "responses_limit": None,
-            "iteration_count": None,
-            "iteration_frequency_days": None,
-            "iteration_start_dates": [],
-            "current_iteration": None,
-            "current_iteration_start_date": None,
-            "enable_partial_responses": False,
-            "user_access_level": "editor",
+            **record_fields.survey_fields(),
             "_created": created,
         }
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from posthog_emulator.common.timefmt import DAY_US, drf
 from posthog_emulator.data import ids
+from posthog_emulator.data.gen import record_fields
 from posthog_emulator.data.gen.draws import Draws
 
 TIMEZONES = ("UTC", "America/New_York", "Asia/Kolkata", "Europe/Berlin")
@@ -92,15 +93,6 @@ class EntityMaker(Draws):
         """A cohort; static ones have no filters."""
         static = self.rng.random() < 0.3
         created = self._time()
-        props = {
-            "type": "AND",
-            "values": [
-                {
-                    "type": "AND",
-                    "values": [{"key": "email", "type": "person", "value": "@example.com", "operator": "icontains"}],
-                }
-            ],
-        }
         cid = self._id("cohort")
         return {
             "id": cid,
@@ -108,7 +100,7 @@ class EntityMaker(Draws):
             "description": "",
             "groups": [],
             "deleted": deleted,
-            "filters": None if static else {"properties": props},
+            "filters": None if static else {"properties": record_fields.cohort_properties()},
             "query": None,
             "version": None if static else self.rng.randrange(1, 20),
             "pending_version": None,
@@ -130,16 +122,7 @@ class EntityMaker(Draws):
         """A feature flag with every §6.4 field; every third is multivariate."""
         created = self._time()
         fid = self._id("flag")
-        multivariate = (
-            None
-            if fid % 3
-            else {
-                "variants": [
-                    {"key": "control", "name": "Control", "rollout_percentage": 50},
-                    {"key": "test", "name": "Test", "rollout_percentage": 50},
-                ]
-            }
-        )
+        multivariate = None if fid % 3 else record_fields.multivariate()
         return {
             "id": fid,
             "name": f"Flag {fid} description",
@@ -158,28 +141,7 @@ class EntityMaker(Draws):
             "updated_at": drf(created + DAY_US),
             "version": self.rng.randrange(1, 9),
             "last_modified_by": self._user(),
-            "ensure_experience_continuity": False,
-            "experiment_set": [],
-            "experiment_set_metadata": [],
-            "surveys": [],
-            "features": [],
-            "rollback_conditions": None,
-            "performed_rollback": None,
-            "can_edit": True,
-            "tags": [],
-            "evaluation_contexts": [],
-            "usage_dashboard": None,
-            "analytics_dashboards": [],
-            "has_enriched_analytics": False,
-            "user_access_level": "editor",
-            "creation_context": "feature_flags",
-            "is_remote_configuration": False,
-            "has_encrypted_payloads": False,
-            "status": "ACTIVE",
-            "evaluation_runtime": "all",
-            "bucketing_identifier": None,
-            "last_called_at": None,
-            "is_used_in_replay_settings": False,
+            **record_fields.flag_fields(),
         }
 
     def insight(self, deleted: bool) -> dict[str, Any]:
@@ -199,17 +161,7 @@ class EntityMaker(Draws):
             "name": f"Insight {iid}",
             "derived_name": "Pageview count",
             "query": query,
-            "filters": {},
-            "order": None,
-            "deleted": deleted,
-            "dashboards": [],
-            "dashboard_tiles": [],
-            "last_refresh": None,
-            "cache_target_age": None,
-            "next_allowed_client_refresh": None,
-            "result": None,
-            "hasMore": None,
-            "columns": None,
+            **record_fields.insight_state(deleted),
             "created_at": drf(created),
             "created_by": self._user(),
             "description": "",
@@ -219,18 +171,7 @@ class EntityMaker(Draws):
             "saved": True,
             "last_modified_at": drf(created + DAY_US),
             "last_modified_by": self._user(),
-            "is_sample": False,
-            "effective_restriction_level": 21,
-            "effective_privilege_level": 37,
-            "user_access_level": "editor",
-            "timezone": None,
-            "is_cached": False,
-            "query_status": None,
-            "hogql": None,
-            "types": None,
-            "resolved_date_range": None,
-            "alerts": [],
-            "last_viewed_at": None,
+            **record_fields.insight_fields(),
         }
 
 
