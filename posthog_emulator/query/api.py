@@ -17,7 +17,7 @@ from posthog_emulator.hogql.parse import Select, parse_select
 from posthog_emulator.query import compat, person_churn, person_timeout
 from posthog_emulator.query import cost as query_cost
 from posthog_emulator.state.runtime import Runtime
-from posthog_emulator.tables import events as hogql_exec
+from posthog_emulator.tables import events as events_table
 from posthog_emulator.tables import others
 
 ASYNC_MODES = {"async", "force_async", "lazy_async", "async_except_on_cache_miss"}
@@ -56,7 +56,7 @@ def _hogql(rt: Runtime, pid: int, node: dict[str, Any], blocking: bool) -> tuple
     store = rt.dataset.events[pid]
     if select.table != "events":
         return _table_query(rt, pid, select, node, tz, blocking=blocking)
-    opts = hogql_exec.Options(
+    opts = events_table.Options(
         tz,
         rt.quirks.query_json_string_properties,
         rt.quirks.query_row_cap,
@@ -64,7 +64,7 @@ def _hogql(rt: Runtime, pid: int, node: dict[str, Any], blocking: bool) -> tuple
         duplicate=duplicates.row_test(store, rt.quirks.duplicate_rows, rt.settings.seed),
     )
     with store.lock:
-        out = hogql_exec.execute(select, store, opts)
+        out = events_table.execute(select, store, opts)
         cost = query_cost.measure(rt.limits.query_cost, store, out.ts_range, len(out.rows), out.aggregate)
     return _body(sql, node, tz, out, cost), cost
 
@@ -75,7 +75,7 @@ def _table_query(
     """A query of persons, person_distinct_ids or groups (tables/others); persons may churn first, or time out."""
     person_churn.on_table_query(rt, pid, select.table)
     reject_offset = rt.quirks.query_reject_offset
-    opts = hogql_exec.Options(tz, rt.quirks.query_json_string_properties, rt.quirks.query_row_cap, not reject_offset)
+    opts = events_table.Options(tz, rt.quirks.query_json_string_properties, rt.quirks.query_row_cap, not reject_offset)
     with rt.dataset.lock:
         out = others.execute(select, rt, pid, opts)
     if blocking:  # async queries run outside the API's 10 s limit
@@ -84,7 +84,7 @@ def _table_query(
     return _body(str(node.get("query") or ""), node, tz, out, cost), cost
 
 
-def _body(sql: str, node: dict[str, Any], tz: str, out: hogql_exec.Outcome, cost: query_cost.Cost) -> dict[str, Any]:
+def _body(sql: str, node: dict[str, Any], tz: str, out: events_table.Outcome, cost: query_cost.Cost) -> dict[str, Any]:
     """The 200 body of §6.8 around the outcome's columns, types and rows."""
     now = datetime.now(UTC).replace(microsecond=0)
     return {
