@@ -1,7 +1,7 @@
 """Rate limits per endpoint class and the simulated `/query/` run time: the API's throughput, as settings.
 
 Apart from settings.py because they are one concern (how much a client may ask, and how long an answer
-takes) with their own presets (`REAL_LIMITS`, `QueryCost.real`), read by ratelimit.py and query_cost.py.
+takes) with their own presets (`REAL_LIMITS`, `QueryCost.real`), read by server/ratelimit.py and query/cost.py.
 """
 
 from __future__ import annotations
