@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from integration_tests.contract_check import is_connector_request, violations
-from posthog_emulator.app import App, Outcome
-from posthog_emulator.web import Request
+from posthog_emulator.common.web import Request
+from posthog_emulator.server.app import App, Outcome
 
 SHOWN = 20  # distinct violations listed in a failure; the rest are counted
 

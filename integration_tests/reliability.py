@@ -9,7 +9,7 @@ from typing import Any
 
 from integration_tests.helpers import ORIGINAL_STREAMS, Run, catalog_for, config_for, run_connector, write_json
 from posthog_emulator import Emulator
-from posthog_emulator.routes import match
+from posthog_emulator.server.routes import match
 
 
 def read(emu: Emulator, folder: Path, streams: tuple[str, ...] = ORIGINAL_STREAMS, **overrides: Any) -> Run:

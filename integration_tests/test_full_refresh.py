@@ -9,7 +9,7 @@ import pytest
 
 from integration_tests.helpers import FULL_REFRESH, Run, catalog_for, config_for, run_connector, write_json
 from posthog_emulator import Emulator, EmulatorSettings
-from posthog_emulator.web import Response
+from posthog_emulator.common.web import Response
 
 TRANSIENT = ["500", "502", "503", "504", "reset", "truncated"]
 

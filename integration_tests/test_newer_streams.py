@@ -10,7 +10,7 @@ import pytest
 from integration_tests.conftest import Workspace
 from integration_tests.helpers import NEWER_STREAMS, Run, state_file_from
 from posthog_emulator import Emulator
-from posthog_emulator.timefmt import drf
+from posthog_emulator.common.timefmt import drf
 from source_posthog.streams.table import STREAMS_BY_NAME
 
 

@@ -30,7 +30,7 @@ from integration_tests.reliability import (
     request_key,
 )
 from posthog_emulator import Emulator, EmulatorSettings
-from posthog_emulator.web import Response
+from posthog_emulator.common.web import Response
 
 FAULTS = ("500", "502", "503", "504", "reset", "truncated", "slow")
 RETRIED = set(FAULTS) - {"slow"}  # a slow answer is still an answer

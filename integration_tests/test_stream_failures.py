@@ -16,7 +16,7 @@ from integration_tests.conftest import Workspace
 from integration_tests.helpers import Run, catalog_for, config_for, run_connector, write_json
 from integration_tests.reliability import intercept
 from posthog_emulator import Emulator, EmulatorSettings
-from posthog_emulator.web import Response
+from posthog_emulator.common.web import Response
 
 STREAMS = ("annotations", "cohorts", "insights", "events", "persons")
 BAD_KEY = "phx_revokedKey0123456789abcdef0123456789"

@@ -3,8 +3,8 @@
 Never imported by `source_posthog`; used by tests, the README demo and the benchmark.
 """
 
+from posthog_emulator.config.limit_settings import ClassLimit, Limits, QueryCost
+from posthog_emulator.config.settings import EmulatorSettings, Faults, Quirks
 from posthog_emulator.emulator import Emulator
-from posthog_emulator.limit_settings import ClassLimit, Limits, QueryCost
-from posthog_emulator.settings import EmulatorSettings, Faults, Quirks
 
 __all__ = ["ClassLimit", "Emulator", "EmulatorSettings", "Faults", "Limits", "QueryCost", "Quirks"]

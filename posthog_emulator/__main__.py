@@ -14,9 +14,9 @@ from pathlib import Path
 
 import orjson
 
+from posthog_emulator.config.limit_settings import Limits, QueryCost
+from posthog_emulator.config.settings import FAULT_KINDS, PROFILES, EmulatorSettings, Faults, Quirks
 from posthog_emulator.emulator import Emulator
-from posthog_emulator.limit_settings import Limits, QueryCost
-from posthog_emulator.settings import FAULT_KINDS, PROFILES, EmulatorSettings, Faults, Quirks
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -7,12 +7,13 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from posthog_emulator import control, group_touch
-from posthog_emulator.app import App
-from posthog_emulator.runtime import Runtime
-from posthog_emulator.server import EmulatorServer
-from posthog_emulator.settings import EmulatorSettings
-from posthog_emulator.timefmt import iso_utc, parse_datetime, to_micros
+from posthog_emulator.common.timefmt import iso_utc, parse_datetime, to_micros
+from posthog_emulator.config.settings import EmulatorSettings
+from posthog_emulator.server import control
+from posthog_emulator.server.app import App
+from posthog_emulator.server.server import EmulatorServer
+from posthog_emulator.state import group_touch
+from posthog_emulator.state.runtime import Runtime
 
 
 class Emulator:

@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 
+from posthog_emulator.config.settings import EmulatorSettings
 from posthog_emulator.emulator import Emulator
-from posthog_emulator.settings import EmulatorSettings
 
 PAGE_ROWS = 50_000
 SQL = (

@@ -131,7 +131,7 @@ def test_given_cli_when_started_then_one_ready_line_and_ready_file(tmp_path: Pat
 
 
 def test_given_datetime_formats_when_serialised_then_as_the_real_api() -> None:
-    from posthog_emulator.timefmt import drf, iso_utc, micros_z, parse_datetime
+    from posthog_emulator.common.timefmt import drf, iso_utc, micros_z, parse_datetime
 
     us = parse_datetime("2026-05-01T12:34:56Z")
     assert (drf(us), iso_utc(us), micros_z(us)) == (

@@ -8,9 +8,9 @@ import pytest
 import requests
 
 from posthog_emulator import Emulator
+from posthog_emulator.common.timefmt import drf
 from posthog_emulator.tests.conftest import EMPTY, MAIN, session_for
 from posthog_emulator.tests.test_lists import read_all
-from posthog_emulator.timefmt import drf
 
 Api = Callable[..., requests.Response]
 SCOPES = {

@@ -1,10 +1,10 @@
-"""HogQL tables hold only PostHog's columns (hogql_schema.SOURCES); an unknown column is PostHog's 400."""
+"""HogQL tables hold only PostHog's columns (hogql/schema.SOURCES); an unknown column is PostHog's 400."""
 
 import pytest
 
-from posthog_emulator import hogql_eval
-from posthog_emulator.hogql_schema import POSTHOG_COLUMNS, SOURCES
-from posthog_emulator.table_rows import TABLES
+from posthog_emulator.hogql import evaluate
+from posthog_emulator.hogql.schema import POSTHOG_COLUMNS, SOURCES
+from posthog_emulator.tables.rows import TABLES
 from posthog_emulator.tests.conftest import MAIN, Api, hogql
 
 
@@ -16,7 +16,7 @@ def test_given_served_tables_when_compared_then_every_column_is_posthogs() -> No
     assert set(TABLES) | {"events"} == set(POSTHOG_COLUMNS) == set(SOURCES)
     for table, (types, _rows) in TABLES.items():
         assert set(types) <= POSTHOG_COLUMNS[table], table
-    assert set(hogql_eval.COLUMNS) <= POSTHOG_COLUMNS["events"]
+    assert set(evaluate.COLUMNS) <= POSTHOG_COLUMNS["events"]
     assert "person_id" not in POSTHOG_COLUMNS["sessions"]
 
 

@@ -4,9 +4,10 @@ from typing import Any
 
 import pytest
 
-from posthog_emulator import Emulator, hogql_tables, person_index
-from posthog_emulator.hogql_parse import parse_select
-from posthog_emulator.hogql_result import Options, Outcome
+from posthog_emulator import Emulator
+from posthog_emulator.hogql.parse import parse_select
+from posthog_emulator.hogql.result import Options, Outcome
+from posthog_emulator.tables import others, person_index
 from posthog_emulator.tests.conftest import MAIN
 
 PAGE = "SELECT id, created_at, properties, is_identified FROM persons{where} ORDER BY id ASC LIMIT {limit}"
@@ -18,11 +19,11 @@ OPTIONS = Options("UTC", json_properties=True, row_cap=50_000, allow_offset=Fals
 
 
 def run(emu: Emulator, sql: str, values: dict[str, Any], general: bool, monkeypatch: pytest.MonkeyPatch) -> Outcome:
-    """One query through hogql_tables, with the index (general=False) or with the full scan."""
+    """One query through tables/others, with the index (general=False) or with the full scan."""
     with monkeypatch.context() as patch:
         if general:
             patch.setattr(person_index, "fast_rows", lambda *_args: None)
-        return hogql_tables.execute(parse_select(sql, values), emu.app.rt, MAIN, OPTIONS)
+        return others.execute(parse_select(sql, values), emu.app.rt, MAIN, OPTIONS)
 
 
 def same(emu: Emulator, sql: str, values: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Outcome:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from posthog_emulator import Emulator
-from posthog_emulator.hogql_lex import tokenize
-from posthog_emulator.hogql_parse import parse_select
+from posthog_emulator.hogql.lex import tokenize
+from posthog_emulator.hogql.parse import parse_select
 from posthog_emulator.tests.conftest import EMPTY, MAIN, NEW_YORK, Api, hogql, session_for
 
 COLUMNS = (

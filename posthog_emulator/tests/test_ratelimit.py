@@ -3,9 +3,9 @@
 import pytest
 
 from posthog_emulator import ClassLimit, Emulator, Limits
-from posthog_emulator.ratelimit import RateLimiter
+from posthog_emulator.common.web import ApiError
+from posthog_emulator.server.ratelimit import RateLimiter
 from posthog_emulator.tests.conftest import MAIN, Api, hogql, session_for
-from posthog_emulator.web import ApiError
 
 
 def test_given_burst_of_3_per_second_when_4th_request_then_real_429(api: Api, emu: Emulator) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from posthog_emulator import Emulator
-from posthog_emulator.routes import ROUTES, route_rows
+from posthog_emulator.server.routes import ROUTES, route_rows
 from posthog_emulator.tests.conftest import MAIN, Api
 
 SESSION_NAMES = {"$entry_current_url", "$channel_type", "$session_duration", "$pageview_count", "$is_bounce"}

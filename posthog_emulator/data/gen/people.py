@@ -1,0 +1,64 @@
+"""Seeded persons (§6.6 shape) and the distinct ids events are attributed to."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from posthog_emulator.common.timefmt import drf, micros_z
+from posthog_emulator.data import ids
+
+UNLOADABLE_EVERY = 29  # ~3% of persons cannot be hydrated (PostHog issue #24787)
+BATCH_IMPORT = 20  # persons sharing one created_at, so the id tiebreak matters
+
+
+def make_persons(rng: random.Random, pid: int, count: int, start: int, end: int) -> list[dict[str, Any]]:
+    """Persons ordered newest first (created_at DESC, id DESC) as the actors query returns them."""
+    batch_time = start + (end - start) // 3
+    persons = []
+    for k in range(count):
+        created = batch_time if k < BATCH_IMPORT else start + int(rng.random() * (end - start))
+        persons.append(_person(rng, pid, k, created, end))
+    persons.sort(key=lambda p: (p["_created"], p["id"]), reverse=True)
+    return persons
+
+
+def _person(rng: random.Random, pid: int, k: int, created: int, end: int) -> dict[str, Any]:
+    uid = ids.uuid7(rng, created)
+    identified = k % 4 != 3
+    distinct = f"user_{pid}_{k}"
+    props: dict[str, Any] = {"$initial_browser": rng.choice(("Chrome", "Safari", "Firefox"))}
+    if identified:
+        props |= {"email": f"{distinct}@example.com", "name": f"User {k}"}
+    last_seen = created + int(rng.random() * (end - created))
+    return {
+        "type": "person",
+        "id": uid,
+        "uuid": uid,
+        "name": props.get("email", distinct),
+        "distinct_ids": [distinct, uid],
+        "properties": props,
+        "is_identified": identified,
+        "created_at": micros_z(created),
+        "last_seen_at": drf(last_seen),
+        "matched_recordings": [],
+        "value_at_data_point": None,
+        "_created": created,
+        "_unloadable": k % UNLOADABLE_EVERY == UNLOADABLE_EVERY - 1,
+    }
+
+
+def event_distinct_ids(persons: list[dict[str, Any]], rng: random.Random, anonymous: int) -> list[str]:
+    """Distinct ids events use: every person's, plus anonymous ones no person owns."""
+    known = [d for p in persons for d in p["distinct_ids"]]
+    return known + [ids.uuid7(rng, 1_700_000_000_000_000 + n) for n in range(anonymous)]
+
+
+MERGED_EVERY = 5  # every 5th person also owns the anonymous id it browsed under before identifying
+
+
+def merge_anonymous(persons: list[dict[str, Any]], pid: int) -> None:
+    """Give some identified persons a third distinct id, as `$identify` merging an anonymous visitor does."""
+    for k, person in enumerate(persons):
+        if k % MERGED_EVERY == 0 and person["is_identified"]:
+            person["distinct_ids"] = [*person["distinct_ids"], f"anon_{pid}_{k}"]
