@@ -16,8 +16,7 @@ import pytest
 from integration_tests.conftest import Workspace
 from integration_tests.helpers import Run, catalog_for, config_for, run_connector, write_json
 from integration_tests.test_events import assert_exactly_once, event_ids
-from posthog_emulator import Emulator, EmulatorSettings
-from posthog_emulator.settings import Faults
+from posthog_emulator import Emulator, EmulatorSettings, Faults
 from source_posthog.streams.table import STREAMS_BY_NAME
 
 DENSE_HOUR_EVENTS = 12_000  # one hour holding more than the old cap

@@ -71,6 +71,9 @@ class Handler(BaseHTTPRequestHandler):
         started, wall = time.monotonic(), time.time()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:  # the client went away mid-body (a killed sync): no server ever handles that request
+            self.close_connection = True
+            return
         port = self.server.server_address[1]
         host = self.headers.get("Host") or f"127.0.0.1:{port}"
         req = Request.build(self.command, self.path, dict(self.headers.items()), body, host)

@@ -93,3 +93,23 @@ def test_given_path_filter_when_faults_on_then_other_paths_unaffected(api: Api, 
     emu.configure(faults={"rate": 1.0, "kinds": ["500"], "path_contains": "/persons"})
     assert api("GET", COHORTS).ok
     assert api("GET", f"/api/projects/{MAIN}/persons/").status_code == 500
+
+
+def test_given_a_body_shorter_than_its_content_length_when_the_client_goes_away_then_never_handled(
+    emu: Emulator,
+) -> None:
+    """A sync killed mid-request leaves half a body: a real server never runs the view, nor does the emulator."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(emu.base_url)
+    emu.clear_requests()
+    with socket.create_connection((address.hostname or "127.0.0.1", address.port or 80), timeout=5) as conn:
+        conn.sendall(
+            b"POST /api/projects/1/query/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 200\r\n\r\n{"query": {"kind": "HogQLQuery", "qu'
+        )
+        conn.shutdown(socket.SHUT_WR)
+        assert conn.recv(1024) == b""
+
+    assert emu.requests == []
