@@ -20,7 +20,7 @@ from source_posthog.errors import UnreachableError
 from source_posthog.http.client import ApiClient, Timeouts
 from source_posthog.http.pacing import Pacer
 from source_posthog.http.retry import RetryPolicy
-from source_posthog.streams.hogql import Bounds, select_one_row
+from source_posthog.streams.query.sql import Bounds, select_one_row
 
 KEY = "phx_loopbackTestKey0123456789abcdef"
 SHORT = Timeouts(connect=0.5, first_answer=0.5, read=10.0)

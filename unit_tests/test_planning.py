@@ -7,9 +7,16 @@ from typing import Any
 import pytest
 
 from source_posthog.errors import QueryLimitError, TransientError
-from source_posthog.streams.hogql import Bounds
-from source_posthog.streams.hogql_tables import EVENTS_TABLE
-from source_posthog.streams.planning import HOUR, MIN_WINDOW, hourly_counts, iter_window_pages, plan_windows, split
+from source_posthog.streams.query.planning import (
+    HOUR,
+    MIN_WINDOW,
+    hourly_counts,
+    iter_window_pages,
+    plan_windows,
+    split,
+)
+from source_posthog.streams.query.sql import Bounds
+from source_posthog.streams.query.tables import EVENTS_TABLE
 from unit_tests.events_fake_api import at, uid
 from unit_tests.fakes import API, Harness
 

@@ -4,10 +4,10 @@ from typing import Any
 
 import pytest
 
-from source_posthog.streams.hogql import HogQLTable, KeyColumn, KeyType
-from source_posthog.streams.keyset import iter_pages
-from source_posthog.streams.query_client import QueryClient
-from source_posthog.streams.row_cap import RowCap, stated_more
+from source_posthog.streams.query.client import QueryClient
+from source_posthog.streams.query.keyset import iter_pages
+from source_posthog.streams.query.row_cap import RowCap, stated_more
+from source_posthog.streams.query.sql import HogQLTable, KeyColumn, KeyType
 from unit_tests.fakes import API, Harness
 
 TABLE = HogQLTable("persons", ("id",), (KeyColumn("id", KeyType.TEXT),))

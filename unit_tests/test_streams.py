@@ -4,9 +4,9 @@ import pytest
 import requests_mock as rm
 
 from source_posthog.errors import ConfigError
-from source_posthog.streams.context import Sync
+from source_posthog.streams.context import ReadContext
 from source_posthog.streams.readers import read_stream
-from source_posthog.streams.rest import compact_key, read_rest_stream
+from source_posthog.streams.rest.lists import compact_key, read_rest_stream
 from source_posthog.streams.table import PERSONS_LIST, STREAMS, STREAMS_BY_NAME
 from unit_tests.fakes import API, Harness, page
 
@@ -14,7 +14,7 @@ PERSON_A = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d"
 PERSON_B = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0e"
 
 
-def context(harness: Harness, project_ids: tuple[int, ...] = (1,)) -> Sync:
+def context(harness: Harness, project_ids: tuple[int, ...] = (1,)) -> ReadContext:
     return harness.sync([{"id": pid} for pid in project_ids])
 
 

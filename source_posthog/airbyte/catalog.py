@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from typing import Any
 
-from source_posthog.airbyte.schemas import load_schema
-from source_posthog.airbyte.spec import read_json_file
+from source_posthog.config.file import read_json_file
 from source_posthog.errors import ConfigError
+from source_posthog.streams.schemas import load_schema
 from source_posthog.streams.stream import Stream
 from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 

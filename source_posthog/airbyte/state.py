@@ -8,10 +8,10 @@ business (`streams/cursors.py` for events).
 
 from typing import Any
 
-from source_posthog.airbyte.spec import read_json_file
+from source_posthog.config.file import read_json_file
 from source_posthog.errors import ConfigError
-from source_posthog.streams.cursors import parse_events_state
-from source_posthog.streams.event_filter import STATE_KEY as EVENT_FILTERS_KEY
+from source_posthog.streams.events.cursors import parse_events_state
+from source_posthog.streams.events.filter import STATE_KEY as EVENT_FILTERS_KEY
 
 
 def load_state(path: str | None) -> dict[str, Any]:

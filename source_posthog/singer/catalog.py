@@ -12,8 +12,8 @@ unless it is a key or the replication key (inclusion `automatic`).
 from dataclasses import dataclass
 from typing import Any
 
-from source_posthog.airbyte.schemas import load_schema
 from source_posthog.errors import ConfigError
+from source_posthog.streams.schemas import load_schema
 from source_posthog.streams.stream import Stream
 from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 

@@ -15,15 +15,15 @@ from typing import Any, BinaryIO, TextIO
 
 import orjson
 
-from source_posthog import __version__
-from source_posthog.airbyte.schemas import load_schema
-from source_posthog.airbyte.spec import DOCS_URL, load_config, read_json_file
-from source_posthog.config import Config
+from source_posthog import DOCS_URL, __version__
+from source_posthog.config.file import load_config, read_json_file
+from source_posthog.config.model import Config
 from source_posthog.errors import ConnectorError
 from source_posthog.redaction import redact
 from source_posthog.singer.catalog import Selected, build_catalog, default_selection, parse_catalog
 from source_posthog.singer.messages import SingerOutput
 from source_posthog.singer.state import load_state
+from source_posthog.streams.schemas import load_schema
 from source_posthog.streams.table import STREAMS
 from source_posthog.sync.run import read_streams
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
-from source_posthog.airbyte.spec import read_json_file
 from source_posthog.airbyte.state import parse_state as parse_airbyte_state
+from source_posthog.config.file import read_json_file
 from source_posthog.errors import ConfigError, ConnectorError
-from source_posthog.streams.cursors import parse_events_state
+from source_posthog.streams.events.cursors import parse_events_state
 
 USAGE = "usage: python -m source_posthog.singer.state from-airbyte [--meltano] AIRBYTE_STATE.json"
 

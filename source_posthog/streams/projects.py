@@ -8,7 +8,7 @@ Such keys must name their projects in `project_ids`; each one is then fetched di
 
 from typing import Any
 
-from source_posthog.config import Config
+from source_posthog.config.model import Config
 from source_posthog.errors import ApiError, ConfigError, Refusal
 from source_posthog.http.client import ApiClient
 from source_posthog.http.pagination import iter_pages

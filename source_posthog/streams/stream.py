@@ -1,14 +1,56 @@
 """What a stream is: its reader kind and what that reader needs to know (the rows themselves: table.py)."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
+from typing import Any
 
 from source_posthog.http.pacing import EndpointClass
-from source_posthog.streams.hogql import HogQLTable
-from source_posthog.streams.rest_rows import Backref, Pass
-from source_posthog.streams.shapes import Shape
+from source_posthog.streams.query.sql import HogQLTable
+
+IdsOf = Callable[[dict[str, Any]], list[Any] | None]
+"""The ids a source record points at, or None when the record does not say (a field PostHog withheld)."""
+
+
+class Shape(Enum):
+    """A record shaping, named by a stream's row."""
+
+    PLAIN = "plain"
+    PERSONS = "persons"
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One complete pass over a REST list."""
+
+    params: Mapping[str, str] = field(default_factory=dict)
+    """Extra query parameters of this pass (feature flags: `archived=true` lists only archived ones)."""
+    marks: Mapping[str, Any] = field(default_factory=dict)
+    """Fields set on every record of this pass, for lists whose records do not say which pass listed them
+    (a property definition does not say whether it is an event, person or group property)."""
+    whole: bool = False
+    """Read the list as one page, however long (rest.py `whole_page`): for lists whose only order is not unique
+    (dashboards: `-pinned, name`), where offset pages can skip or repeat a record."""
+    optional: bool = False
+    """A pass older instances refuse (400, e.g. a `type` value they do not know): skipped with a WARN."""
+
+
+@dataclass(frozen=True)
+class Backref:
+    """The ids of another stream's records that point at a record, gathered into one field of it.
+
+    PostHog lists dashboards without their tiles, but every insight lists the dashboards it is on: reading
+    the insights of the project once gives each dashboard its insight ids without one request per dashboard.
+    """
+
+    source: "Stream"
+    via: IdsOf
+    """The ids of this stream's records a source record points at (None: the source record does not say)."""
+    into: str
+    """The field of this stream's records that receives the sorted source ids (null when a source did not say)."""
+    told: str
+    """What `via` reads, for the WARN when a source record does not say."""
 
 
 class Reader(Enum):

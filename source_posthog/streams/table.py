@@ -11,8 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 from source_posthog.http.pacing import EndpointClass
-from source_posthog.streams.hogql import HogQLTable
-from source_posthog.streams.hogql_tables import (
+from source_posthog.streams.query.sql import HogQLTable
+from source_posthog.streams.query.tables import (
     COHORT_PEOPLE_TABLE,
     EVENTS_TABLE,
     GROUPS_TABLE,
@@ -21,10 +21,9 @@ from source_posthog.streams.hogql_tables import (
     SESSION_FIELDS,
     SESSIONS_TABLE,
 )
-from source_posthog.streams.hogql_tables import STATIC_COHORT_PEOPLE_TABLE as STATIC_MEMBERS
-from source_posthog.streams.rest_rows import Backref, Pass, tile_dashboard_ids
-from source_posthog.streams.shapes import Shape
-from source_posthog.streams.stream import Reader, Stream
+from source_posthog.streams.query.tables import STATIC_COHORT_PEOPLE_TABLE as STATIC_MEMBERS
+from source_posthog.streams.rest.backrefs import tile_dashboard_ids
+from source_posthog.streams.stream import Backref, Pass, Reader, Shape, Stream
 
 PAGE_SIZE = "1000"  # PostHog's paginator has no maximum; 1000 keeps pages small and requests few
 

@@ -9,12 +9,12 @@ large persons list never delays events. A stream that fails is left INCOMPLETE a
 
 from typing import Any, Protocol
 
-from source_posthog.config import Config
+from source_posthog.config.model import Config
 from source_posthog.errors import ConnectorError
 from source_posthog.http.client import ApiClient
 from source_posthog.http.pacing import Pacer, limits_with
 from source_posthog.http.stats import HttpStats
-from source_posthog.streams.context import Sync
+from source_posthog.streams.context import ReadContext
 from source_posthog.streams.projects import list_projects
 from source_posthog.streams.readers import read_stream
 from source_posthog.streams.stream import Stream
@@ -49,10 +49,10 @@ def make_client(config: Config, writer: Writer, max_tries: int | None = None) ->
     return ApiClient(config.base_url, key, pacer, stats, query_concurrency=concurrency, max_tries=max_tries)
 
 
-def start_sync(config: Config, client: ApiClient, writer: Writer) -> tuple[Sync, Progress]:
+def start_sync(config: Config, client: ApiClient, writer: Writer) -> tuple[ReadContext, Progress]:
     """The sync's one shared object (client, writer, progress, the projects it covers), and its progress."""
     progress = Progress(writer, client.stats)
-    return Sync(config, client, writer, list_projects(client, config), progress), progress
+    return ReadContext(config, client, writer, list_projects(client, config), progress), progress
 
 
 def read_streams(config: Config, streams: list[tuple[Stream, str]], state: dict[str, Any], writer: Writer) -> None:
@@ -77,7 +77,7 @@ def read_streams(config: Config, streams: list[tuple[Stream, str]], state: dict[
 
 
 def read_one(
-    stream: Stream, sync_mode: str, state: dict[str, Any], sync: Sync, progress: Progress
+    stream: Stream, sync_mode: str, state: dict[str, Any], sync: ReadContext, progress: Progress
 ) -> ConnectorError | None:
     """Read one stream, framed by its status; return why it failed, or None if it is COMPLETE."""
     progress.begin(stream.name)
