@@ -65,7 +65,7 @@ class RecordingSink:
 
 
 def as_page(columns: list[str], cells: list[list[Any]]) -> Page:
-    return Page(columns, cells)
+    return Page(columns, cells, (), len(cells))  # write_events reads only the rows
 
 
 class TestWriteEvents:

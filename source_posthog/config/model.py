@@ -178,7 +178,7 @@ class Config(BaseModel):
         return self
 
     @property
-    def page_size(self) -> int:
+    def events_page_rows(self) -> int:
         """Rows per events query: the configured size, else one sized for memory and PostHog's ceiling.
 
         45,000 keeps 3 queries in flight near 250 MB at 0.74 of the hourly ceiling; 20,000 keeps one under

@@ -118,7 +118,7 @@ class Stream:
     """HOGQL: how a page of rows becomes records (shapes.py); PERSONS adds each person's distinct ids."""
     rename: Mapping[str, str] = field(default_factory=dict)
     """HOGQL: record names of columns PostHog names otherwise (groups: `index` becomes `group_type_index`)."""
-    page_size: int = 10_000
+    page_rows: int = 10_000
     """HOGQL: rows per keyset page (at most 49,999: PostHog cuts answers at 50,000 rows)."""
     more_tables: tuple[HogQLTable, ...] = ()
     """HOGQL: tables of the same columns and key read after `table` into the stream (static cohorts' members)."""

@@ -164,7 +164,7 @@ STREAMS: tuple[Stream, ...] = (
         EndpointClass.QUERY,
         table=PERSONS_TABLE,
         shape=Shape.PERSONS,
-        page_size=45_000,
+        page_rows=45_000,
         fallback=PERSONS_LIST,
         original=True,
     ),

@@ -26,7 +26,7 @@ from source_posthog.streams.events.legacy import probe_legacy, read_project_lega
 from source_posthog.streams.events.parallel import iter_in_order
 from source_posthog.streams.events.records import write_events
 from source_posthog.streams.events.start import StartPoint, start_point
-from source_posthog.streams.query.keyset import Page
+from source_posthog.streams.query.keyset import Page, TableScan
 from source_posthog.streams.query.planning import hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.query.sql import Bounds, Condition, Key, build_query, run_query
 from source_posthog.streams.stream import Stream
@@ -90,13 +90,13 @@ def write_pages(
     read: EventsRead, project_id: int, producers: list[Producer], save: Callable[[datetime, str], None] | None
 ) -> int:
     """Write the planned pages in order; `save` records each page's last key after its records."""
-    context, table, count = read.context, read.stream.hogql_table, 0
+    context, count = read.context, 0
     for page in iter_in_order(producers, context.config.max_concurrent_queries):
-        timestamp, uuid = page.last_key(table.key)
+        timestamp, uuid = page.last_key
         count += write_events(page, project_id, context.sink)
         if save is not None:
             save(timestamp, uuid)
-        context.progress.page(STREAM, len(page.rows), f"project {project_id}, up to {timestamp:%Y-%m-%d %H:%M} UTC")
+        context.progress.page(STREAM, page.count, f"project {project_id}, up to {timestamp:%Y-%m-%d %H:%M} UTC")
         page.release()
     return count
 
@@ -112,12 +112,10 @@ def plan_reads(
     where = where if where is not None else read.event_filter.condition()
     counts = hourly_counts(context.queries, project_id, Bounds("timestamp", point.start, end), where)
     context.progress.expect(STREAM, sum(counts.values()))  # the progress lines' total, percentage and time left
-    page_size = context.config.page_size
-    windows = plan_windows(counts, point.start, end, page_size, read.step)
+    scan = TableScan(context.queries, project_id, read.stream.hogql_table, context.config.events_page_rows)
+    windows = plan_windows(counts, point.start, end, scan.page_rows, read.step)
     after: Key | None = (point.after.timestamp, point.after.uuid) if point.after else None
-    read_window = partial(
-        iter_window_pages, context.queries, project_id, read.stream.hogql_table, page_size, where=where
-    )
+    read_window = partial(iter_window_pages, scan, where=where)
     return [partial(read_window, window=window, after=after if i == 0 else None) for i, window in enumerate(windows)]
 
 

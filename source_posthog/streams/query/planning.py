@@ -23,8 +23,8 @@ from itertools import pairwise
 
 from source_posthog.errors import QueryLimitError, TransientError
 from source_posthog.streams.query.client import QueryPoster
-from source_posthog.streams.query.keyset import Page, iter_pages
-from source_posthog.streams.query.sql import Bounds, Condition, HogQLTable, Key, hogql_body, joined, run_query
+from source_posthog.streams.query.keyset import Page, TableScan, iter_key_pages
+from source_posthog.streams.query.sql import Bounds, Condition, Key, hogql_body, joined, run_query
 
 HOUR = timedelta(hours=1)
 MIN_WINDOW = timedelta(minutes=1)  # below this a timed-out window is not split further
@@ -117,14 +117,7 @@ def _midpoint(start: datetime, end: datetime, unit: timedelta) -> datetime:
 
 
 def iter_window_pages(
-    client: QueryPoster,
-    project_id: int,
-    table: HogQLTable,
-    page_size: int,
-    *,
-    window: Bounds,
-    after: Key | None,
-    where: Condition | None = None,
+    scan: TableScan, *, window: Bounds, after: Key | None, where: Condition | None = None
 ) -> Iterator[Page]:
     """The window's pages in key order; a part PostHog cannot finish in time is split and read in halves."""
     pending = [(window, after)]
@@ -132,15 +125,15 @@ def iter_window_pages(
         part, after = pending.pop(0)
         try:
             conditions = [part.condition(), *([where] if where else [])]
-            for page in iter_pages(client, project_id, table, page_size, where=conditions, after=after):
-                after = page.last_key(table.key)  # before handing it over: the consumer releases the rows
+            for page in iter_key_pages(scan, where=conditions, after=after):
+                after = page.last_key
                 yield page
         except QueryLimitError as error:
             resume_at = after[0] if after else part.start
             if part.end - resume_at < 2 * MIN_WINDOW:
                 raise QueryLimitError(
-                    f"Project {project_id}: even a one-minute window of {table.name} ({resume_at:%Y-%m-%d %H:%M} "
-                    f"UTC) is more than PostHog answers within its query limits. {error.message} "
-                    "Lower events_page_size."
+                    f"Project {scan.project_id}: even a one-minute window of {scan.table.name} "
+                    f"({resume_at:%Y-%m-%d %H:%M} UTC) is more than PostHog answers within its query limits. "
+                    f"{error.message} Lower events_page_size."
                 ) from None
             pending[:0] = [(half, after if i == 0 else None) for i, half in enumerate(split(part, resume_at))]

@@ -36,8 +36,8 @@ class RowCap:
         self._log = log or (lambda _level, _message: None)
         self._lock = Lock()  # windows are read side by side
 
-    def page_size(self, wanted: int) -> int:
-        """`wanted`, lowered so that `LIMIT page_size + 1` stays within the cap."""
+    def fit(self, wanted: int) -> int:
+        """`wanted`, lowered so that `LIMIT wanted + 1` stays within the cap."""
         cap = self.cap or CURRENT_CAP
         return max(1, min(wanted, cap - 1))
 

@@ -13,14 +13,13 @@
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from source_posthog.errors import QueryLimitError
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.cursor_state import dated_state
-from source_posthog.streams.query.client import QueryPoster
-from source_posthog.streams.query.keyset import Page, iter_pages
+from source_posthog.streams.query.keyset import Page, TableScan, iter_key_pages
 from source_posthog.streams.query.planning import DENSITY_SPAN, hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.query.sql import Bounds, HogQLTable, Key, KeyColumn, KeyType
 from source_posthog.streams.stream import Stream
@@ -34,37 +33,38 @@ WINDOW_EVENTS = 200_000
 Cursors = dict[int, datetime]
 
 
-def page_size(stream: Stream, context: ReadContext) -> int:
-    """The row's page size, lowered to `events_page_size` when the user set one (memory, or smaller queries)."""
+def page_rows(stream: Stream, context: ReadContext) -> int:
+    """The row's rows per page, lowered to `events_page_size` when the user set one (memory, or smaller queries)."""
     configured = context.config.events_page_size
-    return min(stream.page_size, configured) if configured else stream.page_size
+    return min(stream.page_rows, configured) if configured else stream.page_rows
 
 
 def read_all_rows(stream: Stream, context: ReadContext, project_id: int) -> int:
     """Every row of the stream's tables for one project, as records; returns how many."""
     emitted = 0
     for table in (stream.hogql_table, *stream.more_tables):
-        for page in iter_shrinking_pages(context.queries, project_id, table, page_size(stream, context)):
+        scan = TableScan(context.queries, project_id, table, page_rows(stream, context))
+        for page in iter_shrinking_pages(scan):
             emitted += write_page(stream, context, project_id, page)
     return emitted
 
 
-def iter_shrinking_pages(client: QueryPoster, project_id: int, table: HogQLTable, size: int) -> Iterator[Page]:
+def iter_shrinking_pages(scan: TableScan) -> Iterator[Page]:
     """The table's pages in key order; after a page that hits a query limit, pages of half the rows."""
     after: Key | None = None
     while True:
         try:
-            for page in iter_pages(client, project_id, table, size, after=after):
-                after = page.last_key(table.key)  # before the consumer releases the rows
+            for page in iter_key_pages(scan, after=after):
+                after = page.last_key
                 yield page
             return
         except QueryLimitError as error:
-            if size <= MIN_PAGE_SIZE:
+            if scan.page_rows <= MIN_PAGE_SIZE:
                 raise QueryLimitError(
-                    f"Project {project_id}: even {size} rows of {table.name} are more than PostHog answers within "
-                    f"its query limits. {error.message}"
+                    f"Project {scan.project_id}: even {scan.page_rows} rows of {scan.table.name} are more than "
+                    f"PostHog answers within its query limits. {error.message}"
                 ) from None
-            size //= 2
+            scan = replace(scan, page_rows=scan.page_rows // 2)
 
 
 @dataclass
@@ -80,11 +80,12 @@ class CursorRead:
 
     def read_project(self, project_id: int) -> int:
         """The project's rows whose cursor lies in [start, upper), in cursor order, a STATE after each page."""
-        table, size = cursor_ordered(self.stream), page_size(self.stream, self.context)
+        table, rows = cursor_ordered(self.stream), page_rows(self.stream, self.context)
+        scan = TableScan(self.context.queries, project_id, table, rows)
         emitted = 0
         for window in self.windows(project_id, self.start_of(project_id)):
-            for page in iter_window_pages(self.context.queries, project_id, table, size, window=window, after=None):
-                last: datetime = page.last_key(table.key)[0]
+            for page in iter_window_pages(scan, window=window, after=None):
+                last: datetime = page.last_key[0]
                 emitted += write_page(self.stream, self.context, project_id, page)
                 self.cursors[project_id] = max(last, self.cursors.get(project_id, last))
                 self.save()
@@ -123,7 +124,6 @@ def write_page(stream: Stream, context: ReadContext, project_id: int, page: Page
     for record in SHAPERS[stream.shape](list(page.dicts()), context.queries, project_id, dict(stream.rename)):
         record["project_id"] = project_id
         context.sink.record(stream.name, record)
-    count = len(page.rows)
     page.release()
-    context.progress.page(stream.name, count, f"project {project_id}")
-    return count
+    context.progress.page(stream.name, page.count, f"project {project_id}")
+    return page.count
