@@ -10,8 +10,8 @@ from typing import Any
 
 from source_posthog.config.file import read_json_file
 from source_posthog.errors import ConfigError
-from source_posthog.streams.events.cursors import parse_events_state
 from source_posthog.streams.events.filter import STATE_KEY as EVENT_FILTERS_KEY
+from source_posthog.streams.readers import check_states
 
 
 def load_state(path: str | None) -> dict[str, Any]:
@@ -19,8 +19,7 @@ def load_state(path: str | None) -> dict[str, Any]:
     if path is None:
         return {}
     states = parse_state(read_json_file(path, "state"))
-    if "events" in states:
-        parse_events_state(states["events"])  # a malformed cursor fails now, before any request
+    check_states(states)  # a malformed cursor fails now, before any request
     return states
 
 

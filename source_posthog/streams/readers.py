@@ -7,10 +7,12 @@ from source_posthog.errors import ApiError, ConfigError, Refusal
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.cursor_state import parse_dated_state
 from source_posthog.streams.dated.recordings import probe_dated_stream, read_dated_stream
+from source_posthog.streams.events.cursors import parse_events_state
 from source_posthog.streams.events.read import probe_events, read_events
 from source_posthog.streams.query.sql import build_query, run_query
 from source_posthog.streams.rest.lists import probe_rest_stream, read_rest_stream
 from source_posthog.streams.stream import Reader, Stream
+from source_posthog.streams.table import STREAMS_BY_NAME
 from source_posthog.streams.tables.reads import CursorRead, read_all_rows
 
 NO_QUERY_API = "This PostHog instance has no POST /query/"
@@ -124,3 +126,24 @@ def absence(stream: Stream, error: ApiError) -> str:
 def probe_stream(stream: Stream, context: ReadContext, project_id: int) -> str | None:
     """The smallest request that proves the key may read the stream (raises ApiError if not); a note, if any."""
     return PROBES[stream.reader](stream, context, project_id)
+
+
+def parse_state(stream: Stream, stream_state: Any) -> None:
+    """Raise a ConfigError if the stream's saved state is not one its reader can resume from.
+
+    Every reader parses its state again when it starts; this is for before the first request, so that a
+    malformed sessions or groups state fails the sync at once instead of after the streams before it.
+    """
+    if not stream_state:
+        return
+    if stream.reader is Reader.EVENTS:
+        parse_events_state(stream_state)
+    elif stream.cursor_field is not None:  # every other incremental reader keeps cursor_state.py's shape
+        parse_dated_state(stream, stream_state)
+
+
+def check_states(states: dict[str, Any]) -> None:
+    """`parse_state` for every stream of the table that `states` holds (a state of an unknown stream is kept)."""
+    for name, stream_state in states.items():
+        if name in STREAMS_BY_NAME:
+            parse_state(STREAMS_BY_NAME[name], stream_state)

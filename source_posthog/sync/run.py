@@ -1,4 +1,4 @@
-"""One read, for either protocol: the API client, the sync object, and the loop over the chosen streams.
+"""One read, for either protocol: the API client, the read context, and the loop over the chosen streams.
 
 The Airbyte and Singer entry points differ only in the writer they pass in (their message format) and in how
 they turn a catalog and a state file into `(stream, sync_mode)` pairs and `{stream: stream_state}`.
@@ -16,7 +16,7 @@ from source_posthog.http.pacing import Pacer, limits_with
 from source_posthog.http.stats import HttpStats
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.projects import list_projects
-from source_posthog.streams.readers import read_stream
+from source_posthog.streams.readers import check_states, read_stream
 from source_posthog.streams.stream import Stream
 from source_posthog.sync.failures import as_connector_error, failed_streams_error, stops_sync
 from source_posthog.sync.progress import Progress, StreamStatus
@@ -50,7 +50,7 @@ def make_client(config: Config, writer: Writer, max_tries: int | None = None) ->
 
 
 def start_sync(config: Config, client: ApiClient, writer: Writer) -> tuple[ReadContext, Progress]:
-    """The sync's one shared object (client, writer, progress, the projects it covers), and its progress."""
+    """The read's one shared context (client, writer, progress, the projects it covers), and its progress."""
     progress = Progress(writer, client.stats)
     return ReadContext(config, client, writer, list_projects(client, config), progress), progress
 
@@ -61,10 +61,11 @@ def read_streams(config: Config, streams: list[tuple[Stream, str]], state: dict[
     Raises a config error at once (it would fail every later stream too), and after the last stream one
     ConnectorError naming the streams that failed.
     """
-    sync, progress = start_sync(config, make_client(config, writer), writer)
+    check_states({stream.name: state.get(stream.name) for stream, _mode in streams})  # before any request
+    context, progress = start_sync(config, make_client(config, writer), writer)
     failed: dict[str, ConnectorError] = {}
     for stream, sync_mode in streams:
-        error = read_one(stream, sync_mode, state, sync, progress)
+        error = read_one(stream, sync_mode, state, context, progress)
         if error is None:
             continue
         if stops_sync(error):
@@ -77,12 +78,12 @@ def read_streams(config: Config, streams: list[tuple[Stream, str]], state: dict[
 
 
 def read_one(
-    stream: Stream, sync_mode: str, state: dict[str, Any], sync: ReadContext, progress: Progress
+    stream: Stream, sync_mode: str, state: dict[str, Any], context: ReadContext, progress: Progress
 ) -> ConnectorError | None:
     """Read one stream, framed by its status; return why it failed, or None if it is COMPLETE."""
     progress.begin(stream.name)
     try:
-        emitted = read_stream(stream, sync, sync_mode, state.get(stream.name))
+        emitted = read_stream(stream, context, sync_mode, state.get(stream.name))
     except Exception as error:  # any failure of one stream is reported, not fatal to the others
         progress.end(stream.name, None)
         return as_connector_error(error)
