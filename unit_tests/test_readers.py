@@ -4,7 +4,7 @@ from typing import Any
 
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.streams.readers import read_stream
-from source_posthog.streams.stream import Reader, Stream
+from source_posthog.streams.stream import Stream, TableSpec
 from unit_tests.fakes import API, Harness
 from unit_tests.test_keyset import GROUPS, FakeTable
 
@@ -13,7 +13,7 @@ class TestHogQLStream:
     def test_given_a_hogql_row_when_read_then_every_row_once_per_project_with_project_id(
         self, requests_mock: Any
     ) -> None:
-        stream = Stream("groups", Reader.HOGQL, "query:read", EndpointClass.QUERY, table=GROUPS, primary_key=("index",))
+        stream = Stream("groups", "query:read", EndpointClass.QUERY, TableSpec(GROUPS), primary_key=("index",))
         for project_id in (1, 2):
             cells = [[0, f"p{project_id}", "{}"], [0, f"p{project_id}", "{}"], [1, "x", "{}"]]
             fake = FakeTable(["index", "key", "properties"], cells, [0, 1])

@@ -6,14 +6,14 @@ import pytest
 
 from source_posthog.errors import ConfigError
 from source_posthog.streams.readers import check_states, parse_state
-from source_posthog.streams.stream import Reader
+from source_posthog.streams.stream import DatedSpec, EventsSpec, TableSpec
 from source_posthog.streams.table import STREAMS
 
 INCREMENTAL = [stream for stream in STREAMS if stream.cursor_field is not None]
 
 
 def test_given_the_table_then_every_reader_kind_with_a_cursor_is_covered() -> None:
-    assert {stream.reader for stream in INCREMENTAL} == {Reader.DATED, Reader.HOGQL, Reader.EVENTS}
+    assert {type(stream.read) for stream in INCREMENTAL} == {DatedSpec, TableSpec, EventsSpec}
 
 
 @pytest.mark.parametrize("stream", INCREMENTAL, ids=lambda stream: stream.name)

@@ -22,7 +22,7 @@ from source_posthog.streams.timestamps import parse_timestamp
 from unit_tests.fakes import API, Harness, make_config
 
 STREAM = STREAMS_BY_NAME["session_recordings"]
-OPEN_FOR = STREAM.open_for or timedelta(0)
+OPEN_FOR = STREAM.read.open_for
 NOW = datetime.now(UTC)
 LIST = f"{API}/projects/1/session_recordings/"
 

@@ -29,7 +29,7 @@ class TestStreamTable:
         assert len(names) == len(set(names)) == 20
         assert sum(stream.original for stream in STREAMS) == 7
         assert all(stream.scope.endswith(":read") for stream in STREAMS)
-        assert all(int(stream.params.get("limit", "1000")) <= 1000 for stream in STREAMS)
+        assert all(int(getattr(stream.read, "params", {}).get("limit", "1000")) <= 1000 for stream in STREAMS)
 
     def test_given_persons_when_ordered_then_last_so_it_never_delays_events(self) -> None:
         assert STREAMS[-1].name == "persons"

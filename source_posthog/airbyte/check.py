@@ -2,7 +2,7 @@
 
 Each stream is probed with one tiny request against the first project, so a missing scope is reported with
 the scope's name and the stream it blocks, instead of failing hours into a sync. Only the existing
-connector's streams (`Stream.original`) must be readable: syncs set up for it select them all. A newer
+connector's streams (`AnyStream.original`) must be readable: syncs set up for it select them all. A newer
 stream whose scope the key lacks, or that this instance does not have (a self-hosted PostHog without EE has
 no experiments), is named in the success message; a read skips the missing ones and fails on the unreadable.
 """
@@ -16,7 +16,7 @@ from source_posthog.http.client import ApiClient
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.events.filter import EventFilter
 from source_posthog.streams.readers import absence, missing_here, probe_stream
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.stream import AnyStream
 from source_posthog.streams.table import PROJECTS, STREAMS
 from source_posthog.sync.run import start_sync
 
@@ -55,7 +55,7 @@ def run_check(client: ApiClient, config: Config, output: Output) -> str:
     return " ".join([success(config, len(context.projects), found), *found.notes])
 
 
-def probe(stream: Stream, context: ReadContext, project_id: int, found: Findings) -> None:
+def probe(stream: AnyStream, context: ReadContext, project_id: int, found: Findings) -> None:
     """Probe one stream and file what it shows under `found`."""
     try:
         note = probe_stream(stream, context, project_id)
@@ -77,7 +77,7 @@ def probe(stream: Stream, context: ReadContext, project_id: int, found: Findings
     found.notes += [note] if note else []
 
 
-def refused(stream: Stream, error: ApiError, project_id: int, found: Findings) -> None:
+def refused(stream: AnyStream, error: ApiError, project_id: int, found: Findings) -> None:
     """A 403: the stream's scope is missing (a problem for an original stream), or the project is refused."""
     if error.scope != stream.scope:
         found.problems.append(f"stream {stream.name} is refused for project {project_id}: {error.message}")
@@ -102,7 +102,7 @@ def success(config: Config, projects: int, found: Findings) -> str:
     return message + f" Events synced: {EventFilter.of(config).describe()}."
 
 
-def blocked(stream: Stream) -> str:
+def blocked(stream: AnyStream) -> str:
     """How check names a missing scope: the scope, and the stream it blocks."""
     return (
         f"missing scope {stream.scope} blocks stream {stream.name} (add it to the key in PostHog → Settings → "

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from source_posthog.errors import ConfigError
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.stream import AnyStream
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
 
@@ -17,7 +17,7 @@ def dated_state(field: str, cursors: dict[int, datetime]) -> dict[str, Any]:
     return {str(pid): {field: format_timestamp(value)} for pid, value in sorted(cursors.items())}
 
 
-def parse_dated_state(stream: Stream, stream_state: Any) -> dict[int, datetime]:
+def parse_dated_state(stream: AnyStream, stream_state: Any) -> dict[int, datetime]:
     """`{"<project_id>": {"<cursor field>": T}}` into {project_id: T}; anything else is a ConfigError."""
     field = stream.cursor_field or ""
     if not isinstance(stream_state, dict):

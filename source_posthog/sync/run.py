@@ -17,7 +17,7 @@ from source_posthog.http.stats import HttpStats
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.projects import list_projects
 from source_posthog.streams.readers import check_states, read_stream
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.stream import AnyStream
 from source_posthog.sync.failures import as_connector_error, failed_streams_error, stops_sync
 from source_posthog.sync.progress import Progress, StreamStatus
 
@@ -55,7 +55,7 @@ def start_sync(config: Config, client: ApiClient, writer: Writer) -> tuple[ReadC
     return ReadContext(config, client, writer, list_projects(client, config), progress), progress
 
 
-def read_streams(config: Config, streams: list[tuple[Stream, str]], state: dict[str, Any], writer: Writer) -> None:
+def read_streams(config: Config, streams: list[tuple[AnyStream, str]], state: dict[str, Any], writer: Writer) -> None:
     """Read every (stream, sync_mode); a failed stream is INCOMPLETE and the rest are still read.
 
     Raises a config error at once (it would fail every later stream too), and after the last stream one
@@ -78,7 +78,7 @@ def read_streams(config: Config, streams: list[tuple[Stream, str]], state: dict[
 
 
 def read_one(
-    stream: Stream, sync_mode: str, state: dict[str, Any], context: ReadContext, progress: Progress
+    stream: AnyStream, sync_mode: str, state: dict[str, Any], context: ReadContext, progress: Progress
 ) -> ConnectorError | None:
     """Read one stream, framed by its status; return why it failed, or None if it is COMPLETE."""
     progress.begin(stream.name)

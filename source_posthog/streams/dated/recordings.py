@@ -31,7 +31,7 @@ from typing import Any
 from source_posthog.errors import ApiError, InternalError, QueryLimitError
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.cursor_state import dated_state, parse_dated_state
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.stream import DatedSpec, Stream
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
 FIRST_WINDOW = timedelta(days=7)  # a week of recordings per query keeps each ClickHouse aggregation small
@@ -41,7 +41,7 @@ PROBE_SPAN = timedelta(days=1)
 Record = dict[str, Any]
 
 
-def read_dated_stream(stream: Stream, context: ReadContext, sync_mode: str, stream_state: Any) -> int:
+def read_dated_stream(stream: Stream[DatedSpec], context: ReadContext, sync_mode: str, stream_state: Any) -> int:
     """Emit each project's records from its cursor to now; a STATE follows every window."""
     incoming = parse_dated_state(stream, stream_state) if sync_mode == "incremental" and stream_state else {}
     return DatedRead(stream, context, incoming).run()
@@ -50,17 +50,21 @@ def read_dated_stream(stream: Stream, context: ReadContext, sync_mode: str, stre
 class DatedList:
     """The requests of one dated list, without the row's optional parameters once the instance refused them."""
 
-    def __init__(self, stream: Stream, context: ReadContext) -> None:
+    def __init__(self, stream: Stream[DatedSpec], context: ReadContext) -> None:
         self.stream, self.context = stream, context
-        self.optional = dict(stream.optional_params)
+        self.optional = dict(stream.read.optional_params)
 
     def fetch(
         self, project_id: int, date_from: datetime, date_to: datetime, offset: int, limit: str | None = None
     ) -> tuple[list[Record], bool]:
         """One page: its records, and whether PostHog says more exist."""
-        params = {**self.stream.params, "date_from": format_timestamp(date_from), "date_to": format_timestamp(date_to)}
+        params = {
+            **self.stream.read.params,
+            "date_from": format_timestamp(date_from),
+            "date_to": format_timestamp(date_to),
+        }
         params.update({"offset": str(offset), **({"limit": limit} if limit else {})})
-        path = f"projects/{project_id}/{self.stream.path}"
+        path = f"projects/{project_id}/{self.stream.read.path}"
         page = self.get(path, params)
         if not isinstance(page, dict) or not isinstance(page.get("results"), list):
             raise InternalError(f"Unexpected response shape from {path}: expected an object with results.")
@@ -87,10 +91,10 @@ class DatedList:
 class DatedRead:
     """One sync of one dated stream: its cursors, and the upper bound fixed at its start."""
 
-    def __init__(self, stream: Stream, context: ReadContext, cursors: dict[int, datetime]) -> None:
+    def __init__(self, stream: Stream[DatedSpec], context: ReadContext, cursors: dict[int, datetime]) -> None:
         self.stream, self.context, self.cursors = stream, context, dict(cursors)
         self.upper = datetime.now(UTC)
-        self.open_for = stream.open_for or timedelta(0)
+        self.open_for = stream.read.open_for
         self.field = stream.cursor_field or "start_time"
         self.list = DatedList(stream, context)
         self.emitted = 0
@@ -166,7 +170,7 @@ class DatedRead:
         self.context.sink.state(self.stream.name, dated_state(self.field, self.cursors))
 
 
-def probe_dated_stream(stream: Stream, context: ReadContext, project_id: int) -> None:
+def probe_dated_stream(stream: Stream[DatedSpec], context: ReadContext, project_id: int) -> None:
     """One record of the last day (check: does the key have the scope?)."""
     now = datetime.now(UTC)
     DatedList(stream, context).fetch(project_id, now - PROBE_SPAN, now, 0, limit="1")

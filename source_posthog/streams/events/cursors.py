@@ -18,7 +18,7 @@ from typing import Any
 from source_posthog.errors import ConfigError
 from source_posthog.streams.context import ReadContext, Sink
 from source_posthog.streams.events.filter import STATE_KEY, EventFilter
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.stream import EventsSpec, Stream
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
 STREAM = "events"
@@ -74,7 +74,7 @@ class EventsRead:
     """One sync of the events stream: the sync, the stream's cursors, and the upper bound fixed at its start."""
 
     context: ReadContext
-    stream: Stream
+    stream: Stream[EventsSpec]
     checkpoint: Checkpoint
     upper: datetime
     legacy: bool = False

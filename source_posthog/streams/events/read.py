@@ -29,12 +29,12 @@ from source_posthog.streams.events.start import StartPoint, start_point
 from source_posthog.streams.query.keyset import Page, TableScan
 from source_posthog.streams.query.planning import hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.query.sql import Bounds, Condition, Key, build_query, run_query
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.stream import EventsSpec, Stream
 
 Producer = Callable[[], Iterator[Page]]  # one window's pages, fetched when iter_in_order asks
 
 
-def read_events(stream: Stream, context: ReadContext, sync_mode: str, stream_state: Any) -> int:
+def read_events(stream: Stream[EventsSpec], context: ReadContext, sync_mode: str, stream_state: Any) -> int:
     """Read every project's events from its cursor up to now; return how many records were emitted."""
     # A full refresh re-reads from start_date; it still emits STATE so the next incremental run can use it.
     incoming = parse_events_state(stream_state) if sync_mode == "incremental" and stream_state else {}
@@ -112,18 +112,18 @@ def plan_reads(
     where = where if where is not None else read.event_filter.condition()
     counts = hourly_counts(context.queries, project_id, Bounds("timestamp", point.start, end), where)
     context.progress.expect(STREAM, sum(counts.values()))  # the progress lines' total, percentage and time left
-    scan = TableScan(context.queries, project_id, read.stream.hogql_table, context.config.events_page_rows)
+    scan = TableScan(context.queries, project_id, read.stream.read.table, context.config.events_page_rows)
     windows = plan_windows(counts, point.start, end, scan.page_rows, read.step)
     after: Key | None = (point.after.timestamp, point.after.uuid) if point.after else None
     read_window = partial(iter_window_pages, scan, where=where)
     return [partial(read_window, window=window, after=after if i == 0 else None) for i, window in enumerate(windows)]
 
 
-def probe_events(stream: Stream, context: ReadContext, project_id: int) -> str | None:
+def probe_events(stream: Stream[EventsSpec], context: ReadContext, project_id: int) -> str | None:
     """One minimal query (check: does the key have query:read?); without /query/, one legacy list request."""
     since = datetime.now(UTC) - timedelta(minutes=1)
     minute = Bounds("timestamp", since, since + timedelta(minutes=1))
-    body = build_query(stream.hogql_table, "source-posthog check", 1, [minute.condition()])
+    body = build_query(stream.read.table, "source-posthog check", 1, [minute.condition()])
     try:
         run_query(context.queries, project_id, body)
     except ApiError as error:

@@ -14,7 +14,8 @@ from source_posthog.http.client import ApiClient
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.http.pagination import iter_pages, whole_list
 from source_posthog.streams.context import ReadContext
-from source_posthog.streams.stream import Pass, Stream
+from source_posthog.streams.specs import Pass
+from source_posthog.streams.stream import RestSpec, Stream
 
 PROBE_PARAMS = {"limit": "1"}
 UUID_TEXT_LENGTH = 36  # persons are keyed by UUID text
@@ -25,7 +26,7 @@ Pointing = dict[Any, set[Any]] | None  # {record id: ids pointing at it}; None: 
 
 
 def read_rest_stream(
-    stream: Stream, context: ReadContext, _sync_mode: str = "full_refresh", _stream_state: Any = None
+    stream: Stream[RestSpec], context: ReadContext, _sync_mode: str = "full_refresh", _stream_state: Any = None
 ) -> int:
     """Emit every record of the stream once; return how many were emitted."""
     if not stream.per_project:  # the project list, already read when the sync started
@@ -36,7 +37,7 @@ def read_rest_stream(
     seen: set[Any] = set()
     emitted = duplicates = 0
     for project in context.projects:
-        if not stream.shared_across_projects:
+        if not stream.read.shared_across_projects:
             seen.clear()
         pointing = gather_backref(stream, context, project["id"])
         for record in iter_project_records(stream, context, project["id"]):
@@ -46,53 +47,56 @@ def read_rest_stream(
                 duplicates += 1
                 continue
             seen.add(key)
-            if stream.backref:
-                record[stream.backref.into] = None if pointing is None else sorted(pointing.get(record.get("id"), ()))
+            if stream.read.backref:
+                record[stream.read.backref.into] = (
+                    None if pointing is None else sorted(pointing.get(record.get("id"), ()))
+                )
             context.sink.record(stream.name, record)
             emitted += 1
     if duplicates:
         context.sink.log(
-            "INFO", f"Stream {stream.name}: dropped {duplicates} repeated records (same {stream.primary_key})."
+            "INFO",
+            f"Stream[RestSpec] {stream.name}: dropped {duplicates} repeated records (same {stream.primary_key}).",
         )
     return emitted
 
 
-def iter_project_records(stream: Stream, context: ReadContext, project_id: int) -> Iterator[dict[str, Any]]:
+def iter_project_records(stream: Stream[RestSpec], context: ReadContext, project_id: int) -> Iterator[dict[str, Any]]:
     """Every record one project lists for the stream, over all passes (may repeat records)."""
-    path = f"projects/{project_id}/{stream.path}"
-    for one_pass in stream.passes:
+    path = f"projects/{project_id}/{stream.read.path}"
+    for one_pass in stream.read.passes:
         for record in iter_pass(stream, context, path, one_pass):
             record.update(one_pass.marks)
             yield record
 
 
-def iter_pass(stream: Stream, context: ReadContext, path: str, one_pass: Pass) -> Iterator[dict[str, Any]]:
+def iter_pass(stream: Stream[RestSpec], context: ReadContext, path: str, one_pass: Pass) -> Iterator[dict[str, Any]]:
     """One complete pass, with the optional parameters if PostHog accepts them, else without."""
-    params = {**stream.params, **one_pass.params}
+    params = {**stream.read.params, **one_pass.params}
     try:
-        yield from iter_list(stream, context, path, {**params, **stream.optional_params}, one_pass.whole)
+        yield from iter_list(stream, context, path, {**params, **stream.read.optional_params}, one_pass.whole)
     except ApiError as error:
-        if error.status != 400 or not (stream.optional_params or one_pass.optional):
+        if error.status != 400 or not (stream.read.optional_params or one_pass.optional):
             raise
         if one_pass.optional:
             refused = ", ".join(f"{name}={value}" for name, value in one_pass.params.items())
             context.sink.log(
-                "WARN", f"Stream {stream.name}: this PostHog instance refuses {refused} ({error.message})."
+                "WARN", f"Stream[RestSpec] {stream.name}: this PostHog instance refuses {refused} ({error.message})."
             )
             return
         context.sink.log(
             "WARN",
-            f"PostHog rejected {sorted(stream.optional_params)} for {stream.name} ({error.message}); "
+            f"PostHog rejected {sorted(stream.read.optional_params)} for {stream.name} ({error.message}); "
             "reading again without, deduplicated by id.",
         )
         yield from iter_list(stream, context, path, params, one_pass.whole)
 
 
 def iter_list(
-    stream: Stream, context: ReadContext, path: str, params: dict[str, Any], whole: bool
+    stream: Stream[RestSpec], context: ReadContext, path: str, params: dict[str, Any], whole: bool
 ) -> Iterator[dict[str, Any]]:
     """The records of every page of one list."""
-    if stream.unpaginated:
+    if stream.read.unpaginated:
         pages = iter([whole_list(context.client, path, params, stream.endpoint_class)])
     elif whole:
         pages = iter([whole_page(context.client, path, params, stream.endpoint_class)])
@@ -123,13 +127,13 @@ def whole_page(client: ApiClient, path: str, params: dict[str, Any], endpoint_cl
     raise InternalError(f"{path} still had more records than a page of {limit} after {WHOLE_TRIES} tries.")
 
 
-def gather_backref(stream: Stream, context: ReadContext, project_id: int) -> Pointing:
+def gather_backref(stream: Stream[RestSpec], context: ReadContext, project_id: int) -> Pointing:
     """{id of this stream's record: ids of the source records that point at it}, from one read of the source.
 
     None, with a WARN, when a source record does not say what it points at: a missing field is never taken
     for "points at nothing".
     """
-    backref, pointing = stream.backref, dict[Any, set[Any]]()
+    backref, pointing = stream.read.backref, dict[Any, set[Any]]()
     if backref is None:
         return pointing
     for source in iter_project_records(backref.source, context, project_id):
@@ -146,10 +150,10 @@ def gather_backref(stream: Stream, context: ReadContext, project_id: int) -> Poi
     return pointing
 
 
-def probe_rest_stream(stream: Stream, context: ReadContext, project_id: int) -> None:
+def probe_rest_stream(stream: Stream[RestSpec], context: ReadContext, project_id: int) -> None:
     """Read the smallest page of the stream for one project (check: does the key have the scope?)."""
-    path = f"projects/{project_id}/{stream.path}"
-    context.client.get_json(path, params={**stream.params, **PROBE_PARAMS}, endpoint_class=stream.endpoint_class)
+    path = f"projects/{project_id}/{stream.read.path}"
+    context.client.get_json(path, params={**stream.read.params, **PROBE_PARAMS}, endpoint_class=stream.endpoint_class)
 
 
 def compact_key(value: tuple[Any, ...]) -> Any:

@@ -17,7 +17,7 @@ import orjson
 from source_posthog.errors import QueryLimitError
 from source_posthog.streams.query.client import QueryPoster, row_cap_of
 from source_posthog.streams.query.sql import hogql_body, run_query
-from source_posthog.streams.stream import Shape
+from source_posthog.streams.specs import Shape
 
 Record = dict[str, Any]
 # Posthog's PERSON_DEFAULT_DISPLAY_NAME_PROPERTIES (posthog/api/person.py, frontend constants.tsx)

@@ -9,7 +9,7 @@ import pytest
 from source_posthog.errors import QueryLimitError
 from source_posthog.streams.readers import read_stream
 from source_posthog.streams.table import STREAMS_BY_NAME
-from source_posthog.streams.tables.reads import MIN_PAGE_SIZE, cursor_ordered
+from source_posthog.streams.tables.scans import MIN_PAGE_SIZE, cursor_ordered
 from source_posthog.streams.timestamps import parse_timestamp
 from unit_tests.fakes import API, Harness, make_config
 from unit_tests.test_planning import TIMEOUT_BODY
@@ -141,7 +141,7 @@ class TestIncrementalGroups:
 class TestIncrementalSessions:
     def test_given_start_date_when_read_then_windows_by_event_density_and_no_dollar(self, requests_mock: Any) -> None:
         start = NOW - timedelta(days=3)
-        row = dict.fromkeys(SESSIONS.hogql_table.columns, "")
+        row = dict.fromkeys(SESSIONS.read.table.columns, "")
         starts = [stamp(start + timedelta(hours=30 * i)) for i in (0, 1)]
         rows = [row | {"session_id": f"s{i}", "$start_timestamp": starts[i]} for i in (0, 1)]
         fake = FakeTable(rows, ["$start_timestamp", "session_id"])

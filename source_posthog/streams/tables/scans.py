@@ -14,7 +14,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from source_posthog.errors import QueryLimitError
 from source_posthog.streams.context import ReadContext
@@ -22,7 +22,7 @@ from source_posthog.streams.cursor_state import dated_state
 from source_posthog.streams.query.keyset import Page, TableScan, iter_key_pages
 from source_posthog.streams.query.planning import DENSITY_SPAN, hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.query.sql import Bounds, HogQLTable, Key, KeyColumn, KeyType
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.stream import Stream, TableSpec
 from source_posthog.streams.tables.persons import SHAPERS
 
 MIN_PAGE_SIZE = 100  # below this, a page that still times out is PostHog's problem, not the page size's
@@ -33,16 +33,16 @@ WINDOW_EVENTS = 200_000
 Cursors = dict[int, datetime]
 
 
-def page_rows(stream: Stream, context: ReadContext) -> int:
+def page_rows(stream: Stream[TableSpec], context: ReadContext) -> int:
     """The row's rows per page, lowered to `events_page_size` when the user set one (memory, or smaller queries)."""
     configured = context.config.events_page_size
-    return min(stream.page_rows, configured) if configured else stream.page_rows
+    return min(stream.read.page_rows, configured) if configured else stream.read.page_rows
 
 
-def read_all_rows(stream: Stream, context: ReadContext, project_id: int) -> int:
+def read_all_rows(stream: Stream[TableSpec], context: ReadContext, project_id: int) -> int:
     """Every row of the stream's tables for one project, as records; returns how many."""
     emitted = 0
-    for table in (stream.hogql_table, *stream.more_tables):
+    for table in (stream.read.table, *stream.read.more_tables):
         scan = TableScan(context.queries, project_id, table, page_rows(stream, context))
         for page in iter_shrinking_pages(scan):
             emitted += write_page(stream, context, project_id, page)
@@ -71,7 +71,7 @@ def iter_shrinking_pages(scan: TableScan) -> Iterator[Page]:
 class CursorRead:
     """One sync of an incremental HogQL stream: its cursors, and the upper bound fixed at its start."""
 
-    stream: Stream
+    stream: Stream[TableSpec]
     context: ReadContext
     cursors: Cursors
     checkpoint: bool
@@ -94,18 +94,18 @@ class CursorRead:
 
     def windows(self, project_id: int, start: datetime) -> list[Bounds]:
         """[start, upper) as one window, or cut by the events' density into windows of at most WINDOW_EVENTS."""
-        column = self.stream.cursor_column
-        if not self.stream.windows_by_events:
+        column = self.stream.read.column_of(self.stream.cursor_field or "")
+        if not self.stream.read.windows_by_events:
             return [Bounds(column, start, self.upper)] if start < self.upper else []
         counts = hourly_counts(self.context.queries, project_id, Bounds("timestamp", start, self.upper))
         planned = plan_windows(counts, start, self.upper, WINDOW_EVENTS, DENSITY_SPAN)
         return [Bounds(column, window.start, window.end) for window in planned]
 
     def start_of(self, project_id: int) -> datetime:
-        """`open_for` before the saved cursor; without one, `start_date` or the beginning (Stream.from_start_date)."""
+        """`reread` before the saved cursor; without one, `start_date` or the beginning (`from_start_date`)."""
         saved = self.cursors.get(project_id)
-        floor = self.context.config.start if self.stream.from_start_date else EPOCH
-        return floor if saved is None else max(floor, saved - (self.stream.open_for or timedelta(0)))
+        floor = self.context.config.start if self.stream.read.from_start_date else EPOCH
+        return floor if saved is None else max(floor, saved - self.stream.read.reread)
 
     def save(self) -> None:
         """Write the stream's state, in the shape session_recordings' state has too (incremental only)."""
@@ -113,15 +113,19 @@ class CursorRead:
             self.context.sink.state(self.stream.name, dated_state(self.stream.cursor_field or "", self.cursors))
 
 
-def cursor_ordered(stream: Stream) -> HogQLTable:
+def cursor_ordered(stream: Stream[TableSpec]) -> HogQLTable:
     """The stream's table ordered by its cursor column first, then its key (still a total order)."""
-    table = stream.hogql_table
-    return HogQLTable(table.name, table.columns, (KeyColumn(stream.cursor_column, KeyType.DATETIME), *table.key))
+    table = stream.read.table
+    return HogQLTable(
+        table.name,
+        table.columns,
+        (KeyColumn(stream.read.column_of(stream.cursor_field or ""), KeyType.DATETIME), *table.key),
+    )
 
 
-def write_page(stream: Stream, context: ReadContext, project_id: int, page: Page) -> int:
+def write_page(stream: Stream[TableSpec], context: ReadContext, project_id: int, page: Page) -> int:
     """Shape a page into records, write them, release the rows; returns how many."""
-    for record in SHAPERS[stream.shape](list(page.dicts()), context.queries, project_id, dict(stream.rename)):
+    for record in SHAPERS[stream.read.shape](list(page.dicts()), context.queries, project_id, dict(stream.read.rename)):
         record["project_id"] = project_id
         context.sink.record(stream.name, record)
     page.release()
