@@ -7,7 +7,7 @@ from typing import Any
 from source_posthog.airbyte.messages import Output
 from source_posthog.config.file import parse_config
 from source_posthog.config.model import Config
-from source_posthog.http.client import ApiClient
+from source_posthog.http.client import ApiClient, ClientSettings
 from source_posthog.http.pacing import Pacer
 from source_posthog.http.retry import RetryPolicy
 from source_posthog.http.stats import HttpStats
@@ -49,7 +49,8 @@ class Harness:
         self.config = config or make_config()
         stats = HttpStats(on_warning=lambda message: self.output.log("WARN", message))
         key = self.config.api_key.get_secret_value()
-        self.client = ApiClient(self.config.base_url, key, self.pacer, stats, policy=policy or RetryPolicy(max_tries=5))
+        how = ClientSettings(policy=policy or RetryPolicy(max_tries=5))
+        self.client = ApiClient(self.config.base_url, key, self.pacer, stats, how)
 
     def sync(self, projects: list[dict[str, Any]]) -> ReadContext:
         """The one object a sync hands its readers, over these projects."""

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from source_posthog.config.model import Config
 from source_posthog.errors import ConnectorError
-from source_posthog.http.client import ApiClient
+from source_posthog.http.client import ApiClient, ClientSettings
 from source_posthog.http.pacing import Pacer, limits_with
 from source_posthog.http.stats import HttpStats
 from source_posthog.streams.context import ReadContext
@@ -46,7 +46,9 @@ def make_client(config: Config, writer: Writer, max_tries: int | None = None) ->
     pacer = Pacer(limits_with(config.rate_limits.model_dump()), share=config.rate_limit_share)
     stats = HttpStats(on_warning=lambda message: writer.log("WARN", message))
     key, concurrency = config.api_key.get_secret_value(), config.max_concurrent_queries
-    return ApiClient(config.base_url, key, pacer, stats, query_concurrency=concurrency, max_tries=max_tries)
+    return ApiClient(
+        config.base_url, key, pacer, stats, ClientSettings(query_concurrency=concurrency, max_tries=max_tries)
+    )
 
 
 def start_sync(config: Config, client: ApiClient, writer: Writer) -> tuple[ReadContext, Progress]:

@@ -68,7 +68,7 @@ def warn_too_late(read: EventsRead, project_id: int, bounds: Bounds, where: Cond
         return
     client, name = read.context.queries, "source-posthog late events"
     try:
-        count, first, last = select_one_row(client, project_id, TOO_LATE_SQL, bounds, name=name, where=where)
+        count, first, last = select_one_row(client, project_id, TOO_LATE_SQL, [bounds.condition(), where], name=name)
     except (ApiError, QueryLimitError) as error:
         if isinstance(error, ApiError) and error.status != 400:
             raise  # 404/405 mean /query/ is missing: the caller falls back to /events/

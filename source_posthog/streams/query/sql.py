@@ -82,10 +82,10 @@ def run_query(client: QueryPoster, project_id: int, body: dict[str, Any]) -> dic
 
 
 def select_one_row(
-    client: QueryPoster, project_id: int, select: str, bounds: Bounds, *, name: str, where: Condition | None = None
+    client: QueryPoster, project_id: int, select: str, where: list[Condition], *, name: str
 ) -> list[Any]:
-    """The single row of an aggregate over a range (and `where`), e.g. `select="count() FROM events"`."""
-    condition, values = joined([bounds.condition(), *([where] if where else [])])
+    """The single row of an aggregate where every condition holds, e.g. `select="count() FROM events"`."""
+    condition, values = joined(where)
     page = run_query(client, project_id, hogql_body(f"SELECT {select} WHERE {condition}", values, name))
     rows = page["results"]
     if len(rows) != 1 or not isinstance(rows[0], list):
