@@ -2,7 +2,7 @@
 
 Each stream is probed with one tiny request against the first project, so a missing scope is reported with
 the scope's name and the stream it blocks, instead of failing hours into a sync. Only the existing
-connector's streams (`AnyStream.original`) must be readable: syncs set up for it select them all. A newer
+connector's streams (`Stream.original`) must be readable: syncs set up for it select them all. A newer
 stream whose scope the key lacks, or that this instance does not have (a self-hosted PostHog without EE has
 no experiments), is named in the success message; a read skips the missing ones and fails on the unreadable.
 """
@@ -18,7 +18,7 @@ from source_posthog.streams.events.filter import EventFilter
 from source_posthog.streams.readers import absence, missing_here, probe_stream
 from source_posthog.streams.stream import AnyStream
 from source_posthog.streams.table import PROJECTS, STREAMS
-from source_posthog.sync.run import start_sync
+from source_posthog.sync.run import start_read
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Findings:
 def run_check(client: ApiClient, config: Config, output: Output) -> str:
     """Return a success summary, or raise ConnectorError describing what the user must fix."""
     try:
-        context, _progress = start_sync(config, client, output)
+        context, _progress = start_read(config, client, output)
     except TransientError as error:  # the message already names the cause and what to check, once
         raise ConfigError(error.message) from None
     except ApiError as error:

@@ -3,7 +3,7 @@
 Accepted files: a list of per-stream STATE payloads (`{"type": "STREAM", "stream": {...}}`), a
 GLOBAL payload's `stream_states`, a legacy list of `{"type": "LEGACY", "data": {...}}`, or a
 plain dict keyed by stream name (`{"events": {...}}`). What a stream state holds is the stream's
-business (`streams/cursors.py` for events).
+business (`streams/events/cursors.py` for events; every stream's is checked by `streams/readers.check_states`).
 """
 
 from typing import Any

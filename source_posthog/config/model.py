@@ -1,7 +1,7 @@
 """The connector's configuration: one pydantic model that validates user input, read by every layer.
 
 Field names and formats match the existing airbyte-source-posthog connector so saved configs keep working;
-every field added since is optional with a default. `airbyte/spec.py` reads it from a file and turns it
+every field added since is optional with a default. `config/file.py` reads it from a file and turns it
 into the connector specification.
 """
 

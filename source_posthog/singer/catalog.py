@@ -1,6 +1,6 @@
 """The Singer catalog: the stream table as `--discover` prints it, and the selection a `--catalog` makes.
 
-Discovery marks the existing connector's seven streams (`AnyStream.original`) `selected` and `selected-by-default`,
+Discovery marks the existing connector's seven streams (`Stream.original`) `selected` and `selected-by-default`,
 the newer ones not: a catalog passed back unchanged reads what the Airbyte connector always read. Meltano
 replaces `selected` by its own `select` rules. A stream is read when its `[]` breadcrumb says `selected: true`
 (or, without a `selected` key, when it is selected by default). The replication method is the breadcrumb's

@@ -51,7 +51,7 @@ def make_client(config: Config, writer: Writer, max_tries: int | None = None) ->
     )
 
 
-def start_sync(config: Config, client: ApiClient, writer: Writer) -> tuple[ReadContext, Progress]:
+def start_read(config: Config, client: ApiClient, writer: Writer) -> tuple[ReadContext, Progress]:
     """The read's one shared context (client, writer, progress, the projects it covers), and its progress."""
     progress = Progress(writer, client.stats)
     return ReadContext(config, client, writer, list_projects(client, config), progress), progress
@@ -64,7 +64,7 @@ def read_streams(config: Config, streams: list[tuple[AnyStream, str]], state: di
     ConnectorError naming the streams that failed.
     """
     check_states({stream.name: state.get(stream.name) for stream, _mode in streams})  # before any request
-    context, progress = start_sync(config, make_client(config, writer), writer)
+    context, progress = start_read(config, make_client(config, writer), writer)
     failed: dict[str, ConnectorError] = {}
     for stream, sync_mode in streams:
         error = read_one(stream, sync_mode, state, context, progress)

@@ -5,8 +5,8 @@
 
 optionally with the pre-0.1.8 flat `{"timestamp": T}` of the existing connector, which applies to projects
 without their own entry. W is the ingestion watermark: every event ingested before W whose timestamp is
-before T was delivered (late_events.py). A `late_check` entry of older versions is ignored.
-`event_filters` records the filters the cursors were read with (event_filter.py).
+before T was delivered (late.py). A `late_check` entry of older versions is ignored.
+`event_filters` records the filters the cursors were read with (filter.py).
 Every save writes the whole stream state (all projects), so the last STATE on stdout is always a complete
 resume point; the sink writes it after the records it covers.
 """

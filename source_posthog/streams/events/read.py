@@ -1,15 +1,15 @@
 """Events, complete and exactly once: HogQL keyset pages over windows sized by data, a cursor per project.
 
-Why nothing is lost or read twice: the keyset reader (hogql.py) pages on (timestamp, uuid), a total order,
+Why nothing is lost or read twice: the keyset reader (query/keyset.py) pages on (timestamp, uuid), a total order,
 never trusts PostHog's row cap and drops unmerged duplicate rows; where a read starts is reasoned in
-windows.py; planning.py cuts the range into windows that fit PostHog's 10-second query limit and splits
+start.py; query/planning.py cuts the range into windows that fit PostHog's 10-second query limit and splits
 any that still time out; parallel.py reads up to `max_concurrent_queries` windows side by side but hands
 their pages over in order. STATE (the last row's (timestamp, uuid)) follows every page, after its records,
 so a killed read resumes right after that row and re-delivers at most the page it was writing. The upper
 bound is the sync's start time, fixed once; a finished project's cursor and ingestion watermark are that
-bound. Before the main read, late_events.py's sweep delivers events ingested since the previous sync with
+bound. Before the main read, late.py's sweep delivers events ingested since the previous sync with
 older timestamps, through the same planner and page loop. If `/query/` is missing (an instance older than
-it), events_legacy.py reads `/events/` for the rest of the run.
+it), legacy.py reads `/events/` for the rest of the run.
 """
 
 from collections.abc import Callable, Iterator
@@ -66,7 +66,7 @@ def read_project(read: EventsRead, project_id: int) -> int:
 
 
 def read_project_query(read: EventsRead, project_id: int) -> int:
-    """Emit the project's late events (late_events.py), then its events from its cursor to the upper bound."""
+    """Emit the project's late events (late.py), then its events from its cursor to the upper bound."""
     cursor = read.checkpoint.cursor(project_id)
     point = start_point(cursor, read.context.config.start, read.lookback)
     # Checkpoints keep the watermark this sync started from; a first read (no cursor) reads everything

@@ -35,7 +35,7 @@ class QueryClient:
     def __init__(self, client: ApiClient, log: Log) -> None:
         self.client = client
         self.modifiers = True
-        """False once the instance refused `modifiers`: remembered for the run, owned by its `Sync`."""
+        """False once the instance refused `modifiers`: remembered for the run, owned by its `ReadContext`."""
         self.row_cap = RowCap(log)
         """The instance's row cap as learned from its answers; shared by every reader of the sync."""
         self._log = log

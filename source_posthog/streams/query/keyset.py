@@ -93,13 +93,13 @@ def iter_key_pages(
             return
 
 
-def _fetch_page(answer: dict[str, Any], table: HogQLTable, page_size: int, cap: RowCap) -> tuple[Page, bool]:
+def _fetch_page(answer: dict[str, Any], table: HogQLTable, rows_wanted: int, cap: RowCap) -> tuple[Page, bool]:
     """The page without its extra row and without adjacent duplicates, and whether more rows may exist."""
     columns, rows = answer.get("columns"), answer["results"]
     if not isinstance(columns, list) or not all(name in columns for name in table.columns):
         raise InternalError(f"The /query/ response lacks a column; got {columns}, need {list(table.columns)}.")
-    more = cap.more_after(answer, len(rows), page_size + 1)
-    del rows[page_size:]
+    more = cap.more_after(answer, len(rows), rows_wanted + 1)
+    del rows[rows_wanted:]
     key_of = itemgetter(*(columns.index(column.name) for column in table.key))
     duplicates = [i for i, (a, b) in enumerate(pairwise(map(key_of, rows)), 1) if a == b]
     for i in reversed(duplicates):  # rare: only unmerged copies of a re-ingested row

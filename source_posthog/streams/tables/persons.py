@@ -1,4 +1,4 @@
-"""How a HogQL table's rows become a stream's records, one page at a time (the row's `Stream.shape`).
+"""How a HogQL table's rows become a stream's records, one page at a time (the row's `TableSpec.shape`).
 
 - PLAIN: each row as {column: cell}, `properties` JSON text parsed, columns renamed where the row says.
 - PERSONS: the record the `/persons/` list gives: distinct ids from `person_distinct_ids` (one grouped query
