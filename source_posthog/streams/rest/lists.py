@@ -25,9 +25,7 @@ WHOLE_TRIES = 4
 Pointing = dict[Any, set[Any]] | None  # {record id: ids pointing at it}; None: the source did not say
 
 
-def read_rest_stream(
-    stream: Stream[RestSpec], context: ReadContext, _sync_mode: str = "full_refresh", _stream_state: Any = None
-) -> int:
+def read_rest_stream(stream: Stream[RestSpec], context: ReadContext, *_mode_and_state: Any) -> int:
     """Emit every record of the stream once; return how many were emitted."""
     if not stream.per_project:  # the project list, already read when the sync started
         context.progress.page(stream.name, len(context.projects), "the project list")
@@ -47,16 +45,13 @@ def read_rest_stream(
                 duplicates += 1
                 continue
             seen.add(key)
-            if stream.read.backref:
-                record[stream.read.backref.into] = (
-                    None if pointing is None else sorted(pointing.get(record.get("id"), ()))
-                )
+            if backref := stream.read.backref:
+                record[backref.into] = None if pointing is None else sorted(pointing.get(record.get("id"), ()))
             context.sink.record(stream.name, record)
             emitted += 1
     if duplicates:
         context.sink.log(
-            "INFO",
-            f"Stream[RestSpec] {stream.name}: dropped {duplicates} repeated records (same {stream.primary_key}).",
+            "INFO", f"Stream {stream.name}: dropped {duplicates} repeated records (same {stream.primary_key})."
         )
     return emitted
 
@@ -81,7 +76,7 @@ def iter_pass(stream: Stream[RestSpec], context: ReadContext, path: str, one_pas
         if one_pass.optional:
             refused = ", ".join(f"{name}={value}" for name, value in one_pass.params.items())
             context.sink.log(
-                "WARN", f"Stream[RestSpec] {stream.name}: this PostHog instance refuses {refused} ({error.message})."
+                "WARN", f"Stream {stream.name}: this PostHog instance refuses {refused} ({error.message})."
             )
             return
         context.sink.log(
