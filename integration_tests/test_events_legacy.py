@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from posthog_emulator import Emulator, EmulatorSettings
 from source_posthog.airbyte.messages import Output
-from source_posthog.airbyte.spec import parse_config
-from source_posthog.streams.context import Sync
-from source_posthog.streams.cursors import Checkpoint, EventsRead
-from source_posthog.streams.events_legacy import read_project_legacy
+from source_posthog.config.file import parse_config
+from source_posthog.streams.context import ReadContext
+from source_posthog.streams.events.cursors import Checkpoint, EventsRead
+from source_posthog.streams.events.legacy import read_project_legacy
 from source_posthog.streams.table import STREAMS_BY_NAME
 from source_posthog.sync.progress import Progress
 from source_posthog.sync.run import make_client
@@ -27,7 +27,7 @@ def test_given_legacy_list_with_ties_at_page_edges_when_read_then_exactly_once()
         buffer = io.BytesIO()
         output = Output(buffer)
         client = make_client(config, output)
-        sync = Sync(config, client, output, [], Progress(output, client.stats))
+        sync = ReadContext(config, client, output, [], Progress(output, client.stats))
         read = EventsRead(sync, STREAMS_BY_NAME["events"], Checkpoint(output, {}), datetime.now(UTC))
         for project_id in emu.truth("events"):
             read_project_legacy(read, project_id)

@@ -72,7 +72,7 @@ def test_given_persons_deleted_and_merged_mid_read_when_read_then_every_survivor
     assert max(delivered.values()) == 1
     merged_into = [r for r in run.records("persons") if len(r["distinct_ids"]) > 3]
     assert merged_into  # the persons others merged into carry their distinct ids
-    pages = math.ceil(MANY / STREAMS_BY_NAME["persons"].page_size)
+    pages = math.ceil(MANY / STREAMS_BY_NAME["persons"].read.page_rows)
     assert len(persons_queries(crowd)) <= 2 * pages  # one persons page and one distinct-ids query per page
 
 

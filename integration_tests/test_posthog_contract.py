@@ -8,8 +8,8 @@ import pytest
 from integration_tests.contract_check import is_connector_request, match_route, violations
 from integration_tests.contract_guard import ContractGuard, describe
 from integration_tests.hogql_contract import hogql_violations
-from source_posthog.streams.hogql import Bounds, build_query, hogql_body
-from source_posthog.streams.hogql_tables import (
+from source_posthog.streams.query.sql import Bounds, build_query, hogql_body
+from source_posthog.streams.query.tables import (
     COHORT_PEOPLE_TABLE,
     EVENTS_TABLE,
     GROUPS_TABLE,

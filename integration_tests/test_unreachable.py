@@ -17,10 +17,10 @@ from integration_tests.helpers import Run, catalog_for, config_for, run_connecto
 from integration_tests.loopback import closed_port, dropping_port, plain_http_port, silent_port
 from posthog_emulator import Emulator, EmulatorSettings
 from source_posthog.errors import UnreachableError
-from source_posthog.http.client import ApiClient, Timeouts
+from source_posthog.http.client import ApiClient, ClientSettings, Timeouts
 from source_posthog.http.pacing import Pacer
 from source_posthog.http.retry import RetryPolicy
-from source_posthog.streams.hogql import Bounds, select_one_row
+from source_posthog.streams.query.sql import Bounds, select_one_row
 
 KEY = "phx_loopbackTestKey0123456789abcdef"
 SHORT = Timeouts(connect=0.5, first_answer=0.5, read=10.0)
@@ -38,7 +38,7 @@ CASES: list[tuple[str, str, Port, str, str]] = [
 
 
 def client_for(base_url: str, key: str = KEY) -> ApiClient:
-    return ApiClient(base_url, key, Pacer(), policy=QUICK_RETRIES, timeouts=SHORT)
+    return ApiClient(base_url, key, Pacer(), None, ClientSettings(policy=QUICK_RETRIES, timeouts=SHORT))
 
 
 class TestUnreachableHost:
@@ -69,7 +69,9 @@ class TestUnreachableHost:
             client = client_for(emulator.base_url, emulator.api_key)
             (project,) = client.get_json("projects/")["results"]
             bounds = Bounds("timestamp", datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC))
-            (count,) = select_one_row(client, project["id"], "count() FROM events", bounds, name="slow page")
+            (count,) = select_one_row(
+                client, project["id"], "count() FROM events", [bounds.condition()], name="slow page"
+            )
         finally:
             emulator.stop()
 

@@ -62,6 +62,9 @@ class Refusal(Enum):
     OTHER = "other"
 
 
+USER_STATUSES = frozenset({401, 402, 403, 404})
+
+
 class ApiError(ConnectorError):
     """PostHog answered with a status we must not retry."""
 
@@ -69,14 +72,15 @@ class ApiError(ConnectorError):
         self,
         status: int,
         message: str,
-        failure_type: FailureType,
         refusal: Refusal = Refusal.OTHER,
         *,
         scope: str | None = None,
         project_id: int | None = None,
     ) -> None:
         super().__init__(message)
-        self.status, self.failure_type, self.refusal = status, failure_type, refusal
+        self.status, self.refusal = status, refusal
+        # An authentication, quota or path refusal is the user's to fix; anything else is ours or PostHog's.
+        self.failure_type: FailureType = "config_error" if status in USER_STATUSES else "system_error"
         self.scope = scope
         """The scope PostHog named as missing (MISSING_SCOPE only)."""
         self.project_id = project_id

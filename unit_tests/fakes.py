@@ -5,13 +5,13 @@ import json
 from typing import Any
 
 from source_posthog.airbyte.messages import Output
-from source_posthog.airbyte.spec import parse_config
-from source_posthog.config import Config
-from source_posthog.http.client import ApiClient
+from source_posthog.config.file import parse_config
+from source_posthog.config.model import Config
+from source_posthog.http.client import ApiClient, ClientSettings
 from source_posthog.http.pacing import Pacer
 from source_posthog.http.retry import RetryPolicy
 from source_posthog.http.stats import HttpStats
-from source_posthog.streams.context import Sync
+from source_posthog.streams.context import ReadContext
 from source_posthog.sync.progress import Progress
 
 BASE = "https://us.posthog.com"
@@ -49,11 +49,12 @@ class Harness:
         self.config = config or make_config()
         stats = HttpStats(on_warning=lambda message: self.output.log("WARN", message))
         key = self.config.api_key.get_secret_value()
-        self.client = ApiClient(self.config.base_url, key, self.pacer, stats, policy=policy or RetryPolicy(max_tries=5))
+        how = ClientSettings(policy=policy or RetryPolicy(max_tries=5))
+        self.client = ApiClient(self.config.base_url, key, self.pacer, stats, how)
 
-    def sync(self, projects: list[dict[str, Any]]) -> Sync:
+    def sync(self, projects: list[dict[str, Any]]) -> ReadContext:
         """The one object a sync hands its readers, over these projects."""
-        return Sync(self.config, self.client, self.output, projects, Progress(self.output, self.client.stats))
+        return ReadContext(self.config, self.client, self.output, projects, Progress(self.output, self.client.stats))
 
     def messages(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.buffer.getvalue().splitlines()]

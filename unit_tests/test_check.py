@@ -9,16 +9,16 @@ import requests_mock as rm
 
 from source_posthog.airbyte.check import run_check
 from source_posthog.errors import ApiError, ConfigError
-from source_posthog.streams.stream import Reader, Stream
+from source_posthog.streams.stream import AnyStream, DatedSpec, EventsSpec, RestSpec, TableSpec
 from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 from unit_tests.fakes import API, Harness, make_config, page
 
 PROJECT = f"{API}/projects/1"
 
 
-def probe_path(stream: Stream) -> str:
+def probe_path(stream: AnyStream) -> str:
     """Where check probes a stream: its list, or the query API (a HogQL stream's fallback only without it)."""
-    return "query/" if stream.reader in (Reader.HOGQL, Reader.EVENTS) else stream.path
+    return "query/" if isinstance(stream.read, TableSpec | EventsSpec) else stream.read.path
 
 
 class MockedResponse(TypedDict):
@@ -38,10 +38,10 @@ def missing(scope: str) -> MockedResponse:
 def serve_everything(requests_mock: rm.Mocker) -> None:
     requests_mock.get(f"{API}/projects/", json=page([{"id": 1}, {"id": 2}]))
     for stream in STREAMS:
-        if stream.per_project and stream.path:
-            requests_mock.get(f"{PROJECT}/{stream.path}", json=page([]))
-        if stream.fallback is not None:
-            requests_mock.get(f"{PROJECT}/{stream.fallback.path}", json=page([]))
+        if stream.per_project and isinstance(stream.read, RestSpec | DatedSpec):
+            requests_mock.get(f"{PROJECT}/{stream.read.path}", json=page([]))
+        if isinstance(stream.read, TableSpec) and stream.read.fallback is not None:
+            requests_mock.get(f"{PROJECT}/{stream.read.fallback.read.path}", json=page([]))
     requests_mock.post(f"{PROJECT}/query/", json={"results": [], "columns": []})
 
 
@@ -80,14 +80,14 @@ class TestRunCheck:
 
     # Newer HogQL streams need query:read, which events (an original stream) needs too: never listed alone.
     @pytest.mark.parametrize(
-        "stream", [s for s in STREAMS if not s.original and s.reader is not Reader.HOGQL], ids=lambda s: s.name
+        "stream", [s for s in STREAMS if not s.original and not isinstance(s.read, TableSpec)], ids=lambda s: s.name
     )
     def test_given_missing_scope_of_newer_stream_when_check_then_success_lists_scope_and_stream(
-        self, requests_mock: rm.Mocker, stream: Stream
+        self, requests_mock: rm.Mocker, stream: AnyStream
     ) -> None:
         harness = Harness()
         serve_everything(requests_mock)
-        requests_mock.get(f"{PROJECT}/{stream.path}", **missing(stream.scope))
+        requests_mock.get(f"{PROJECT}/{stream.read.path}", **missing(stream.scope))
 
         message = run_check(harness.client, harness.config, harness.output)
 
@@ -101,7 +101,7 @@ class TestRunCheck:
         serve_everything(requests_mock)
         for name in ("actions", "surveys"):
             stream = STREAMS_BY_NAME[name]
-            requests_mock.get(f"{PROJECT}/{stream.path}", **missing(stream.scope))
+            requests_mock.get(f"{PROJECT}/{stream.read.path}", **missing(stream.scope))
 
         message = run_check(harness.client, harness.config, harness.output)
 
@@ -215,7 +215,7 @@ class TestInstanceWithoutNewerStreams:
         harness = Harness()
         serve_everything(requests_mock)
         for name in ("experiments", "group_types"):
-            requests_mock.get(f"{PROJECT}/{STREAMS_BY_NAME[name].path}", status_code=404, json=ENDPOINT_NOT_FOUND)
+            requests_mock.get(f"{PROJECT}/{STREAMS_BY_NAME[name].read.path}", status_code=404, json=ENDPOINT_NOT_FOUND)
 
         message = run_check(harness.client, harness.config, harness.output)
 

@@ -162,7 +162,16 @@ class TestReadInputs:
         assert (result.code, result.error["failure_type"]) == (1, "config_error")
         assert fragment in result.error["message"]
 
-    @pytest.mark.parametrize("state", ["{broken", "[1, 2]", '{"events": {"1": {"timestamp": "garbage"}}}'])
+    @pytest.mark.parametrize(
+        "state",
+        [
+            "{broken",
+            "[1, 2]",
+            '{"events": {"1": {"timestamp": "garbage"}}}',
+            '{"sessions": {"1": {"start_timestamp": "garbage"}}}',
+            '{"groups": {"1": {}}}',
+        ],
+    )
     def test_given_bad_state_when_read_then_config_error(self, cli: Cli, write: Write, state: str) -> None:
         catalog = {"streams": [{"stream": {"name": "events"}, "sync_mode": "incremental"}]}
         with rm.Mocker() as mock:

@@ -2,8 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from source_posthog.airbyte.spec import parse_config, spec_schema
-from source_posthog.config_fields import US_CLOUD
+from source_posthog.airbyte.spec import spec_schema
+from source_posthog.config.fields import US_CLOUD
+from source_posthog.config.file import parse_config
 from source_posthog.errors import ConfigError
 from unit_tests.conftest import KEY, valid_config
 
@@ -133,7 +134,8 @@ class TestSpecSchema:
 
 class TestRateLimits:
     def test_given_overrides_when_parsed_then_windows_replace_documented_ones(self) -> None:
-        from source_posthog.http.pacing import DOCUMENTED_LIMITS, EndpointClass, Window, limits_with
+        from source_posthog.config.rates import Window
+        from source_posthog.http.pacing import DOCUMENTED_LIMITS, EndpointClass, limits_with
 
         config = parse_config(valid_config(rate_limits={"query": "3/second, 100/hour"}))
         limits = limits_with(config.rate_limits.model_dump())

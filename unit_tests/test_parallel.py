@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from source_posthog.http.concurrency import ConcurrencyLimit
-from source_posthog.streams.parallel import iter_in_order
+from source_posthog.streams.events.parallel import iter_in_order
 
 
 def producer(

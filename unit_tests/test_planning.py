@@ -7,9 +7,17 @@ from typing import Any
 import pytest
 
 from source_posthog.errors import QueryLimitError, TransientError
-from source_posthog.streams.hogql import Bounds
-from source_posthog.streams.hogql_tables import EVENTS_TABLE
-from source_posthog.streams.planning import HOUR, MIN_WINDOW, hourly_counts, iter_window_pages, plan_windows, split
+from source_posthog.streams.query.keyset import TableScan
+from source_posthog.streams.query.planning import (
+    HOUR,
+    MIN_WINDOW,
+    hourly_counts,
+    iter_window_pages,
+    plan_windows,
+    split,
+)
+from source_posthog.streams.query.sql import Bounds
+from source_posthog.streams.query.tables import EVENTS_TABLE
 from unit_tests.events_fake_api import at, uid
 from unit_tests.fakes import API, Harness
 
@@ -141,7 +149,7 @@ class TestIterWindowPages:
         api = SlowOnWideWindows(rows)
         requests_mock.post(f"{API}/projects/1/query/", json=api)
         window = Bounds("timestamp", T0, T0 + 2 * HOUR)
-        pages = iter_window_pages(Harness().client, 1, EVENTS_TABLE, 3, window=window, after=None)
+        pages = iter_window_pages(TableScan(Harness().client, 1, EVENTS_TABLE, 3), window=window, after=None)
         ids = [row[0] for page in pages for row in page.rows]
         assert ids == [uid(i) for i in range(12)]
         assert api.timeouts == 1  # split once at its keyset position, never retried as is
@@ -150,4 +158,4 @@ class TestIterWindowPages:
         requests_mock.post(f"{API}/projects/1/query/", status_code=504, json=TIMEOUT_BODY)
         window = Bounds("timestamp", T0, T0 + MIN_WINDOW)
         with pytest.raises(QueryLimitError, match="even a one-minute window"):
-            list(iter_window_pages(Harness().client, 1, EVENTS_TABLE, 3, window=window, after=None))
+            list(iter_window_pages(TableScan(Harness().client, 1, EVENTS_TABLE, 3), window=window, after=None))

@@ -7,8 +7,8 @@ import requests_mock as rm
 
 from source_posthog.errors import ApiError, Refusal
 from source_posthog.http.failures import classify_refusal
-from source_posthog.streams.events import read_events
-from source_posthog.streams.hogql import hogql_body, run_query
+from source_posthog.streams.events.read import read_events
+from source_posthog.streams.query.sql import hogql_body, run_query
 from source_posthog.streams.table import STREAMS_BY_NAME
 from unit_tests.events_fake_api import FakeEventsApi, at, uid
 from unit_tests.fakes import API, Harness, make_config

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from source_posthog.airbyte.catalog import parse_configured_catalog
-from source_posthog.airbyte.spec import parse_config
+from source_posthog.config.file import parse_config
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

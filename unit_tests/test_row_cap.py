@@ -4,10 +4,10 @@ from typing import Any
 
 import pytest
 
-from source_posthog.streams.hogql import HogQLTable, KeyColumn, KeyType
-from source_posthog.streams.keyset import iter_pages
-from source_posthog.streams.query_client import QueryClient
-from source_posthog.streams.row_cap import RowCap, stated_more
+from source_posthog.streams.query.client import QueryClient
+from source_posthog.streams.query.keyset import TableScan, iter_key_pages
+from source_posthog.streams.query.row_cap import RowCap, stated_more
+from source_posthog.streams.query.sql import HogQLTable, KeyColumn, KeyType
 from unit_tests.fakes import API, Harness
 
 TABLE = HogQLTable("persons", ("id",), (KeyColumn("id", KeyType.TEXT),))
@@ -31,7 +31,7 @@ class CappedTable:
 
 
 def read_ids(queries: Any, page_size: int) -> list[str]:
-    return [row[0] for page in iter_pages(queries, 1, TABLE, page_size) for row in page.rows]
+    return [row[0] for page in iter_key_pages(TableScan(queries, 1, TABLE, page_size)) for row in page.rows]
 
 
 class TestKeysetOnACappedInstance:
@@ -96,12 +96,12 @@ class TestRowCap:
 
     def test_given_a_cap_learned_when_sizing_pages_then_cap_minus_one(self) -> None:
         cap = RowCap()
-        assert cap.page_size(60_000) == 49_999
+        assert cap.fit(60_000) == 49_999
         cap.more_after({}, 50_000, 60_001)
-        assert (cap.cap, cap.page_size(45_000)) == (50_000, 45_000)
+        assert (cap.cap, cap.fit(45_000)) == (50_000, 45_000)
         older = RowCap()
         assert older.more_after({}, 10_000, 45_001)  # maybe cut: read on
-        assert (older.cap, older.page_size(45_000)) == (10_000, 9_999)
+        assert (older.cap, older.fit(45_000)) == (10_000, 9_999)
         assert not cap.more_after({}, 10_000, 45_001)  # this instance returned 50,000 rows once: not a cap
 
     @pytest.mark.parametrize(

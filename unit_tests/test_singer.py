@@ -126,6 +126,8 @@ def test_given_empty_or_bad_singer_state_then_empty_or_error() -> None:
         singer_state.parse_state({"bookmarks": {"events": 5}})
     with pytest.raises(ConfigError):
         singer_state.parse_state({"bookmarks": {"events": {"101": {"timestamp": "yesterday"}}}})
+    with pytest.raises(ConfigError, match="sessions"):  # every incremental stream, not only events
+        singer_state.parse_state({"bookmarks": {"sessions": {"101": {"start_timestamp": "yesterday"}}}})
 
 
 def test_given_airbyte_state_then_converted_to_bookmarks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

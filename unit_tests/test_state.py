@@ -4,7 +4,7 @@ import pytest
 
 from source_posthog.airbyte.state import parse_state
 from source_posthog.errors import ConfigError
-from source_posthog.streams.cursors import FLAT_KEY, Cursor, events_state, parse_events_state
+from source_posthog.streams.events.cursors import FLAT_KEY, Cursor, events_state, parse_events_state
 
 PER_PROJECT = {"1": {"timestamp": "2026-05-01T12:00:00.123000+00:00"}}
 

@@ -4,9 +4,9 @@ import pytest
 import requests_mock as rm
 
 from source_posthog.errors import ConfigError
-from source_posthog.streams.context import Sync
+from source_posthog.streams.context import ReadContext
 from source_posthog.streams.readers import read_stream
-from source_posthog.streams.rest import compact_key, read_rest_stream
+from source_posthog.streams.rest.lists import compact_key, read_rest_stream
 from source_posthog.streams.table import PERSONS_LIST, STREAMS, STREAMS_BY_NAME
 from unit_tests.fakes import API, Harness, page
 
@@ -14,7 +14,7 @@ PERSON_A = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d"
 PERSON_B = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0e"
 
 
-def context(harness: Harness, project_ids: tuple[int, ...] = (1,)) -> Sync:
+def context(harness: Harness, project_ids: tuple[int, ...] = (1,)) -> ReadContext:
     return harness.sync([{"id": pid} for pid in project_ids])
 
 
@@ -29,7 +29,7 @@ class TestStreamTable:
         assert len(names) == len(set(names)) == 20
         assert sum(stream.original for stream in STREAMS) == 7
         assert all(stream.scope.endswith(":read") for stream in STREAMS)
-        assert all(int(stream.params.get("limit", "1000")) <= 1000 for stream in STREAMS)
+        assert all(int(getattr(stream.read, "params", {}).get("limit", "1000")) <= 1000 for stream in STREAMS)
 
     def test_given_persons_when_ordered_then_last_so_it_never_delays_events(self) -> None:
         assert STREAMS[-1].name == "persons"

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from typing import Any
 
-from source_posthog.airbyte.schemas import load_schema
-from source_posthog.airbyte.spec import read_json_file
+from source_posthog.config.file import read_json_file
 from source_posthog.errors import ConfigError
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.schemas import load_schema
+from source_posthog.streams.stream import AnyStream
 from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 
 SYNC_MODES = ("full_refresh", "incremental")
@@ -17,7 +17,7 @@ def build_catalog() -> dict[str, Any]:
     return {"streams": [_describe(stream) for stream in STREAMS]}
 
 
-def _describe(stream: Stream) -> dict[str, Any]:
+def _describe(stream: AnyStream) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "name": stream.name,
         "json_schema": load_schema(stream.name),
@@ -36,7 +36,7 @@ def _describe(stream: Stream) -> dict[str, Any]:
 class ConfiguredStream:
     """A stream the user selected, with the sync mode they chose."""
 
-    stream: Stream
+    stream: AnyStream
     sync_mode: str
 
 

@@ -10,15 +10,15 @@ no experiments), is named in the success message; a read skips the missing ones 
 from dataclasses import dataclass, field
 
 from source_posthog.airbyte.messages import Output
-from source_posthog.config import Config
+from source_posthog.config.model import Config
 from source_posthog.errors import ApiError, ConfigError, ConnectorError, Refusal, TransientError
 from source_posthog.http.client import ApiClient
-from source_posthog.streams.context import Sync
-from source_posthog.streams.event_filter import EventFilter
+from source_posthog.streams.context import ReadContext
+from source_posthog.streams.events.filter import EventFilter
 from source_posthog.streams.readers import absence, missing_here, probe_stream
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.stream import AnyStream
 from source_posthog.streams.table import PROJECTS, STREAMS
-from source_posthog.sync.run import start_sync
+from source_posthog.sync.run import start_read
 
 
 @dataclass
@@ -39,26 +39,26 @@ class Findings:
 def run_check(client: ApiClient, config: Config, output: Output) -> str:
     """Return a success summary, or raise ConnectorError describing what the user must fix."""
     try:
-        sync, _progress = start_sync(config, client, output)
+        context, _progress = start_read(config, client, output)
     except TransientError as error:  # the message already names the cause and what to check, once
         raise ConfigError(error.message) from None
     except ApiError as error:
         if error.refusal is Refusal.MISSING_SCOPE and error.scope == PROJECTS.scope:
             raise ConfigError(f"{blocked(PROJECTS)}: {error.message}") from None
         raise
-    project_id = sync.projects[0]["id"]
+    project_id = context.projects[0]["id"]
     found = Findings()
     for stream in (stream for stream in STREAMS if stream.per_project):
-        probe(stream, sync, project_id, found)
+        probe(stream, context, project_id, found)
     if found.problems:
         raise ConfigError("The API key cannot read every stream: " + "; ".join(found.problems))
-    return " ".join([success(config, len(sync.projects), found), *found.notes])
+    return " ".join([success(config, len(context.projects), found), *found.notes])
 
 
-def probe(stream: Stream, sync: Sync, project_id: int, found: Findings) -> None:
+def probe(stream: AnyStream, context: ReadContext, project_id: int, found: Findings) -> None:
     """Probe one stream and file what it shows under `found`."""
     try:
-        note = probe_stream(stream, sync, project_id)
+        note = probe_stream(stream, context, project_id)
     except ApiError as error:
         if missing_here(stream, error):
             found.absent.append(absence(stream, error))
@@ -77,7 +77,7 @@ def probe(stream: Stream, sync: Sync, project_id: int, found: Findings) -> None:
     found.notes += [note] if note else []
 
 
-def refused(stream: Stream, error: ApiError, project_id: int, found: Findings) -> None:
+def refused(stream: AnyStream, error: ApiError, project_id: int, found: Findings) -> None:
     """A 403: the stream's scope is missing (a problem for an original stream), or the project is refused."""
     if error.scope != stream.scope:
         found.problems.append(f"stream {stream.name} is refused for project {project_id}: {error.message}")
@@ -102,7 +102,7 @@ def success(config: Config, projects: int, found: Findings) -> str:
     return message + f" Events synced: {EventFilter.of(config).describe()}."
 
 
-def blocked(stream: Stream) -> str:
+def blocked(stream: AnyStream) -> str:
     """How check names a missing scope: the scope, and the stream it blocks."""
     return (
         f"missing scope {stream.scope} blocks stream {stream.name} (add it to the key in PostHog → Settings → "

@@ -14,14 +14,15 @@ import traceback
 from collections.abc import Sequence
 from typing import BinaryIO, NoReturn
 
-from source_posthog import __version__
+from source_posthog import DOCS_URL, __version__
 from source_posthog.airbyte.catalog import build_catalog, load_configured_catalog
 from source_posthog.airbyte.check import run_check
 from source_posthog.airbyte.messages import Output
-from source_posthog.airbyte.spec import DOCS_URL, load_config, spec_schema
+from source_posthog.airbyte.read import run_read
+from source_posthog.airbyte.spec import spec_schema
 from source_posthog.airbyte.state import load_state
-from source_posthog.airbyte.sync import run_read
-from source_posthog.config import Config
+from source_posthog.config.file import load_config
+from source_posthog.config.model import Config
 from source_posthog.errors import ConfigError, ConnectorError
 from source_posthog.sync.run import make_client
 

@@ -3,15 +3,15 @@
 Accepted files: a list of per-stream STATE payloads (`{"type": "STREAM", "stream": {...}}`), a
 GLOBAL payload's `stream_states`, a legacy list of `{"type": "LEGACY", "data": {...}}`, or a
 plain dict keyed by stream name (`{"events": {...}}`). What a stream state holds is the stream's
-business (`streams/cursors.py` for events).
+business (`streams/events/cursors.py` for events; every stream's is checked by `streams/readers.check_states`).
 """
 
 from typing import Any
 
-from source_posthog.airbyte.spec import read_json_file
+from source_posthog.config.file import read_json_file
 from source_posthog.errors import ConfigError
-from source_posthog.streams.cursors import parse_events_state
-from source_posthog.streams.event_filter import STATE_KEY as EVENT_FILTERS_KEY
+from source_posthog.streams.events.filter import STATE_KEY as EVENT_FILTERS_KEY
+from source_posthog.streams.readers import check_states
 
 
 def load_state(path: str | None) -> dict[str, Any]:
@@ -19,8 +19,7 @@ def load_state(path: str | None) -> dict[str, Any]:
     if path is None:
         return {}
     states = parse_state(read_json_file(path, "state"))
-    if "events" in states:
-        parse_events_state(states["events"])  # a malformed cursor fails now, before any request
+    check_states(states)  # a malformed cursor fails now, before any request
     return states
 
 

@@ -42,34 +42,39 @@ class Timeouts:
     """Read timeout once the host has answered: a /query/ page may take PostHog tens of seconds."""
 
 
+@dataclass(frozen=True)
+class ClientSettings:
+    """How an ApiClient sends: concurrency, retries, timeouts, and (for tests) its session; defaults for a sync."""
+
+    query_concurrency: int = QUERY_CONCURRENCY
+    max_tries: int | None = None
+    """Overrides the policy's tries (check tries less than a read)."""
+    policy: RetryPolicy | None = None
+    timeouts: Timeouts | None = None
+    session: requests.Session | None = None
+
+
+DEFAULT = ClientSettings()
+
+
 class ApiClient:
     """Sends requests to one PostHog host and returns parsed JSON bodies."""
 
     def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        pacer: Pacer,
-        stats: HttpStats | None = None,
-        *,
-        query_concurrency: int = QUERY_CONCURRENCY,
-        max_tries: int | None = None,
-        session: requests.Session | None = None,
-        policy: RetryPolicy | None = None,
-        timeouts: Timeouts | None = None,
+        self, base_url: str, api_key: str, pacer: Pacer, stats: HttpStats | None = None, how: ClientSettings = DEFAULT
     ) -> None:
         self._base = base_url
         self._scheme = urlsplit(base_url).scheme
         self._host = urlsplit(base_url).netloc
-        self._throttle = Throttle(pacer, query_concurrency)
+        self._throttle = Throttle(pacer, how.query_concurrency)
         self.stats = stats or HttpStats()
-        self._session = session or requests.Session()
+        self._session = how.session or requests.Session()
         self._session.headers.update(
             {"Authorization": f"Bearer {api_key}", "User-Agent": f"source-posthog/{__version__}"}
         )
-        policy = policy or RetryPolicy()
-        self.policy = replace(policy, max_tries=max_tries or policy.max_tries)
-        self.timeouts = timeouts or Timeouts()
+        policy = how.policy or RetryPolicy()
+        self.policy = replace(policy, max_tries=how.max_tries or policy.max_tries)
+        self.timeouts = how.timeouts or Timeouts()
         self.answered = False  # has the host ever sent an HTTP response?
         self.unanswered_failures = 0
 
@@ -137,9 +142,7 @@ class ApiClient:
                 return read_response(response)
             location = response.headers.get("Location")
             if not location:
-                raise ApiError(
-                    response.status_code, f"PostHog redirected {urlsplit(url).path} nowhere.", "system_error"
-                )
+                raise ApiError(response.status_code, f"PostHog redirected {urlsplit(url).path} nowhere.")
             url = self.check_host(urljoin(url, location))
         raise ConfigError(f"PostHog redirected more than {MAX_REDIRECTS} times; check base_url.")
 

@@ -11,14 +11,8 @@ from urllib.parse import SplitResult, urlsplit
 import orjson
 import requests
 
-from source_posthog.errors import ApiError, FailureType, QueryLimitError, Refusal
+from source_posthog.errors import ApiError, QueryLimitError, Refusal
 
-FAILURE_TYPES: dict[int, FailureType] = {
-    401: "config_error",
-    402: "config_error",
-    403: "config_error",
-    404: "config_error",
-}
 DETAIL_CHARS = 300  # enough for PostHog's messages; an HTML error page is cut short
 PROJECT_PATH = re.compile(r"^/api/(?:projects|environments)/(\d+)/")
 MISSING_SCOPE = re.compile(r"missing required scope '([a-z_]+:[a-z]+)'")
@@ -48,9 +42,8 @@ def api_error(response: requests.Response) -> ApiError:
     project = PROJECT_PATH.match(url.path)
     project_id = int(project.group(1)) if project else None
     refusal, scope = classify_refusal(response.status_code, detail, project_id)
-    message = describe(refusal, response.status_code, url, detail, scope=scope, project_id=project_id)
-    failure_type = FAILURE_TYPES.get(response.status_code, "system_error")
-    return ApiError(response.status_code, message, failure_type, refusal, scope=scope, project_id=project_id)
+    message = describe(refusal, response.status_code, url, detail, scope=scope)
+    return ApiError(response.status_code, message, refusal, scope=scope, project_id=project_id)
 
 
 def query_limit_error(response: requests.Response) -> QueryLimitError | None:
@@ -90,11 +83,11 @@ def classify_refusal(status: int, detail: str, project_id: int | None) -> tuple[
     return REFUSALS_BY_STATUS.get(status, Refusal.OTHER), None
 
 
-def describe(
-    refusal: Refusal, status: int, url: SplitResult, detail: str, *, scope: str | None, project_id: int | None
-) -> str:
+def describe(refusal: Refusal, status: int, url: SplitResult, detail: str, *, scope: str | None) -> str:
     """A message naming the cause and the fix."""
     host, path = url.netloc, url.path
+    project = PROJECT_PATH.match(path)
+    project_id = int(project.group(1)) if project else None
     messages = {
         Refusal.BAD_KEY: f"PostHog at {host} rejected the API key: {detail} Check api_key, and that base_url is "
         "your account's host (US keys fail on the EU host and vice versa).",

@@ -10,8 +10,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
+
+from source_posthog.config.rates import Window, parse_rates
 
 # Request latency means the server stamps a request a little later than we do; leave this much slack.
 WINDOW_MARGIN_SECONDS = 0.05
@@ -26,34 +27,12 @@ class EndpointClass(Enum):
     QUERY = "query"
 
 
-@dataclass(frozen=True)
-class Window:
-    """At most `limit` requests in any `seconds`-long window."""
-
-    limit: int
-    seconds: float
-
-
 DOCUMENTED_LIMITS: dict[EndpointClass, tuple[Window, ...]] = {
     EndpointClass.CRUD: (Window(480, 60), Window(4800, 3600)),
     EndpointClass.ANALYTICS: (Window(240, 60), Window(1200, 3600)),
     EndpointClass.PERSONS: (Window(240, 60),),
     EndpointClass.QUERY: (Window(240, 60), Window(2400, 3600)),
 }
-
-
-RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-
-
-def parse_rates(text: str) -> tuple[Window, ...]:
-    """Read DRF-style rates such as "240/minute, 2400/hour"; raises ValueError on anything else."""
-    windows = []
-    for part in text.split(","):
-        count, _, unit = part.strip().partition("/")
-        if not count.strip().isdigit() or int(count) < 1 or unit.strip() not in RATE_UNITS:
-            raise ValueError(f"{part.strip()!r} is not a rate like 240/minute (units: {', '.join(RATE_UNITS)})")
-        windows.append(Window(int(count), RATE_UNITS[unit.strip()]))
-    return tuple(windows)
 
 
 def limits_with(overrides: dict[str, str]) -> dict[EndpointClass, tuple[Window, ...]]:

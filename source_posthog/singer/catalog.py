@@ -12,20 +12,20 @@ unless it is a key or the replication key (inclusion `automatic`).
 from dataclasses import dataclass
 from typing import Any
 
-from source_posthog.airbyte.schemas import load_schema
 from source_posthog.errors import ConfigError
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.schemas import load_schema
+from source_posthog.streams.stream import AnyStream
 from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 
 METHODS = {"INCREMENTAL": "incremental", "FULL_TABLE": "full_refresh"}
 
 
-def forced_method(stream: Stream) -> str:
+def forced_method(stream: AnyStream) -> str:
     """INCREMENTAL for a stream with a cursor, FULL_TABLE otherwise."""
     return "INCREMENTAL" if stream.cursor_field else "FULL_TABLE"
 
 
-def automatic(stream: Stream) -> set[str]:
+def automatic(stream: AnyStream) -> set[str]:
     """Properties always delivered: the key and the replication key."""
     return set(stream.primary_key) | ({stream.cursor_field} if stream.cursor_field else set())
 
@@ -35,7 +35,7 @@ def build_catalog() -> dict[str, Any]:
     return {"streams": [describe(stream) for stream in STREAMS]}
 
 
-def describe(stream: Stream) -> dict[str, Any]:
+def describe(stream: AnyStream) -> dict[str, Any]:
     """One catalog entry: schema, keys and metadata (stream breadcrumb, then one per property)."""
     schema = load_schema(stream.name)
     top: dict[str, Any] = {
@@ -68,7 +68,7 @@ def describe(stream: Stream) -> dict[str, Any]:
 class Selected:
     """A stream the catalog selects: its Airbyte-style sync mode and the properties it deselects."""
 
-    stream: Stream
+    stream: AnyStream
     sync_mode: str
     dropped: frozenset[str]
 

@@ -15,15 +15,15 @@ from typing import Any, BinaryIO, TextIO
 
 import orjson
 
-from source_posthog import __version__
-from source_posthog.airbyte.schemas import load_schema
-from source_posthog.airbyte.spec import DOCS_URL, load_config, read_json_file
-from source_posthog.config import Config
+from source_posthog import DOCS_URL, __version__
+from source_posthog.config.file import load_config, read_json_file
+from source_posthog.config.model import Config
 from source_posthog.errors import ConnectorError
 from source_posthog.redaction import redact
 from source_posthog.singer.catalog import Selected, build_catalog, default_selection, parse_catalog
 from source_posthog.singer.messages import SingerOutput
 from source_posthog.singer.state import load_state
+from source_posthog.streams.schemas import load_schema
 from source_posthog.streams.table import STREAMS
 from source_posthog.sync.run import read_streams
 
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, stream: BinaryIO, log_stream: TextIO) -> int:
             # Indented, as Singer taps print it: Meltano reads discovery output in lines of at most 64 KiB.
             stream.write(orjson.dumps(build_catalog(), option=orjson.OPT_INDENT_2) + b"\n")
             return 0
-        sync(config, args.catalog, args.state, stream, log_stream)
+        run_tap(config, args.catalog, args.state, stream, log_stream)
     except ConnectorError as error:
         output.log("CRITICAL", f"{error.failure_type}: {error.message}")
         if error.internal_message:
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace, stream: BinaryIO, log_stream: TextIO) -> int:
     return 0
 
 
-def sync(config: Config, catalog_path: str | None, state_path: str | None, stream: BinaryIO, log: TextIO) -> None:
+def run_tap(config: Config, catalog_path: str | None, state_path: str | None, stream: BinaryIO, log: TextIO) -> None:
     """SCHEMA of every selected stream, then its records and STATE, through the shared read loop."""
     selected = parse_catalog(read_json_file(catalog_path, "catalog")) if catalog_path else default_selection()
     states = load_state(state_path)

@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
-from source_posthog.airbyte.spec import read_json_file
 from source_posthog.airbyte.state import parse_state as parse_airbyte_state
+from source_posthog.config.file import read_json_file
 from source_posthog.errors import ConfigError, ConnectorError
-from source_posthog.streams.cursors import parse_events_state
+from source_posthog.streams.readers import check_states
 
 USAGE = "usage: python -m source_posthog.singer.state from-airbyte [--meltano] AIRBYTE_STATE.json"
 
@@ -39,8 +39,7 @@ def parse_state(raw: Any) -> dict[str, Any]:
     bookmarks = raw.get("bookmarks", {}) if isinstance(raw, dict) else None
     if not isinstance(bookmarks, dict) or not all(isinstance(value, dict) for value in bookmarks.values()):
         raise ConfigError('The Singer state must be an object {"bookmarks": {stream: {...}}}.')
-    if "events" in bookmarks:
-        parse_events_state(bookmarks["events"])  # a malformed cursor fails now, before any request
+    check_states(bookmarks)  # a malformed cursor fails now, before any request
     return dict(bookmarks)
 
 
@@ -64,8 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         converted = from_airbyte(read_json_file(args[1], "state"))
-        if "events" in converted["bookmarks"]:
-            parse_events_state(converted["bookmarks"]["events"])
+        check_states(converted["bookmarks"])
     except ConnectorError as error:
         sys.stderr.write(f"CRITICAL {error.message}\n")
         return 1

@@ -7,9 +7,9 @@ to a `ProgressObserver`. The Airbyte message writer and progress tracker satisfy
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from source_posthog.config import Config
+from source_posthog.config.model import Config
 from source_posthog.http.client import ApiClient
-from source_posthog.streams.query_client import QueryClient
+from source_posthog.streams.query.client import QueryClient
 
 
 class Sink(Protocol):
@@ -36,7 +36,7 @@ class ProgressObserver(Protocol):
 
 
 @dataclass
-class Sync:
+class ReadContext:
     """Everything one `read` (or `check`) shares: settings, the client, the output, the projects, progress."""
 
     config: Config

@@ -8,7 +8,7 @@ Such keys must name their projects in `project_ids`; each one is then fetched di
 
 from typing import Any
 
-from source_posthog.config import Config
+from source_posthog.config.model import Config
 from source_posthog.errors import ApiError, ConfigError, Refusal
 from source_posthog.http.client import ApiClient
 from source_posthog.http.pagination import iter_pages
@@ -27,7 +27,7 @@ def list_projects(client: ApiClient, config: Config) -> list[dict[str, Any]]:
 def fetch_project(client: ApiClient, project_id: int) -> dict[str, Any]:
     """One project by id; a 403/404 becomes an error naming the project."""
     try:
-        project = client.get_json(f"{PROJECTS.path}{project_id}/", endpoint_class=PROJECTS.endpoint_class)
+        project = client.get_json(f"{PROJECTS.read.path}{project_id}/", endpoint_class=PROJECTS.endpoint_class)
     except ApiError as error:
         if error.status in (403, 404) and error.refusal is not Refusal.MISSING_SCOPE:
             raise ConfigError(
@@ -41,7 +41,7 @@ def fetch_project(client: ApiClient, project_id: int) -> dict[str, Any]:
 
 def _list_all(client: ApiClient) -> list[dict[str, Any]]:
     try:
-        pages = iter_pages(client, PROJECTS.path, dict(PROJECTS.params), PROJECTS.endpoint_class)
+        pages = iter_pages(client, PROJECTS.read.path, dict(PROJECTS.read.params), PROJECTS.endpoint_class)
         return [project for page in pages for project in page]
     except ApiError as error:
         if error.refusal is Refusal.PROJECT_SCOPED_KEY:

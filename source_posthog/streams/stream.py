@@ -1,68 +1,107 @@
-"""What a stream is: its reader kind and what that reader needs to know (the rows themselves: table.py)."""
+"""What a stream is: the fields every stream has, and ONE read spec whose type chooses the reader (readers.py).
+
+A spec holds only what its reader reads, so a REST list with a HogQL table, or a HogQL table with a path,
+cannot be written. `Stream` is generic in its spec so that each reader is typed for the rows it reads; the
+table (table.py) holds `Stream[Any]`, and the dispatch by the spec's type is what makes that safe.
+"""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import Enum
+from typing import Any, Generic, TypeVar
 
 from source_posthog.http.pacing import EndpointClass
-from source_posthog.streams.hogql import HogQLTable
-from source_posthog.streams.rest_rows import Backref, Pass
-from source_posthog.streams.shapes import Shape
-
-
-class Reader(Enum):
-    """How a stream is read.
-
-    - REST: an offset-paged list (`{"next", "results"}`) under /api/projects/{id}/, or /api/ if not per project.
-    - DATED: a list bounded by `date_from`/`date_to`, paged by `has_next` + offset, read incrementally (dated.py).
-    - HOGQL: a HogQL table read through `/query/` by keyset on its key (hogql.py).
-    - EVENTS: the incremental events stream: windows, cursor per project, `/events/` fallback (events.py).
-    """
-
-    REST = "rest"
-    DATED = "dated"
-    HOGQL = "hogql"
-    EVENTS = "events"
+from source_posthog.streams.query.sql import HogQLTable
+from source_posthog.streams.specs import IdsOf, Pass, Shape
 
 
 @dataclass(frozen=True)
-class Stream:
-    """One stream: its reader, and what that reader needs to know about it."""
+class RestSpec:
+    """An offset-paged list (`{"next", "results"}`) under /api/projects/{id}/, or /api/ if not per project."""
+
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    """Query parameters of every request."""
+    passes: tuple[Pass, ...] = (Pass(),)
+    """Each a complete pass over the list (feature flags and experiments need two)."""
+    optional_params: Mapping[str, str] = field(default_factory=dict)
+    """Parameters that make the read better but that PostHog might reject (400): the pass is then read again
+    without them, and deduplication absorbs whatever the two attempts have in common."""
+    shared_across_projects: bool = False
+    """The same record can be listed by several projects, so duplicates are dropped across projects
+    (otherwise the set of seen keys is reset per project, bounding memory by the largest project)."""
+    backref: "Backref | None" = None
+    """Ids gathered from another stream's records into each record (see Backref)."""
+    unpaginated: bool = False
+    """The answer is one plain JSON list, not pages (groups_types/)."""
+
+
+@dataclass(frozen=True)
+class DatedSpec:
+    """A list bounded by `date_from`/`date_to`, paged by `has_next` + offset, read incrementally (dated/)."""
+
+    path: str
+    params: Mapping[str, str]
+    open_for: timedelta
+    """How long after its cursor value a record can still change (a recording lasts at most a day): each
+    query reaches this far past its window, and the saved cursor stays this far behind the sync."""
+    optional_params: Mapping[str, str] = field(default_factory=dict)
+    """Parameters older instances refuse (400): asked for once more without them, with a WARN."""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A HogQL table read through `/query/` by keyset on its key (tables/), in cursor order if incremental."""
+
+    table: HogQLTable
+    shape: Shape = Shape.PLAIN
+    """How a page of rows becomes records (tables/persons.py); PERSONS adds each person's distinct ids."""
+    rename: Mapping[str, str] = field(default_factory=dict)
+    """Record names of columns PostHog names otherwise (groups: `index` becomes `group_type_index`)."""
+    page_rows: int = 10_000
+    """Rows per keyset page (at most 49,999: PostHog cuts answers at 50,000 rows)."""
+    more_tables: tuple[HogQLTable, ...] = ()
+    """Tables of the same columns and key read after `table` into the stream (static cohorts' members)."""
+    fallback: "Stream[RestSpec] | None" = None
+    """The row read instead, and probed too, on an instance without `/query/` (persons: `/persons/`)."""
+    reread: timedelta = timedelta(0)
+    """Incremental: how far before the saved cursor a read starts, for rows that change after it (a session
+    lasts at most a day; a group's `updated_at` is its ingestion time)."""
+    windows_by_events: bool = False
+    """Incremental: cut the range into windows by the events' hourly density (a session starts at an event),
+    so each query aggregates a bounded part of the table and empty history costs no query; otherwise the whole
+    range is one window. Either way a window PostHog cannot finish in time is split."""
+    from_start_date: bool = False
+    """Incremental: the first sync starts at `start_date` (sessions, like events); otherwise it reads every
+    row (a group last updated before `start_date` is still a current group)."""
+
+    def column_of(self, record_field: str) -> str:
+        """The table column a record field comes from (the field itself unless `rename` names it)."""
+        renamed_from = {record_name: column for column, record_name in self.rename.items()}
+        return renamed_from.get(record_field, record_field)
+
+
+@dataclass(frozen=True)
+class EventsSpec:
+    """The incremental events stream: windows, cursor per project, late events, `/events/` fallback (events/)."""
+
+    table: HogQLTable
+
+
+Spec = TypeVar("Spec", RestSpec, DatedSpec, TableSpec, EventsSpec)
+
+
+@dataclass(frozen=True)
+class Stream(Generic[Spec]):
+    """One stream: what every stream has, and its read spec."""
 
     name: str
-    reader: Reader
     scope: str
     """The personal API key scope PostHog requires; named by `check` when it is missing."""
     endpoint_class: EndpointClass
     """PostHog's throttle class, which paces every request of the stream."""
-    path: str = ""
-    """REST and DATED: path under /api/projects/{project_id}/ (under /api/ when not per project)."""
-    params: Mapping[str, str] = field(default_factory=dict)
-    """REST and DATED: query parameters of every request."""
-    passes: tuple[Pass, ...] = (Pass(),)
-    """REST: each a complete pass over the list (feature flags and experiments need two)."""
-    optional_params: Mapping[str, str] = field(default_factory=dict)
-    """REST: parameters that make the read better but that PostHog might reject (400): the pass is then read
-    again without them, and deduplication absorbs whatever the two attempts have in common."""
-    shared_across_projects: bool = False
-    """REST: the same record can be listed by several projects, so duplicates are dropped across projects
-    (otherwise the set of seen keys is reset per project, bounding memory by the largest project)."""
-    backref: Backref | None = None
-    """REST: ids gathered from another stream's records into each record (see Backref)."""
-    unpaginated: bool = False
-    """REST: the answer is one plain JSON list, not pages (groups_types/)."""
-    open_for: timedelta | None = None
-    """DATED and incremental HOGQL: how long after its cursor value a record can still change or first appear
-    (a recording or session lasts at most a day). DATED queries reach this far past each window and keep the
-    saved cursor this far behind the sync; a HOGQL read starts this far before the saved cursor."""
-    windows_by_events: bool = False
-    """Incremental HOGQL: cut the range into windows by the events' hourly density (a session starts at an
-    event), so each query aggregates a bounded part of the table and empty history costs no query; otherwise
-    the whole range is one window. Either way a window PostHog cannot finish in time is split."""
-    from_start_date: bool = False
-    """Incremental HOGQL: the first sync starts at `start_date` (sessions, like events); otherwise it reads
-    every row (a group last updated before `start_date` is still a current group)."""
+    read: Spec
+    """How the stream is read; its type chooses the reader."""
     per_project: bool = True
     only_on: str | None = None
     """Which PostHog instances have the stream's endpoint, when not every current one does ("PostHog with EE"):
@@ -70,31 +109,27 @@ class Stream:
     original: bool = False
     """One of the existing connector's seven streams. Syncs set up for that connector select them all, so
     `check` fails when one of their scopes is missing; a newer stream's missing scope is only listed."""
-    table: HogQLTable | None = None
-    """HOGQL and EVENTS: the HogQL table, its columns and its total key order."""
-    shape: Shape = Shape.PLAIN
-    """HOGQL: how a page of rows becomes records (shapes.py); PERSONS adds each person's distinct ids."""
-    rename: Mapping[str, str] = field(default_factory=dict)
-    """HOGQL: record names of columns PostHog names otherwise (groups: `index` becomes `group_type_index`)."""
-    page_size: int = 10_000
-    """HOGQL: rows per keyset page (at most 49,999: PostHog cuts answers at 50,000 rows)."""
-    more_tables: tuple[HogQLTable, ...] = ()
-    """HOGQL: tables of the same columns and key read after `table` into the stream (static cohorts' members)."""
-    fallback: "Stream | None" = None
-    """HOGQL: the row read instead, and probed too, on an instance without `/query/` (persons: `/persons/`)."""
     primary_key: tuple[str, ...] = ("id",)
     cursor_field: str | None = None
-    """Set for incremental streams: the record field (HOGQL: after `rename`) whose value orders the reads."""
+    """Set for incremental streams: the record field (tables: after `rename`) whose value orders the reads."""
 
-    @property
-    def cursor_column(self) -> str:
-        """HOGQL: the table column the cursor field comes from (the field itself unless `rename` names it)."""
-        renamed_from = {record_name: column for column, record_name in self.rename.items()}
-        return renamed_from.get(self.cursor_field or "", self.cursor_field or "")
 
-    @property
-    def hogql_table(self) -> HogQLTable:
-        """The table of a HOGQL or EVENTS row (a row of those readers without one is a bug in this table)."""
-        if self.table is None:
-            raise TypeError(f"Stream {self.name} names no HogQL table.")
-        return self.table
+@dataclass(frozen=True)
+class Backref:
+    """The ids of another stream's records that point at a record, gathered into one field of it.
+
+    PostHog lists dashboards without their tiles, but every insight lists the dashboards it is on: reading
+    the insights of the project once gives each dashboard its insight ids without one request per dashboard.
+    """
+
+    source: Stream[RestSpec]
+    via: IdsOf
+    """The ids of this stream's records a source record points at (None: the source record does not say)."""
+    into: str
+    """The field of this stream's records that receives the sorted source ids (null when a source did not say)."""
+    told: str
+    """What `via` reads, for the WARN when a source record does not say."""
+
+
+AnyStream = Stream[Any]
+"""A row of the table, whatever its reader."""

@@ -1,18 +1,19 @@
 """The stream table: one row per stream, the single place that says how each stream is read.
 
-A row names its reader (a REST list, a date-bounded REST list, a HogQL table, or events) and what varies
-between streams of that reader. Adding a full-refresh REST stream is one row plus `schemas/<name>.json`;
-adding a HogQL stream is one row (table, columns, key order) plus a schema. `discover`, `read` and `check`
-all iterate this table. Where each endpoint's facts come from: docs/posthog-sources.md.
+A row holds what every stream has and one read spec (stream.py) whose type is its reader: a REST list,
+a date-bounded REST list, a HogQL table, or events. Adding a full-refresh REST stream is one row plus
+`schemas/<name>.json`; adding a HogQL stream is one row (table, columns, key order) plus a schema.
+`discover`, `read` and `check` all iterate this table. Where each endpoint's facts come from: docs/posthog-sources.md.
 """
 
 from collections.abc import Mapping
+from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
 from source_posthog.http.pacing import EndpointClass
-from source_posthog.streams.hogql import HogQLTable
-from source_posthog.streams.hogql_tables import (
+from source_posthog.streams.query.sql import HogQLTable
+from source_posthog.streams.query.tables import (
     COHORT_PEOPLE_TABLE,
     EVENTS_TABLE,
     GROUPS_TABLE,
@@ -21,10 +22,10 @@ from source_posthog.streams.hogql_tables import (
     SESSION_FIELDS,
     SESSIONS_TABLE,
 )
-from source_posthog.streams.hogql_tables import STATIC_COHORT_PEOPLE_TABLE as STATIC_MEMBERS
-from source_posthog.streams.rest_rows import Backref, Pass, tile_dashboard_ids
-from source_posthog.streams.shapes import Shape
-from source_posthog.streams.stream import Reader, Stream
+from source_posthog.streams.query.tables import STATIC_COHORT_PEOPLE_TABLE as STATIC_MEMBERS
+from source_posthog.streams.rest.backrefs import tile_dashboard_ids
+from source_posthog.streams.specs import Pass, Shape
+from source_posthog.streams.stream import AnyStream, Backref, DatedSpec, EventsSpec, RestSpec, Stream, TableSpec
 
 PAGE_SIZE = "1000"  # PostHog's paginator has no maximum; 1000 keeps pages small and requests few
 
@@ -36,21 +37,29 @@ WITH_EE = "PostHog with EE"
 ARCHIVED_TOO = (Pass(), Pass({"archived": "true"}))  # archived items only with archived=true, which lists only them
 
 
-def crud_list(name: str, scope: str, params: Mapping[str, str] = LIST, path: str = "", **fields: Any) -> Stream:
+COMMON = frozenset(field.name for field in fields(Stream)) - {"name", "scope", "endpoint_class", "read"}
+
+
+def split_fields(given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Keyword fields into (the spec's, the stream's common ones)."""
+    return {k: v for k, v in given.items() if k not in COMMON}, {k: v for k, v in given.items() if k in COMMON}
+
+
+def crud_list(
+    name: str, scope: str, params: Mapping[str, str] = LIST, path: str = "", **given: Any
+) -> Stream[RestSpec]:
     """The common row: a per-project REST list at `<name>/` (or `path`), paced as CRUD."""
-    return Stream(name, Reader.REST, scope, EndpointClass.CRUD, path or f"{name}/", params, **fields)
+    spec, common = split_fields(given)
+    return Stream(name, scope, EndpointClass.CRUD, RestSpec(path or f"{name}/", params, **spec), **common)
 
 
 PROJECTS = crud_list("projects", "project:read", per_project=False, original=True)
 # basic=true skips computing results; order=id makes offset paging stable (the default order is not).
 INSIGHTS = Stream(
     "insights",
-    Reader.REST,
     "insight:read",
     EndpointClass.ANALYTICS,
-    "insights/",
-    {**LIST, "basic": "true"},
-    optional_params={"order": "id"},
+    RestSpec("insights/", {**LIST, "basic": "true"}, optional_params={"order": "id"}),
     original=True,
 )
 # Each insight names the dashboards it is on; `dashboard_tiles` is served to API keys, `dashboards` may not be.
@@ -70,13 +79,14 @@ PROPERTY_KINDS = (
 GROUPS_RENAMED = {"index": "group_type_index", "key": "group_key"}
 
 
-def query_table(name: str, table: HogQLTable, key: tuple[str, ...], **fields: Any) -> Stream:
+def query_table(name: str, table: HogQLTable, key: tuple[str, ...], **given: Any) -> Stream[TableSpec]:
     """A HogQL table read through /query/ (scope query:read), keyset on the table's key."""
-    return Stream(name, Reader.HOGQL, "query:read", EndpointClass.QUERY, table=table, primary_key=key, **fields)
+    spec, common = split_fields(given)
+    return Stream(name, "query:read", EndpointClass.QUERY, TableSpec(table, **spec), primary_key=key, **common)
 
 
-PERSONS_LIST = Stream("persons", Reader.REST, "person:read", EndpointClass.PERSONS, "persons/", LIST, original=True)
-STREAMS: tuple[Stream, ...] = (
+PERSONS_LIST = Stream("persons", "person:read", EndpointClass.PERSONS, RestSpec("persons/", LIST), original=True)
+STREAMS: tuple[AnyStream, ...] = (
     PROJECTS,
     # Org-scoped annotations are listed by every project of the organization: keep the first sighting.
     crud_list("annotations", "annotation:read", shared_across_projects=True, original=True),
@@ -101,25 +111,20 @@ STREAMS: tuple[Stream, ...] = (
     # The route is singular (products/early_access_features/backend/routes.py @7286c363); the stream keeps its name.
     crud_list("early_access_features", "early_access_feature:read", path="early_access_feature/"),
     Stream(
-        "events",
-        Reader.EVENTS,
-        "query:read",
-        EndpointClass.QUERY,
-        table=EVENTS_TABLE,
-        cursor_field="timestamp",
-        original=True,
+        "events", "query:read", EndpointClass.QUERY, EventsSpec(EVENTS_TABLE), cursor_field="timestamp", original=True
     ),
     # Metadata only; oldest first, so recordings starting while we read land after the offset we are at.
     Stream(
         "session_recordings",
-        Reader.DATED,
         "session_recording:read",
         EndpointClass.ANALYTICS,
-        "session_recordings/",
-        {"limit": "500", "order": "start_time"},
-        # Older RecordingsQuery models forbid order_direction (400): dated.py then asks without it, once warned.
-        optional_params={"order_direction": "ASC"},
-        open_for=timedelta(hours=25),  # posthog-js ends a session after 24 h; an hour more for late snapshots
+        DatedSpec(
+            "session_recordings/",
+            {"limit": "500", "order": "start_time"},
+            open_for=timedelta(hours=25),  # posthog-js ends a session after 24 h; an hour more for late snapshots
+            # Older RecordingsQuery models forbid order_direction (400): dated/ then asks without it, once warned.
+            optional_params={"order_direction": "ASC"},
+        ),
         cursor_field="start_time",
     ),
     # Keys lead with project_id: a user id is often a distinct id, and a customer id a group key, in several projects.
@@ -131,7 +136,7 @@ STREAMS: tuple[Stream, ...] = (
         ("project_id", "group_type_index", "group_key"),
         rename=GROUPS_RENAMED,
         cursor_field="updated_at",
-        open_for=timedelta(hours=1),
+        reread=timedelta(hours=1),
     ),
     # A session lasts at most 24 h (posthog-js) and ends after 30 idle minutes; its start's window re-read for
     # 25 h gets the final version of all but sessions changed by events arriving later still (README).
@@ -141,7 +146,7 @@ STREAMS: tuple[Stream, ...] = (
         ("session_id",),
         rename=SESSION_FIELDS,
         cursor_field="start_timestamp",
-        open_for=timedelta(hours=25),
+        reread=timedelta(hours=25),
         windows_by_events=True,
         from_start_date=True,
     ),
@@ -160,14 +165,10 @@ STREAMS: tuple[Stream, ...] = (
     # per-table scope); person:read is the fallback's alone.
     Stream(
         "persons",
-        Reader.HOGQL,
         "query:read",
         EndpointClass.QUERY,
-        table=PERSONS_TABLE,
-        shape=Shape.PERSONS,
-        page_size=45_000,
-        fallback=PERSONS_LIST,
+        TableSpec(PERSONS_TABLE, shape=Shape.PERSONS, page_rows=45_000, fallback=PERSONS_LIST),
         original=True,
     ),
 )
-STREAMS_BY_NAME = {stream.name: stream for stream in STREAMS}
+STREAMS_BY_NAME: dict[str, AnyStream] = {stream.name: stream for stream in STREAMS}

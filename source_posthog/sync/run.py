@@ -1,4 +1,4 @@
-"""One read, for either protocol: the API client, the sync object, and the loop over the chosen streams.
+"""One read, for either protocol: the API client, the read context, and the loop over the chosen streams.
 
 The Airbyte and Singer entry points differ only in the writer they pass in (their message format) and in how
 they turn a catalog and a state file into `(stream, sync_mode)` pairs and `{stream: stream_state}`.
@@ -9,15 +9,15 @@ large persons list never delays events. A stream that fails is left INCOMPLETE a
 
 from typing import Any, Protocol
 
-from source_posthog.config import Config
+from source_posthog.config.model import Config
 from source_posthog.errors import ConnectorError
-from source_posthog.http.client import ApiClient
+from source_posthog.http.client import ApiClient, ClientSettings
 from source_posthog.http.pacing import Pacer, limits_with
 from source_posthog.http.stats import HttpStats
-from source_posthog.streams.context import Sync
+from source_posthog.streams.context import ReadContext
 from source_posthog.streams.projects import list_projects
-from source_posthog.streams.readers import read_stream
-from source_posthog.streams.stream import Stream
+from source_posthog.streams.readers import check_states, read_stream
+from source_posthog.streams.stream import AnyStream
 from source_posthog.sync.failures import as_connector_error, failed_streams_error, stops_sync
 from source_posthog.sync.progress import Progress, StreamStatus
 
@@ -46,25 +46,28 @@ def make_client(config: Config, writer: Writer, max_tries: int | None = None) ->
     pacer = Pacer(limits_with(config.rate_limits.model_dump()), share=config.rate_limit_share)
     stats = HttpStats(on_warning=lambda message: writer.log("WARN", message))
     key, concurrency = config.api_key.get_secret_value(), config.max_concurrent_queries
-    return ApiClient(config.base_url, key, pacer, stats, query_concurrency=concurrency, max_tries=max_tries)
+    return ApiClient(
+        config.base_url, key, pacer, stats, ClientSettings(query_concurrency=concurrency, max_tries=max_tries)
+    )
 
 
-def start_sync(config: Config, client: ApiClient, writer: Writer) -> tuple[Sync, Progress]:
-    """The sync's one shared object (client, writer, progress, the projects it covers), and its progress."""
+def start_read(config: Config, client: ApiClient, writer: Writer) -> tuple[ReadContext, Progress]:
+    """The read's one shared context (client, writer, progress, the projects it covers), and its progress."""
     progress = Progress(writer, client.stats)
-    return Sync(config, client, writer, list_projects(client, config), progress), progress
+    return ReadContext(config, client, writer, list_projects(client, config), progress), progress
 
 
-def read_streams(config: Config, streams: list[tuple[Stream, str]], state: dict[str, Any], writer: Writer) -> None:
+def read_streams(config: Config, streams: list[tuple[AnyStream, str]], state: dict[str, Any], writer: Writer) -> None:
     """Read every (stream, sync_mode); a failed stream is INCOMPLETE and the rest are still read.
 
     Raises a config error at once (it would fail every later stream too), and after the last stream one
     ConnectorError naming the streams that failed.
     """
-    sync, progress = start_sync(config, make_client(config, writer), writer)
+    check_states({stream.name: state.get(stream.name) for stream, _mode in streams})  # before any request
+    context, progress = start_read(config, make_client(config, writer), writer)
     failed: dict[str, ConnectorError] = {}
     for stream, sync_mode in streams:
-        error = read_one(stream, sync_mode, state, sync, progress)
+        error = read_one(stream, sync_mode, state, context, progress)
         if error is None:
             continue
         if stops_sync(error):
@@ -77,12 +80,12 @@ def read_streams(config: Config, streams: list[tuple[Stream, str]], state: dict[
 
 
 def read_one(
-    stream: Stream, sync_mode: str, state: dict[str, Any], sync: Sync, progress: Progress
+    stream: AnyStream, sync_mode: str, state: dict[str, Any], context: ReadContext, progress: Progress
 ) -> ConnectorError | None:
     """Read one stream, framed by its status; return why it failed, or None if it is COMPLETE."""
     progress.begin(stream.name)
     try:
-        emitted = read_stream(stream, sync, sync_mode, state.get(stream.name))
+        emitted = read_stream(stream, context, sync_mode, state.get(stream.name))
     except Exception as error:  # any failure of one stream is reported, not fatal to the others
         progress.end(stream.name, None)
         return as_connector_error(error)

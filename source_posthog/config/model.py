@@ -1,0 +1,199 @@
+"""The connector's configuration: one pydantic model that validates user input, read by every layer.
+
+Field names and formats match the existing airbyte-source-posthog connector so saved configs keep working;
+every field added since is optional with a default. `config/file.py` reads it from a file and turns it
+into the connector specification.
+"""
+
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from source_posthog.config.fields import (
+    US_CLOUD,
+    EventNames,
+    RateLimits,
+    checked_api_key,
+    checked_base_url,
+    checked_start_date,
+    setting,
+)
+
+PAGE_SIZE = 45_000  # 0.74 of PostHog's hourly ceiling at <= 250 MB with 3 queries in flight (bench/README.md)
+SERIAL_PAGE_SIZE = 20_000  # <= 100 MB with one query in flight
+START_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+
+
+class Config(BaseModel):
+    """What a user configures; see README "Configuration" for each field."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, title="PostHog Spec")
+
+    api_key: Annotated[
+        SecretStr,
+        Field(
+            title="API Key",
+            description="A PostHog personal API key (phx_...), created under Settings → Personal API keys, "
+            "with read access to the streams you sync.",
+            json_schema_extra={"airbyte_secret": True, "order": 0, "type": "string"},
+        ),
+        AfterValidator(checked_api_key),
+    ]
+    start_date: Annotated[
+        str,
+        Field(
+            title="Start Date",
+            description="UTC date and time from which to replicate events, e.g. 2024-01-01T00:00:00Z.",
+            pattern=START_DATE_PATTERN,
+            json_schema_extra={"examples": ["2024-01-01T00:00:00Z"], "format": "date-time", "order": 1},
+        ),
+        AfterValidator(checked_start_date),
+    ]
+    base_url: Annotated[
+        str,
+        Field(
+            title="Base URL",
+            description="PostHog host: https://us.posthog.com (US Cloud), https://eu.posthog.com (EU Cloud) or "
+            "your self-hosted origin. The legacy https://app.posthog.com is read as US Cloud.",
+            json_schema_extra={"examples": ["https://eu.posthog.com", "https://posthog.example.com"], "order": 2},
+        ),
+        AfterValidator(checked_base_url),
+    ] = US_CLOUD
+    events_time_step: Annotated[
+        int,
+        setting(
+            3,
+            "Events stream slice step size (in days)",
+            "The widest events window, in days; windows are planned from the data and are usually much narrower.",
+            ge=1,
+            le=91,
+            examples=[30, 10, 5],
+        ),
+    ] = 30
+    project_ids: Annotated[
+        list[Annotated[int, Field(gt=0)]],
+        setting(
+            4,
+            "Project IDs",
+            "Only sync these projects. Required for keys scoped to projects, which cannot "
+            "list projects. Empty means every project of the key's current organization.",
+        ),
+    ] = []
+    events_lookback_minutes: Annotated[
+        int,
+        setting(
+            5,
+            "Events lookback (minutes)",
+            "Each incremental sync re-reads this window before the saved "
+            "cursor; re-read events are delivered again and deduplicated by id downstream.",
+            ge=0,
+            le=10080,
+        ),
+    ] = 60
+    rate_limit_share: Annotated[
+        float,
+        setting(
+            6,
+            "Share of PostHog rate limits",
+            "Fraction of PostHog's documented API rate limits this "
+            "connector may use. Lower it when other tools use the same key or project.",
+            gt=0.0,
+            le=1.0,
+        ),
+    ] = 1.0
+    events_page_size: Annotated[
+        int | None,
+        setting(
+            7,
+            "Events page size",
+            "Rows per events query; windows are planned to hold about this many events each. Empty: 45,000, or "
+            "20,000 with one query in flight. Large pages reach PostHog's hourly ceiling (2,400 queries of at most "
+            "50,000 rows); each query in flight holds about 1 MB per 1,000 rows. Also caps the pages of the other "
+            "HogQL tables (persons 45,000, others 10,000).",
+            ge=1,
+            le=50000,
+        ),
+    ] = None
+    rate_limits: Annotated[
+        RateLimits,
+        setting(
+            8,
+            "Rate limit overrides",
+            "Only for instances whose throttle rates differ from PostHog Cloud's (self-hosted), e.g. "
+            '{"query": "120/hour"}. Keys: crud, analytics (insights), persons, query (events). Each value is one '
+            'or more DRF-style rates: "240/minute, 2400/hour". Empty means PostHog\'s documented limit.',
+        ),
+    ] = RateLimits()
+    max_concurrent_queries: Annotated[
+        int,
+        setting(
+            9,
+            "Queries in flight",
+            "At most this many /query/ requests at once. PostHog Cloud runs 3 per team "
+            "at once and answers more with a 429, after which the connector lowers its own limit for a while.",
+            ge=1,
+            le=10,
+        ),
+    ] = 3
+    events_include: Annotated[
+        EventNames,
+        setting(
+            10,
+            "Only these events",
+            "Event names to sync, e.g. $pageview; empty means every event. Filtered by "
+            "PostHog inside each query. Changing it keeps the cursor: newly included events are not back-filled until "
+            "the events stream is reset.",
+            examples=[["$pageview", "signed_up"]],
+        ),
+    ] = []
+    late_events_days: Annotated[
+        int,
+        setting(
+            12,
+            "Late events window (days)",
+            "Each incremental sync also delivers events ingested since the "
+            "previous sync whose timestamps lie up to this many days before the re-read window (mobile offline queues, "
+            "imports). 0 turns this sweep off. Older late arrivals are counted in a warning, not delivered.",
+            ge=0,
+            le=30,
+        ),
+    ] = 3
+    events_exclude: Annotated[
+        EventNames,
+        setting(
+            11,
+            "Never these events",
+            "Event names never to sync, e.g. $autocapture. Filtered by PostHog inside each query.",
+            examples=[["$autocapture", "$feature_flag_called"]],
+        ),
+    ] = []
+
+    @model_validator(mode="after")
+    def _check_event_filters(self) -> "Config":
+        both = sorted(set(self.events_include) & set(self.events_exclude))
+        if both:
+            raise ValueError(f"events_include and events_exclude both name {', '.join(map(repr, both[:5]))}")
+        return self
+
+    @property
+    def events_page_rows(self) -> int:
+        """Rows per events query: the configured size, else one sized for memory and PostHog's ceiling.
+
+        45,000 keeps 3 queries in flight near 250 MB at 0.74 of the hourly ceiling; 20,000 keeps one under
+        100 MB (bench/README.md).
+        """
+        if self.events_page_size is not None:
+            return self.events_page_size
+        return PAGE_SIZE if self.max_concurrent_queries > 1 else SERIAL_PAGE_SIZE
+
+    @property
+    def start(self) -> datetime:
+        """The start date as an aware UTC datetime."""
+        return datetime.fromisoformat(self.start_date)
+
+    @property
+    def host(self) -> str:
+        """The only host the key may ever be sent to."""
+        return urlsplit(self.base_url).netloc

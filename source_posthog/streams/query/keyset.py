@@ -1,0 +1,116 @@
+"""The keyset reader over one HogQL table: pages that lose no row and repeat none (the query: sql.py).
+
+- `LIMIT n+1`: the extra row, not a full page, is what says more rows exist. It is not handed over; the next
+  page starts after the n-th row and reads it again. PostHog lowers any LIMIT above its cap silently (10,000
+  before June 2024, 50,000 since) and sets no `hasMore` with an explicit LIMIT: a page shorter than asked
+  ends the range only when no cap can have cut it (row_cap.py); otherwise the next page is read, and an
+  empty one ends it. Page sizes follow the cap the sync has learned.
+- A row whose key equals the previous row's is dropped: the events table is a ReplacingMergeTree, and a
+  re-ingested event lives as two identical rows until a background merge (posthog-api §10).
+- Pages are handed over whole, their cells picked by column name (`Page.cells`, `Page.dicts`): a generator
+  step per page, not per row, keeps the events hot path as fast as indexing by position. Each page carries
+  its last key and row count, computed once here, so a consumer may release the rows and still checkpoint
+  after writing them; the next page is asked for only when the consumer comes back, so a checkpoint always
+  follows the records it covers.
+"""
+
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from operator import itemgetter
+from typing import Any
+
+from source_posthog.errors import InternalError
+from source_posthog.streams.query.client import QueryPoster, row_cap_of
+from source_posthog.streams.query.row_cap import RowCap
+from source_posthog.streams.query.sql import (
+    Condition,
+    HogQLTable,
+    Key,
+    KeyColumn,
+    KeyType,
+    build_query,
+    run_query,
+)
+from source_posthog.streams.timestamps import parse_timestamp
+
+
+@dataclass(frozen=True)
+class TableScan:
+    """What a keyset read of one table needs: where to ask, which project and table, and rows per page."""
+
+    queries: QueryPoster
+    project_id: int
+    table: HogQLTable
+    page_rows: int
+    """Rows asked per page (lowered to the instance's row cap, row_cap.py)."""
+
+
+@dataclass
+class Page:
+    """One page of a HogQL table: the rows as PostHog returned them, cells picked by column name.
+
+    A consumer done with a page may `release` it, so that two pages are not held while the next is fetched;
+    `last_key` and `count` stay.
+    """
+
+    columns: list[str]
+    rows: list[list[Any]]
+    last_key: Key
+    """The key of the last row, as kept between pages (datetimes parsed): where the next page starts."""
+    count: int
+    """How many rows the page had when it was built."""
+
+    def cells(self, *names: str) -> Callable[[list[Any]], tuple[Any, ...]]:
+        """A function returning the named cells of a row, in the order named (two names or more)."""
+        return itemgetter(*(self.columns.index(name) for name in names))
+
+    def release(self) -> None:
+        """Drop the rows (the caller has written them)."""
+        self.rows.clear()
+
+    def dicts(self) -> Iterator[dict[str, Any]]:
+        """Each row as {column: cell}."""
+        columns = self.columns
+        return (dict(zip(columns, row, strict=True)) for row in self.rows)
+
+
+def iter_key_pages(
+    scan: TableScan, *, where: Sequence[Condition] = (), after: Key | None = None
+) -> Generator[Page, None, None]:
+    """Every row matching every `where` condition (a window's bounds, filters) after `after`, once, in key order."""
+    cap, table, name = row_cap_of(scan.queries), scan.table, f"source-posthog {scan.table.name}"
+    while True:
+        size = cap.fit(scan.page_rows)  # lowered as soon as any reader learns the instance's cap
+        answer = run_query(scan.queries, scan.project_id, build_query(table, name, size + 1, where, after))
+        page, more = _fetch_page(answer, table, size, cap)
+        del answer  # only the page's rows are kept
+        if page.count == 0:
+            return
+        after = page.last_key
+        yield page
+        if not more:
+            return
+
+
+def _fetch_page(answer: dict[str, Any], table: HogQLTable, rows_wanted: int, cap: RowCap) -> tuple[Page, bool]:
+    """The page without its extra row and without adjacent duplicates, and whether more rows may exist."""
+    columns, rows = answer.get("columns"), answer["results"]
+    if not isinstance(columns, list) or not all(name in columns for name in table.columns):
+        raise InternalError(f"The /query/ response lacks a column; got {columns}, need {list(table.columns)}.")
+    more = cap.more_after(answer, len(rows), rows_wanted + 1)
+    del rows[rows_wanted:]
+    key_of = itemgetter(*(columns.index(column.name) for column in table.key))
+    duplicates = [i for i, (a, b) in enumerate(pairwise(map(key_of, rows)), 1) if a == b]
+    for i in reversed(duplicates):  # rare: only unmerged copies of a re-ingested row
+        del rows[i]
+    if not rows:
+        return Page(columns, rows, (), 0), more
+    last = rows[-1]
+    last_key = tuple(_key_value(column, last[columns.index(column.name)]) for column in table.key)
+    return Page(columns, rows, last_key, len(rows)), more
+
+
+def _key_value(column: KeyColumn, cell: Any) -> Any:
+    """A result cell as the key value kept between pages (a datetime for DATETIME columns)."""
+    return parse_timestamp(cell) if column.type is KeyType.DATETIME else cell
