@@ -28,7 +28,9 @@ def profile_read(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Run, Emulator]]:
     """One read of every stream from a small emulator of the given profile."""
-    emulator = Emulator(EmulatorSettings(seed=23, events=3_000, projects=2, span_days=30, profile=request.param)).start()
+    emulator = Emulator(
+        EmulatorSettings(seed=23, events=3_000, projects=2, span_days=30, profile=request.param)
+    ).start()
     run = Workspace(Path(tmp_path_factory.mktemp(request.param)), emulator).read(ALL_STREAMS)
     yield run, emulator
     emulator.stop()
