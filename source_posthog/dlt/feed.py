@@ -16,7 +16,6 @@ record.
 
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 

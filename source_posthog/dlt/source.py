@@ -11,9 +11,10 @@ where the last committed load left off and merge absorbs what is read again; ful
 import logging
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import dlt
+from dlt.common.schema.typing import TColumnSchema
 from dlt.extract.resource import DltResource
 from dlt.extract.source import DltSource
 
@@ -30,7 +31,7 @@ from source_posthog.sync.run import read_streams
 
 LOGGER = logging.getLogger("source_posthog.dlt")
 STATE_KEY = "stream_state"
-SECRET_NAME = "sources.posthog.api_key"
+SECRET_NAME = "sources.posthog.api_key"  # noqa: S105 (where dlt keeps the key, not the key)
 
 
 def log_to_logging(level: str, message: str) -> None:
@@ -82,9 +83,9 @@ def stream_resource(config: Config, stream: Stream, log: Any, turn: threading.Lo
         yield from pull(read, save_state, log, turn)
 
     return dlt.resource(
-        items,
+        items(),
         name=stream.name,
         primary_key=list(stream.primary_key),
         write_disposition="merge" if incremental else "replace",
-        columns=column_hints(load_schema(stream.name), stream.primary_key),
+        columns=cast(dict[str, TColumnSchema], column_hints(load_schema(stream.name), stream.primary_key)),
     )
