@@ -11,7 +11,7 @@ from source_posthog.streams.table import STREAMS_BY_NAME
 
 DATASET = "posthog_data"
 # The emulator's limits are PostHog's; told far higher ones, the pacer never waits (only the emulator's data matters).
-FAST = {"rate_limits": {kind: "100000/minute" for kind in ("crud", "analytics", "persons", "query")}}
+FAST = {"rate_limits": dict.fromkeys(("crud", "analytics", "persons", "query"), "100000/minute")}
 
 
 def fast_config(emu: Emulator, **overrides: Any) -> dict[str, Any]:
@@ -47,9 +47,6 @@ def by_project(keys: list[tuple[int, Any]]) -> dict[int, list[Any]]:
 
 
 def column_types(path: Path, table: str) -> dict[str, str]:
-    found = rows(
-        path,
-        "SELECT column_name, data_type FROM information_schema.columns "
-        f"WHERE table_schema = '{DATASET}' AND table_name = '{table}'",  # noqa: S608
-    )
+    where = f"table_schema = '{DATASET}' AND table_name = '{table}'"
+    found = rows(path, f"SELECT column_name, data_type FROM information_schema.columns WHERE {where}")  # noqa: S608
     return {str(name): str(kind) for name, kind in found}
