@@ -16,7 +16,7 @@ record.
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from source_posthog.errors import ConnectorError
@@ -112,7 +112,7 @@ def pull(
     save_state: Callable[[dict[str, Any]], None],
     log: Callable[[str, str], None],
     turn: threading.Lock,
-) -> Iterator[list[dict[str, Any]] | None]:
+) -> Generator[list[dict[str, Any]] | None]:
     """Yield the batches `read` writes, None while none is ready; save each STATE after its records."""
     writer = QueueWriter(log)
     thread = run_in_thread(read, writer, turn)
