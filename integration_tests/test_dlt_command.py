@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("dlt", reason="dlt is not installed: pip install 'source-posthog[dlt]'")
 
-from integration_tests.dlt_helpers import by_project, fast_config, table_keys, write_config
+from integration_tests.dlt_helpers import by_project, column_types, fast_config, table_keys, write_config
 from posthog_emulator import Emulator, EmulatorSettings
 from source_posthog.dlt.cli import main
 
@@ -55,6 +55,8 @@ def test_given_config_when_command_run_twice_then_tables_and_summary_and_increme
     assert int(loaded.replace(",", "")) < 4_000  # incremental: the lookback at most, not the history
     for stream in ("events", "persons"):
         assert_complete_and_unique(Path(database), emu, stream)
+    events = column_types(Path(database), "events")  # loaded from JSON-lines files: the same types
+    assert (events["timestamp"], events["properties"]) == ("TIMESTAMP WITH TIME ZONE", "JSON")
     assert emu.api_key not in out + err
 
 
