@@ -11,6 +11,7 @@ PyAirbyte needs .venv-eco (scripts/eco-setup.sh); without it that row is skipped
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import tempfile
@@ -24,6 +25,7 @@ from measure import RunResult, timed_run
 
 VENV = ROOT / ".venv" / "bin"
 ECO_PYTHON = ROOT / ".venv-eco" / "bin" / "python"
+OFFLINE = {"AIRBYTE_OFFLINE_MODE": "1", "DO_NOT_TRACK": "1", "NO_LIVE_PROGRESS": "1"}
 SPAN_DAYS = 401  # the emulator spreads events over 400 days before "now"
 
 
@@ -79,7 +81,8 @@ def rows_loaded(client: str, out: Path, log: Path) -> int | None:
             row = connection.execute("SELECT count(DISTINCT id) FROM posthog_data.events").fetchone()
         return int(row[0]) if row else 0
     if client.startswith("PyAirbyte"):
-        return int(json.loads((out / "summary.json").read_text())["distinct"])
+        last = [line for line in (out / "summary.json").read_text().splitlines() if line.startswith('{"rows"')][-1]
+        return int(json.loads(last)["distinct"])  # PyAirbyte prints its own progress to stdout too
     return None
 
 
@@ -89,9 +92,15 @@ def run_client(client: str, command: list[str], folder: Path) -> tuple[RunResult
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
     stdout = out / "summary.json" if client.startswith("PyAirbyte") else Path("/dev/null")
-    result = timed_run(command, stdout, folder / "stderr.txt")
+    env = {
+        **os.environ,
+        **OFFLINE,
+        "AIRBYTE_LOGGING_ROOT": str(folder / "logs"),
+    }  # PyAirbyte: no registry, no telemetry
+    result = timed_run(command, stdout, folder / "stderr.txt", env=env)
     if result.exit_code != 0:
-        raise SystemExit(f"{client} exited with {result.exit_code}; see {folder / 'stderr.txt'}")
+        tail = (folder / "stderr.txt").read_text()[-2000:]
+        raise SystemExit(f"{client} exited with {result.exit_code}:\n{tail}")
     return result, rows_loaded(client, out, folder / "stderr.txt")
 
 
