@@ -23,7 +23,7 @@ from source_posthog.errors import ConnectorError
 from source_posthog.sync.progress import StreamStatus
 
 BATCH_RECORDS = 1000
-QUEUE_ITEMS = 20
+QUEUE_ITEMS = 4
 POLL_SECONDS = 0.05
 JOIN_SECONDS = 30.0
 
