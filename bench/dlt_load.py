@@ -109,13 +109,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--clients", default="dlt,Airbyte,PyAirbyte", help="which clients (first word of the name)")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp, running_emulator(args.events, 3, args.seed, real_limits=False) as emu:
         folder = Path(tmp)
         config, catalog = write_inputs(folder, emu)
         expected = len(emu.truth_ids())
+        chosen = args.clients.split(",")
         for client, command in commands(folder, config, catalog).items():
+            if client.split()[0] not in chosen:
+                continue
             runs = [run_client(client, command, folder) for _ in range(args.runs)]
             wall = statistics.median(result.wall_s for result, _ in runs)
             rss = max(result.peak_rss_mb for result, _ in runs)
