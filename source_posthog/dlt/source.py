@@ -6,6 +6,8 @@ and "Incremental loading" pages, checked with dlt 1.31): every resource declares
 stream (one with a cursor field) is loaded with the `merge` write disposition and keeps its state in
 `dlt.current.resource_state()` under `stream_state`, holding exactly the Airbyte stream state, so a rerun resumes
 where the last committed load left off and merge absorbs what is read again; full-refresh streams `replace`.
+dlt commits resource state atomically with the data it covers (dlthub.com/docs/general-usage/incremental/
+advanced-state); `dlt.secrets.get(name)` is None when no provider holds the name (dlt's secrets accessor).
 """
 
 import logging
