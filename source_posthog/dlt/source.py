@@ -85,7 +85,7 @@ def stream_resource(config: Config, stream: Stream, log: Any, turn: threading.Lo
         yield from pull(read, save_state, log, turn)
 
     return dlt.resource(
-        items(),
+        items,
         name=stream.name,
         primary_key=list(stream.primary_key),
         write_disposition="merge" if incremental else "replace",
