@@ -11,6 +11,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --editable ".[dev]"
+  .venv/bin/python -m pip install --quiet --editable ".[dev,dlt]"  # dlt: the dlt front end and its tests
   touch "$stamp"
 fi

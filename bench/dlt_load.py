@@ -1,0 +1,146 @@
+"""Events into DuckDB through dlt (`source-posthog-load`) vs PyAirbyte into DuckDB vs the Airbyte CLI to /dev/null.
+
+    .venv/bin/python bench/dlt_load.py [--events 1000000] [--runs 1]
+
+One emulator process (bench/emulator.py, quirks on, 3 projects; build time not counted); each client reads the
+events stream alone, in a fresh process timed from spawn to exit with the peak RSS of its process tree
+(bench/measure.py: PyAirbyte's tree includes the connector process it starts). Every client starts from nothing:
+a new DuckDB file (dlt, PyAirbyte) or no state (CLI). Rows are counted in the DuckDB files after the clock stops.
+PyAirbyte needs .venv-eco (scripts/eco-setup.sh); without it that row is skipped.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from emulator import ROOT, Emulator, running_emulator
+from measure import RunResult, timed_run
+
+VENV = ROOT / ".venv" / "bin"
+ECO_PYTHON = ROOT / ".venv-eco" / "bin" / "python"
+OFFLINE = {"AIRBYTE_OFFLINE_MODE": "1", "DO_NOT_TRACK": "1", "NO_LIVE_PROGRESS": "1"}
+SPAN_DAYS = 401  # the emulator spreads events over 400 days before "now"
+
+
+def write_inputs(folder: Path, emulator: Emulator) -> tuple[Path, Path]:
+    """The connector's config and an events-only catalog."""
+    start = (datetime.now(UTC) - timedelta(days=SPAN_DAYS)).strftime("%Y-%m-%dT00:00:00Z")
+    config = folder / "config.json"
+    config.write_text(json.dumps({"api_key": emulator.api_key, "base_url": emulator.base_url, "start_date": start}))
+    stream = {"name": "events", "json_schema": {}, "supported_sync_modes": ["incremental"]}
+    entry = {
+        "stream": stream,
+        "sync_mode": "incremental",
+        "destination_sync_mode": "append",
+        "cursor_field": ["timestamp"],
+    }
+    catalog = folder / "catalog.json"
+    catalog.write_text(json.dumps({"streams": [entry]}))
+    return config, catalog
+
+
+def commands(folder: Path, config: Path, catalog: Path) -> dict[str, list[str]]:
+    """Each client's command line; each run gets a fresh output folder (`folder/out`)."""
+    out = folder / "out"
+    found = {
+        "dlt -> DuckDB": [
+            str(VENV / "source-posthog-load"),
+            "--config",
+            str(config),
+            "--duckdb",
+            str(out / "posthog.duckdb"),
+            "--streams",
+            "events",
+        ],
+        "Airbyte CLI -> /dev/null": [
+            str(VENV / "source-posthog"),
+            "read",
+            "--config",
+            str(config),
+            "--catalog",
+            str(catalog),
+        ],
+    }
+    if ECO_PYTHON.exists():
+        script = str(ROOT / "bench" / "pyairbyte_load.py")
+        found["PyAirbyte -> DuckDB"] = [str(ECO_PYTHON), script, str(VENV / "source-posthog"), str(config), str(out)]
+    return found
+
+
+def rows_loaded(client: str, out: Path, log: Path) -> int | None:
+    """Distinct event ids the client's DuckDB holds (None for /dev/null)."""
+    if client.startswith("dlt"):
+        with duckdb.connect(str(out / "posthog.duckdb"), read_only=True) as connection:
+            row = connection.execute("SELECT count(DISTINCT id) FROM posthog_data.events").fetchone()
+        return int(row[0]) if row else 0
+    if client.startswith("PyAirbyte"):
+        last = [line for line in (out / "summary.json").read_text().splitlines() if line.startswith('{"rows"')][-1]
+        return int(json.loads(last)["distinct"])  # PyAirbyte prints its own progress to stdout too
+    return None
+
+
+def run_client(client: str, command: list[str], folder: Path) -> tuple[RunResult, int | None]:
+    """One timed run from a fresh output folder."""
+    out = folder / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    stdout = out / "summary.json" if client.startswith("PyAirbyte") else Path("/dev/null")
+    env = {
+        **os.environ,
+        **OFFLINE,
+        "AIRBYTE_LOGGING_ROOT": str(folder / "logs"),
+    }  # PyAirbyte: no registry, no telemetry
+    result = timed_run(command, stdout, folder / "stderr.txt", env=env)
+    if result.exit_code != 0:
+        tail = (folder / "stderr.txt").read_text()[-2000:]
+        raise SystemExit(f"{client} exited with {result.exit_code}:\n{tail}")
+    return result, rows_loaded(client, out, folder / "stderr.txt")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--clients", default="dlt,Airbyte,PyAirbyte", help="which clients (first word of the name)")
+    args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp, running_emulator(args.events, 3, args.seed, real_limits=False) as emu:
+        folder = Path(tmp)
+        config, catalog = write_inputs(folder, emu)
+        expected = len(emu.truth_ids())
+        chosen = args.clients.split(",")
+        for client, command in commands(folder, config, catalog).items():
+            if client.split()[0] not in chosen:
+                continue
+            runs = [run_client(client, command, folder) for _ in range(args.runs)]
+            wall = statistics.median(result.wall_s for result, _ in runs)
+            rss = max(result.peak_rss_mb for result, _ in runs)
+            loaded = runs[-1][1]
+            rows.append(
+                {
+                    "client": client,
+                    "wall_s": wall,
+                    "events_per_s": expected / wall,
+                    "peak_rss_mb": rss,
+                    "loaded": loaded,
+                }
+            )
+            print(f"  {client}: {wall:.1f} s, {rss:.0f} MB", flush=True)
+    print(f"\n{expected:,} events, median of {args.runs} run(s)\n")
+    print("| client | wall s | events/s | peak RSS MB | rows in DuckDB |\n|---|---:|---:|---:|---:|")
+    for row in rows:
+        count = "-" if row["loaded"] is None else f"{row['loaded']:,}"
+        figures = f"{row['wall_s']:.1f} | {row['events_per_s']:,.0f} | {row['peak_rss_mb']:.0f}"
+        print(f"| {row['client']} | {figures} | {count} |")
+
+
+if __name__ == "__main__":
+    main()

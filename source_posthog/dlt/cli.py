@@ -1,0 +1,101 @@
+"""`source-posthog-load`: one command that loads a PostHog account into a local DuckDB file through dlt.
+
+    source-posthog-load --config config.json --duckdb posthog.duckdb [--streams events,persons]
+
+One table per stream, named as the stream, in the dataset `posthog_data` (not `posthog`: DuckDB names its catalog
+after the file, and a schema of the same name makes every query ambiguous). Run again, it loads incrementally:
+dlt keeps the pipeline state in a folder beside the file (and in the file itself, from where it is restored if
+that folder is gone). Progress goes to stderr, the summary of rows per table to stdout. Any failure is one
+`ERROR ...` line and exit code 1; the API key is never printed.
+"""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from source_posthog import __version__
+from source_posthog.airbyte.spec import load_config
+from source_posthog.errors import ConfigError, ConnectorError
+from source_posthog.redaction import redact
+from source_posthog.streams.table import STREAMS_BY_NAME
+
+NAME = "source-posthog-load"
+DATASET = "posthog_data"
+PIPELINE = "source_posthog"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog=NAME, description="Load a PostHog account into DuckDB (or another dlt destination)."
+    )
+    parser.add_argument("--version", action="version", version=f"{NAME} {__version__}")
+    parser.add_argument(
+        "--config", metavar="FILE", required=True, help="the connector's config JSON (api_key, start_date, ...)"
+    )
+    parser.add_argument(
+        "--duckdb", metavar="FILE", default="posthog.duckdb", help="DuckDB file (default: posthog.duckdb)"
+    )
+    parser.add_argument("--destination", metavar="NAME", help="another dlt destination (credentials from dlt's config)")
+    parser.add_argument(
+        "--streams", metavar="A,B", help=f"streams to load (default: all): {', '.join(STREAMS_BY_NAME)}"
+    )
+    parser.add_argument(
+        "--dataset", metavar="NAME", default=DATASET, help=f"dataset (schema) name (default: {DATASET})"
+    )
+    parser.add_argument("--pipelines-dir", metavar="DIR", help="dlt's working folder (default: beside the DuckDB file)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run one load; return the exit code (0 loaded, 1 failed)."""
+    args = build_parser().parse_args(argv)
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+
+    def log(level: str, message: str) -> None:
+        err.write(f"{level} {redact(message)}\n")
+        err.flush()
+
+    try:
+        from source_posthog.dlt.load import load  # noqa: PLC0415 (dlt is an optional dependency: imported only when needed)
+
+        out.write(load(args, log))
+        return 0
+    except ImportError as error:
+        log("ERROR", f"dlt is not installed ({error.name}): pip install 'source-posthog[dlt]'")
+    except KeyboardInterrupt:
+        log("ERROR", "Interrupted; run the same command again to resume.")
+    except Exception as error:  # every failure is one readable line, never a traceback
+        log("ERROR", describe(error))
+    return 1
+
+
+def describe(error: BaseException) -> str:
+    """The connector's own message if a ConnectorError caused this (dlt wraps it), else the first line of it."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ConnectorError):
+            return redact(cause.message)
+        cause = cause.__cause__ or cause.__context__
+    lines = str(error).strip().splitlines()
+    return redact(f"{type(error).__name__}: {lines[0] if lines else ''}")
+
+
+def selected_streams(text: str | None) -> list[str]:
+    """The streams named by --streams, all if none; an unknown name is a ConfigError listing the known ones."""
+    if not text:
+        return list(STREAMS_BY_NAME)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in STREAMS_BY_NAME]
+    if unknown or not names:
+        raise ConfigError(f"Unknown stream(s) {', '.join(unknown) or '(none)'}; known: {', '.join(STREAMS_BY_NAME)}.")
+    return names
+
+
+def read_config(path: str, log: Any) -> Any:
+    """The validated config; a missing or bad file is a ConfigError."""
+    if not Path(path).is_file():
+        raise ConfigError(f"Config file {path} not found.")
+    return load_config(path, warn=lambda message: log("WARN", message))

@@ -1,0 +1,93 @@
+"""`posthog(**config)`: the PostHog source for dlt, one resource per stream of the stream table.
+
+Only what is specific to dlt lives here; each resource runs the same sync loop as the Airbyte and Singer front
+ends (sync/run.py `read_streams`) for its one stream, through feed.py. dlt conventions (dlt documentation, "Resource"
+and "Incremental loading" pages, checked with dlt 1.31): every resource declares its primary key; an incremental
+stream (one with a cursor field) is loaded with the `merge` write disposition and keeps its state in
+`dlt.current.resource_state()` under `stream_state`, holding exactly the Airbyte stream state, so a rerun resumes
+where the last committed load left off and merge absorbs what is read again; full-refresh streams `replace`.
+dlt commits resource state atomically with the data it covers (dlthub.com/docs/general-usage/incremental/
+advanced-state); `dlt.secrets.get(name)` is None when no provider holds the name (dlt's secrets accessor).
+"""
+
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any, cast
+
+import dlt
+from dlt.common.schema.typing import TColumnSchema
+from dlt.extract.resource import DltResource
+from dlt.extract.source import DltSource
+
+from source_posthog.airbyte.schemas import load_schema
+from source_posthog.airbyte.spec import parse_config
+from source_posthog.config import Config
+from source_posthog.dlt.columns import column_hints
+from source_posthog.dlt.feed import QueueWriter, pull
+from source_posthog.errors import ConfigError
+from source_posthog.redaction import register_secret
+from source_posthog.streams.stream import Stream
+from source_posthog.streams.table import STREAMS
+from source_posthog.sync.run import read_streams
+
+LOGGER = logging.getLogger("source_posthog.dlt")
+STATE_KEY = "stream_state"
+SECRET_NAME = "sources.posthog.api_key"  # noqa: S105 (where dlt keeps the key, not the key)
+
+
+def log_to_logging(level: str, message: str) -> None:
+    """The loop's log lines as Python logging records (what a dlt user configures)."""
+    LOGGER.log(logging.getLevelName(level if level != "WARN" else "WARNING"), message)
+
+
+def posthog(log: Any = log_to_logging, **config: Any) -> DltSource:
+    """The PostHog source: `config` takes the keys of the connector's config.json.
+
+    `api_key` may be left out: it is then read from dlt's secrets (`sources.posthog.api_key` in
+    .dlt/secrets.toml, or the SOURCES__POSTHOG__API_KEY environment variable). `log(level, message)` hears progress.
+    """
+    if "api_key" not in config:
+        config["api_key"] = api_key_from_secrets()
+    parsed = parse_config(config, warn=lambda message: log("WARN", message))
+    register_secret(parsed.api_key.get_secret_value())
+    turn = threading.Lock()  # one stream reads at a time, within the configured share of PostHog's limits
+    return DltSource(
+        dlt.Schema("posthog"), "source_posthog.dlt", [stream_resource(parsed, stream, log, turn) for stream in STREAMS]
+    )
+
+
+def api_key_from_secrets() -> str:
+    """The key from dlt's secrets, or a ConfigError saying where to put it."""
+    key = dlt.secrets.get(SECRET_NAME, str)
+    if not key:
+        raise ConfigError(
+            "api_key is missing: pass api_key=..., or set sources.posthog.api_key in .dlt/secrets.toml "
+            "(or the SOURCES__POSTHOG__API_KEY environment variable)."
+        )
+    return str(key)
+
+
+def stream_resource(config: Config, stream: Stream, log: Any, turn: threading.Lock) -> DltResource:
+    """The dlt resource of one stream, named as the stream."""
+    incremental = stream.cursor_field is not None
+
+    def items() -> Iterator[list[dict[str, Any]] | None]:
+        resource_state = dlt.current.resource_state() if incremental else {}
+
+        def read(writer: QueueWriter) -> None:
+            mode = "incremental" if incremental else "full_refresh"
+            read_streams(config, [(stream, mode)], {stream.name: resource_state.get(STATE_KEY)}, writer)
+
+        def save_state(stream_state: dict[str, Any]) -> None:
+            resource_state[STATE_KEY] = stream_state
+
+        yield from pull(read, save_state, log, turn)
+
+    return dlt.resource(
+        items,
+        name=stream.name,
+        primary_key=list(stream.primary_key),
+        write_disposition="merge" if incremental else "replace",
+        columns=cast(dict[str, TColumnSchema], column_hints(load_schema(stream.name), stream.primary_key)),
+    )

@@ -1,0 +1,68 @@
+"""The dlt front end's own parts: column hints from the schemas, and the thread-to-generator feed."""
+
+import threading
+from typing import Any
+
+import pytest
+
+pytest.importorskip("dlt", reason="dlt is not installed: pip install 'source-posthog[dlt]'")
+
+from source_posthog.airbyte.schemas import load_schema
+from source_posthog.dlt.columns import column_hints
+from source_posthog.dlt.feed import BATCH_RECORDS, QueueWriter, pull
+from source_posthog.errors import TransientError
+
+
+def test_given_events_schema_when_hints_derived_then_objects_json_and_timestamps_typed() -> None:
+    hints = column_hints(load_schema("events"), ("id",))
+    assert hints["properties"]["data_type"] == hints["person"]["data_type"] == hints["elements"]["data_type"] == "json"
+    assert hints["timestamp"]["data_type"] == "timestamp"
+    assert hints["id"] == {"data_type": "text", "nullable": False}
+    assert hints["distinct_id"]["nullable"] is True
+
+
+def drain(feed: Any) -> list[dict[str, Any]]:
+    return [record for batch in feed for record in batch or []]
+
+
+def test_given_records_and_states_when_pulled_then_state_saved_after_the_records_it_covers() -> None:
+    seen: list[int] = []
+    saved: list[tuple[int, dict[str, Any]]] = []
+
+    def read(writer: QueueWriter) -> None:
+        for i in range(BATCH_RECORDS + 5):
+            writer.record("s", {"id": i})
+        writer.state("s", {"cursor": BATCH_RECORDS + 4})
+        writer.record("s", {"id": -1})
+
+    for batch in pull(read, lambda state: saved.append((len(seen), state)), lambda *_: None, threading.Lock()):
+        seen.extend(record["id"] for record in batch or [])
+    assert seen == [*range(BATCH_RECORDS + 5), -1]
+    assert saved == [(BATCH_RECORDS + 5, {"cursor": BATCH_RECORDS + 4})]
+
+
+def test_given_reader_fails_when_pulled_then_error_raised_in_the_generator() -> None:
+    def read(writer: QueueWriter) -> None:
+        writer.record("s", {"id": 1})
+        raise TransientError("PostHog is down")
+
+    with pytest.raises(TransientError, match="down"):
+        drain(pull(read, lambda _: None, lambda *_: None, threading.Lock()))
+
+
+def test_given_generator_closed_early_when_reader_still_writing_then_thread_stops() -> None:
+    started = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def read(writer: QueueWriter) -> None:
+        threads.append(threading.current_thread())
+        started.set()
+        while True:
+            writer.record("s", {"id": 1})
+
+    feed = pull(read, lambda _: None, lambda *_: None, threading.Lock())
+    next(feed)
+    started.wait(5)
+    feed.close()
+    threads[0].join(5)
+    assert not threads[0].is_alive()
