@@ -7,10 +7,10 @@ import pytest
 
 pytest.importorskip("dlt", reason="dlt is not installed: pip install 'source-posthog[dlt]'")
 
-from source_posthog.airbyte.schemas import load_schema
 from source_posthog.dlt.columns import column_hints
 from source_posthog.dlt.feed import BATCH_RECORDS, QueueWriter, pull
 from source_posthog.errors import TransientError
+from source_posthog.streams.schemas import load_schema
 
 
 def test_given_events_schema_when_hints_derived_then_objects_json_and_timestamps_typed() -> None:

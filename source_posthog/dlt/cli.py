@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from source_posthog import __version__
-from source_posthog.airbyte.spec import load_config
+from source_posthog.config.file import load_config
 from source_posthog.errors import ConfigError, ConnectorError
 from source_posthog.redaction import redact
 from source_posthog.streams.table import STREAMS_BY_NAME

@@ -20,13 +20,13 @@ from dlt.common.schema.typing import TColumnSchema
 from dlt.extract.resource import DltResource
 from dlt.extract.source import DltSource
 
-from source_posthog.airbyte.schemas import load_schema
-from source_posthog.airbyte.spec import parse_config
-from source_posthog.config import Config
+from source_posthog.config.file import parse_config
+from source_posthog.config.model import Config
 from source_posthog.dlt.columns import column_hints
 from source_posthog.dlt.feed import QueueWriter, pull
 from source_posthog.errors import ConfigError
 from source_posthog.redaction import register_secret
+from source_posthog.streams.schemas import load_schema
 from source_posthog.streams.stream import Stream
 from source_posthog.streams.table import STREAMS
 from source_posthog.sync.run import read_streams
@@ -68,7 +68,7 @@ def api_key_from_secrets() -> str:
     return str(key)
 
 
-def stream_resource(config: Config, stream: Stream, log: Any, turn: threading.Lock) -> DltResource:
+def stream_resource(config: Config, stream: Stream[Any], log: Any, turn: threading.Lock) -> DltResource:
     """The dlt resource of one stream, named as the stream."""
     incremental = stream.cursor_field is not None
 
