@@ -119,7 +119,7 @@ class TestReadDated:
         self, requests_mock: rm.Mocker
     ) -> None:
         # Was: one limit=1 probe from start_date to now. Issue 22: a request spanning the whole history times
-        # out on a busy project, so windows grow over empty history instead (7, 14, 28, 28, ... days).
+        # out on a busy project, so windows grow over empty history instead (7, 14, 28, ... 364 days).
         fake = FakeRecordings([])
         requests_mock.get(LIST, json=fake)
         h = harness(NOW - timedelta(days=400))
