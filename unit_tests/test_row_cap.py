@@ -73,13 +73,20 @@ class TestKeysetOnACappedInstance:
         assert len(read_ids(Harness().client, 45_000)) == 9_999
         assert fake.limits == [45_001]
 
-    def test_given_an_unproven_floor_when_a_short_page_over_10000_then_one_more_query_proves_the_end(
+    def test_given_a_short_page_over_10000_then_the_cap_is_50000_and_it_ends_the_range_in_one_query(
         self, requests_mock: Any
     ) -> None:
+        # MAX_SELECT_RETURNED_ROWS has only been 10,000 or 50,000: 20,000 rows prove 50,000, so nothing was cut.
         fake = CappedTable(20_000, cap=50_000)
         requests_mock.post(f"{API}/projects/1/query/", json=fake)
         assert len(read_ids(Harness().client, 45_000)) == 20_000
-        assert len(fake.limits) == 2  # 20,000 rows could be a cap of 20,000: the empty page says it was not
+        assert fake.limits == [45_001]
+
+    def test_given_exactly_10000_rows_to_a_larger_limit_then_one_more_query_decides(self, requests_mock: Any) -> None:
+        fake = CappedTable(10_000, cap=50_000)  # a whole range of exactly 10,000 rows looks like the old cap
+        requests_mock.post(f"{API}/projects/1/query/", json=fake)
+        assert len(read_ids(Harness().client, 45_000)) == 10_000
+        assert len(fake.limits) == 2
 
     def test_given_the_answer_states_has_more_false_then_it_is_believed(self, requests_mock: Any) -> None:
         fake = CappedTable(20_000, cap=50_000, extra={"hasMore": False})

@@ -35,7 +35,7 @@ from source_posthog.streams.stream import DatedSpec, Stream
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
 FIRST_WINDOW = timedelta(days=7)  # a week of recordings per query keeps each ClickHouse aggregation small
-MAX_WINDOW = timedelta(days=364)  # empty history doubles windows up to a year (7 days to 364: 7 steps), never to all of it
+MAX_WINDOW = timedelta(days=364)  # empty history doubles windows up to a year, never to all of it
 MIN_WINDOW = timedelta(hours=1)  # a window timing out at this width is PostHog's problem, not the window's
 PROBE_SPAN = timedelta(days=1)
 Record = dict[str, Any]

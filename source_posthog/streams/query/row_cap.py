@@ -7,8 +7,10 @@ say so either: `HogQLQueryRunner._calculate` (`posthog/hogql_queries/hogql_query
 pages with `HogQLHasMorePaginator`, which fills `hasMore`/`limit`/`offset`, only when the SQL has no LIMIT.
 So a page of `got` rows that asked for more ends its range only when
 - the answer states a bound (`hasMore` false, or fewer rows than its `limit`), should a PostHog send one; or
-- `got` is below the instance's proven floor: the largest answer it has returned this sync, at least 10,000
-  (the smallest cap PostHog ever had). No cap at or above that floor can have cut fewer rows.
+- `got` is below the instance's proven floor: 10,000 (the smallest cap PostHog ever had), or 50,000 once any
+  answer (this one included) held more than 10,000 rows, since 50,000 is the only larger cap PostHog has had.
+  No cap at or above that floor can have cut fewer rows. Windows are planned to one page each, so without the
+  second rule every window's one short page would cost an empty query more on PostHog Cloud.
 Otherwise the next page is read, and an empty page ends the range. A page of exactly a cap PostHog has had
 (10,000 or 50,000) that asked for more teaches the cap: page sizes drop to cap - 1, so `LIMIT n+1` tells again
 whether more rows exist. One `RowCap` serves a whole sync (every reader, every window in parallel).
@@ -44,6 +46,7 @@ class RowCap:
     def more_after(self, answer: dict[str, Any], got: int, asked: int) -> bool:
         """Whether rows may follow an answer of `got` rows to `LIMIT asked` (got >= asked: the extra row says so)."""
         stated = stated_more(answer, got)
+        self.saw(got)
         if got >= asked:
             more = True
         elif stated is not None:
@@ -54,13 +57,12 @@ class RowCap:
             if got in KNOWN_CAPS:
                 self.learn(got, asked)
             more = True  # maybe cut: the next page decides, and an empty one ends the range
-        self.saw(got)
         return more
 
     def saw(self, rows: int) -> None:
-        """The instance returned `rows` rows in one answer: its cap, if any, is at least that."""
+        """The instance returned `rows` rows in one answer: its cap is at least that, and 50,000 if above 10,000."""
         with self._lock:
-            self.floor = max(self.floor, rows)
+            self.floor = max(self.floor, CURRENT_CAP if rows > SMALLEST_CAP else rows)
 
     def learn(self, cap: int, asked: int) -> None:
         """A LIMIT of `asked` came back with exactly `cap` rows, a cap PostHog has had: lower pages, WARN once."""
