@@ -37,4 +37,5 @@ def test_given_legacy_list_with_ties_at_page_edges_when_read_then_exactly_once()
             got = [r["id"] for r in records if r["project_id"] == project_id]
             assert len(got) == len(set(got)), f"project {project_id}: duplicates"
             assert sorted(got) == sorted(expected), f"project {project_id}: {len(got)} / {len(expected)}"
+        assert records
         assert all(r["timestamp"].endswith("+00:00") and len(r["timestamp"]) == 32 for r in records)

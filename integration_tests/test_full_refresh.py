@@ -91,6 +91,7 @@ class TestCompleteness:
     def test_given_project_sliced_stream_when_read_then_every_record_carries_its_project_id(
         self, quirky_read: Run, emulator: Emulator, stream: str
     ) -> None:
+        assert any(emulator.truth(stream).values())  # some project has records: else nothing is compared
         assert per_project_mismatches(quirky_read, emulator, stream) == []
 
     def test_given_org_annotations_listed_by_every_project_when_read_then_each_emitted_once(
