@@ -119,15 +119,23 @@ def test_given_singer_state_then_stream_states(raw: Any) -> None:
     assert singer_state.parse_state(raw) == {"events": EVENTS_STATE}
 
 
-def test_given_empty_or_bad_singer_state_then_empty_or_error() -> None:
-    assert singer_state.parse_state({}) == {}
-    assert singer_state.parse_state({"bookmarks": {}}) == {}
-    with pytest.raises(ConfigError, match="bookmarks"):
-        singer_state.parse_state({"bookmarks": {"events": 5}})
-    with pytest.raises(ConfigError):
-        singer_state.parse_state({"bookmarks": {"events": {"101": {"timestamp": "yesterday"}}}})
-    with pytest.raises(ConfigError, match="sessions"):  # every incremental stream, not only events
-        singer_state.parse_state({"bookmarks": {"sessions": {"101": {"start_timestamp": "yesterday"}}}})
+@pytest.mark.parametrize("raw", [{}, {"bookmarks": {}}])
+def test_given_empty_singer_state_then_empty(raw: Any) -> None:
+    assert singer_state.parse_state(raw) == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"bookmarks": {"events": 5}}, "bookmarks"),
+        ({"bookmarks": {"events": {"101": {"timestamp": "yesterday"}}}}, None),
+        # every incremental stream, not only events
+        ({"bookmarks": {"sessions": {"101": {"start_timestamp": "yesterday"}}}}, "sessions"),
+    ],
+)
+def test_given_bad_singer_state_then_config_error(raw: Any, message: str | None) -> None:
+    with pytest.raises(ConfigError, match=message):
+        singer_state.parse_state(raw)
 
 
 def test_given_airbyte_state_then_converted_to_bookmarks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
