@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from source_posthog.streams.table import STREAMS
+from source_posthog.streams.table import STREAMS, WITH_EE
 
 ALL_STREAMS = tuple(stream.name for stream in STREAMS)
 ORIGINAL_STREAMS = tuple(stream.name for stream in STREAMS if stream.original)
@@ -18,6 +18,8 @@ NEWER_STREAMS = tuple(stream.name for stream in STREAMS if not stream.original)
 # The original full-refresh lists, whose completeness and resume suites predate the newer streams
 # (those have their own: test_newer_streams.py).
 FULL_REFRESH = tuple(stream.name for stream in STREAMS if stream.original and stream.cursor_field is None)
+# Registered only on PostHog with EE: a self-hosted instance without it has neither.
+EE_ONLY = tuple(stream.name for stream in STREAMS if stream.only_on == WITH_EE)
 CURSORS = {stream.name: stream.cursor_field for stream in STREAMS if stream.cursor_field}
 
 

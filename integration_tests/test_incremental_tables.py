@@ -63,9 +63,11 @@ def test_given_groups_touched_and_created_between_syncs_when_read_again_then_tho
 
     assert second.returncode == 0, second.errors
     again = keys(second, "groups", emu.project_ids)
+    assert touched
     assert all(key in again[pid] for key in touched)
     seats = {(r["group_type_index"], r["group_key"]): r["properties"]["seats"] for r in first.records("groups")}
     updated = [r for r in second.records("groups") if [r["group_type_index"], r["group_key"]] in touched[:3]]
+    assert updated
     assert all(r["properties"]["seats"] == seats[(r["group_type_index"], r["group_key"])] + 1 for r in updated)
     lookback = timedelta(hours=1)
     for project, cursor in cursors(first, "groups").items():  # the rest re-read: groups of the hour before it

@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 
 from integration_tests.conftest import Workspace
-from integration_tests.helpers import ALL_STREAMS, Run
+from integration_tests.helpers import ALL_STREAMS, EE_ONLY, Run
 from posthog_emulator import Emulator, EmulatorSettings
 from source_posthog.streams.table import STREAMS_BY_NAME
 
 PROFILES = ("cloud", "foss", "old")
-EE_ONLY = ("experiments", "group_types")
 
 
 @pytest.fixture(scope="module", params=PROFILES)

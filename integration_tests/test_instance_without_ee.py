@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from integration_tests.conftest import Workspace
-from integration_tests.helpers import ALL_STREAMS, Run, run_connector
+from integration_tests.helpers import ALL_STREAMS, EE_ONLY, Run, run_connector
 from posthog_emulator import Emulator, EmulatorSettings
 
-MISSING = ("experiments", "group_types")
+MISSING = EE_ONLY
 
 
 @pytest.fixture(scope="module")

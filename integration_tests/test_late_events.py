@@ -157,7 +157,9 @@ def test_given_state_without_watermark_when_read_then_as_before_and_upgraded(emu
     assert not set(unseen) & set(all_ids(second))  # no watermark: no sweep this time, as before
     upgraded = second.last_state()
     assert upgraded is not None
-    assert all("ingested_at" in entry for key, entry in upgraded["stream"]["stream_state"].items() if key.isdigit())
+    projects = [entry for key, entry in upgraded["stream"]["stream_state"].items() if key.isdigit()]
+    assert projects
+    assert all("ingested_at" in entry for entry in projects)
     later = spread(emu, 101, cursor_of(second, 101) - DAY, cursor_of(second, 101) - DAY, 1)
     third = workspace.read(EVENTS, state=state_file_from(second, tmp_path))
     assert set(later) <= set(all_ids(third))

@@ -1,7 +1,7 @@
-"""Shared fakes for the HTTP unit tests: a config, a client wired to a fake clock, parsed output."""
+"""Shared fakes for the HTTP unit tests: a config, a client wired to a fake clock, an in-memory sink."""
 
+import copy
 import io
-import json
 from typing import Any
 
 from source_posthog.airbyte.messages import Output
@@ -38,13 +38,33 @@ def make_config(**overrides: Any) -> Config:
     return parse_config({"api_key": API_KEY, "start_date": "2024-01-01T00:00:00Z", "base_url": BASE, **overrides})
 
 
+class MemorySink(Output):
+    """An Output that keeps each message as the dict it would write, so reader tests need not parse JSON back.
+
+    Messages are shaped (and secrets masked) by Output itself; only the bytes are skipped. Record data is
+    copied, as writing it would, so a reader changing a dict after emitting it cannot change what was sent.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO())
+        self.messages: list[dict[str, Any]] = []
+
+    def record(self, stream: str, data: dict[str, Any]) -> None:
+        self.messages.append({"type": "RECORD", "record": {"stream": stream, "data": copy.deepcopy(data)}})
+
+    def flush(self) -> None:
+        """Nothing buffered."""
+
+    def _emit(self, message: dict[str, Any]) -> None:
+        self.messages.append(copy.deepcopy(message))
+
+
 class Harness:
     """A client, its pacer on a fake clock, and the bytes it wrote."""
 
     def __init__(self, config: Config | None = None, policy: RetryPolicy | None = None) -> None:
         self.clock = FakeClock()
-        self.buffer = io.BytesIO()
-        self.output = Output(self.buffer)
+        self.output = MemorySink()
         self.pacer = Pacer(clock=self.clock, sleep=self.clock.sleep)
         self.config = config or make_config()
         stats = HttpStats(on_warning=lambda message: self.output.log("WARN", message))
@@ -57,7 +77,7 @@ class Harness:
         return ReadContext(self.config, self.client, self.output, projects, Progress(self.output, self.client.stats))
 
     def messages(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.buffer.getvalue().splitlines()]
+        return list(self.output.messages)
 
     def logs(self) -> list[str]:
         return [m["log"]["message"] for m in self.messages() if m["type"] == "LOG"]

@@ -10,7 +10,7 @@ import requests_mock as rm
 from source_posthog.airbyte.check import run_check
 from source_posthog.errors import ApiError, ConfigError
 from source_posthog.streams.stream import AnyStream, DatedSpec, EventsSpec, RestSpec, TableSpec
-from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
+from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME, WITH_EE
 from unit_tests.fakes import API, Harness, make_config, page
 
 PROJECT = f"{API}/projects/1"
@@ -214,7 +214,9 @@ class TestInstanceWithoutNewerStreams:
     ) -> None:
         harness = Harness()
         serve_everything(requests_mock)
-        for name in ("experiments", "group_types"):
+        ee_only = [stream.name for stream in STREAMS if stream.only_on == WITH_EE]
+        assert ee_only
+        for name in ee_only:
             requests_mock.get(f"{PROJECT}/{STREAMS_BY_NAME[name].read.path}", status_code=404, json=ENDPOINT_NOT_FOUND)
 
         message = run_check(harness.client, harness.config, harness.output)

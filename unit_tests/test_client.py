@@ -13,7 +13,6 @@ from source_posthog import __version__
 from source_posthog.errors import ApiError, ConfigError, QueryLimitError, TransientError
 from source_posthog.http.client import Timeouts
 from source_posthog.http.pacing import EndpointClass
-from source_posthog.http.responses import Outcome, classify
 from source_posthog.http.retry import RetryPolicy
 from unit_tests.fakes import API, API_KEY, Harness
 
@@ -24,37 +23,6 @@ def backoff_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     sleeps: list[float] = []
     monkeypatch.setattr(time, "sleep", sleeps.append)
     return sleeps
-
-
-class TestClassify:
-    @pytest.mark.parametrize(
-        ("status", "outcome"),
-        [
-            (200, Outcome.SUCCESS),
-            (201, Outcome.SUCCESS),
-            (202, Outcome.SUCCESS),
-            (301, Outcome.REDIRECT),
-            (302, Outcome.REDIRECT),
-            (307, Outcome.REDIRECT),
-            (308, Outcome.REDIRECT),
-            (400, Outcome.FATAL),
-            (401, Outcome.FATAL),
-            (403, Outcome.FATAL),
-            (404, Outcome.FATAL),
-            (405, Outcome.FATAL),
-            (409, Outcome.FATAL),
-            (422, Outcome.FATAL),
-            (429, Outcome.RETRY),
-            (500, Outcome.RETRY),
-            (501, Outcome.FATAL),
-            (502, Outcome.RETRY),
-            (503, Outcome.RETRY),
-            (504, Outcome.RETRY),
-            (512, Outcome.FATAL),  # PostHog's "estimated query execution time is too long": retrying won't help
-        ],
-    )
-    def test_given_status_when_classified_then_outcome_matches_table(self, status: int, outcome: Outcome) -> None:
-        assert classify(status) is outcome
 
 
 class TestGetJson:

@@ -1,12 +1,10 @@
-import io
-import json
 from typing import Any
 
 import pytest
 
-from source_posthog.airbyte.messages import Output
 from source_posthog.http.stats import HttpStats
 from source_posthog.sync.progress import Progress, format_duration
+from unit_tests.fakes import MemorySink
 
 
 def fake_stats(pacing_seconds: float = 0.0) -> HttpStats:
@@ -21,21 +19,21 @@ class Clock:
         return self.now
 
 
-def messages(buffer: io.BytesIO) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in buffer.getvalue().splitlines()]
+def messages(buffer: MemorySink) -> list[dict[str, Any]]:
+    return buffer.messages
 
 
-def statuses(buffer: io.BytesIO) -> list[str]:
+def statuses(buffer: MemorySink) -> list[str]:
     return [m["trace"]["stream_status"]["status"] for m in messages(buffer) if m["type"] == "TRACE"]
 
 
-def logs(buffer: io.BytesIO) -> list[str]:
+def logs(buffer: MemorySink) -> list[str]:
     return [m["log"]["message"] for m in messages(buffer) if m["type"] == "LOG"]
 
 
-def make(stats: HttpStats | None = None) -> tuple[Progress, io.BytesIO, Clock]:
-    buffer, clock = io.BytesIO(), Clock()
-    return Progress(Output(buffer), stats or fake_stats(), interval=30, clock=clock), buffer, clock
+def make(stats: HttpStats | None = None) -> tuple[Progress, MemorySink, Clock]:
+    buffer, clock = MemorySink(), Clock()
+    return Progress(buffer, stats or fake_stats(), interval=30, clock=clock), buffer, clock
 
 
 class TestProgress:

@@ -6,23 +6,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from source_posthog.streams.table import STREAMS_BY_NAME
+from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME
 from unit_tests.test_schemas import FORMATS, USER, load, types_of, walk_properties
 
-NEWER = (
-    "actions",
-    "dashboards",
-    "experiments",
-    "surveys",
-    "event_definitions",
-    "property_definitions",
-    "early_access_features",
-    "session_recordings",
-    "person_distinct_ids",
-    "groups",
-    "group_types",
-    "cohort_members",
-)
+NEWER = tuple(stream.name for stream in STREAMS if not stream.original)
 FLAG = {"id": 7, "team_id": 42, "name": "", "key": "beta", "filters": {}, "deleted": False, "active": True}
 SAMPLES: dict[str, dict[str, Any]] = {
     "person_distinct_ids": {
@@ -36,6 +23,34 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "created_at": "2026-02-01T00:00:00.000000Z",
         "updated_at": "2026-05-01T00:00:00.123000Z",
         "properties": {"name": "Acme", "seats": 40},
+        "project_id": 42,
+    },
+    # A sessions v2 row as the connector writes it: the LAZY_SESSIONS_FIELDS it selects with `$` dropped
+    # (posthog/hogql/database/schema/sessions_v2.py @0011d550, via source_posthog/streams/query/tables.py).
+    "sessions": {
+        "session_id": "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d",
+        "distinct_id": "user_123",
+        "start_timestamp": "2026-05-01T10:00:00.000000Z",
+        "end_timestamp": "2026-05-01T10:04:30.250000Z",
+        "entry_current_url": "https://example.com/pricing?utm_source=news",
+        "entry_pathname": "/pricing",
+        "end_current_url": "https://example.com/signup",
+        "end_pathname": "/signup",
+        "entry_referring_domain": "$direct",
+        "entry_utm_source": "news",
+        "entry_utm_campaign": None,
+        "entry_utm_medium": None,
+        "entry_utm_term": None,
+        "entry_utm_content": None,
+        "entry_gclid": None,
+        "entry_fbclid": None,
+        "channel_type": "Direct",
+        "session_duration": 270,
+        "is_bounce": False,
+        "pageview_count": 3,
+        "autocapture_count": 5,
+        "screen_count": 0,
+        "num_uniq_urls": 2,
         "project_id": 42,
     },
     "cohort_members": {"cohort_id": 7, "person_id": "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d", "project_id": 42},

@@ -1,4 +1,5 @@
-"""read_response reads a streamed body once, into a buffer of its declared size; a cut body is retried."""
+"""http/responses.py: each status classified; read_response reads a streamed body once, into a buffer of its
+declared size; a cut body is retried."""
 
 import io
 
@@ -6,7 +7,7 @@ import pytest
 import requests
 import urllib3
 
-from source_posthog.http.responses import read_body, read_response
+from source_posthog.http.responses import Outcome, classify, read_body, read_response
 from source_posthog.http.retry import RetryableError
 
 BODY = b'{"columns": ["uuid"], "results": [["a"], ["b"]]}'
@@ -51,3 +52,34 @@ class TestReadResponse:
 
         with pytest.raises(RetryableError, match="connection broke while reading the body"):
             read_response(response)
+
+
+class TestClassify:
+    @pytest.mark.parametrize(
+        ("status", "outcome"),
+        [
+            (200, Outcome.SUCCESS),
+            (201, Outcome.SUCCESS),
+            (202, Outcome.SUCCESS),
+            (301, Outcome.REDIRECT),
+            (302, Outcome.REDIRECT),
+            (307, Outcome.REDIRECT),
+            (308, Outcome.REDIRECT),
+            (400, Outcome.FATAL),
+            (401, Outcome.FATAL),
+            (403, Outcome.FATAL),
+            (404, Outcome.FATAL),
+            (405, Outcome.FATAL),
+            (409, Outcome.FATAL),
+            (422, Outcome.FATAL),
+            (429, Outcome.RETRY),
+            (500, Outcome.RETRY),
+            (501, Outcome.FATAL),
+            (502, Outcome.RETRY),
+            (503, Outcome.RETRY),
+            (504, Outcome.RETRY),
+            (512, Outcome.FATAL),  # PostHog's "estimated query execution time is too long": retrying won't help
+        ],
+    )
+    def test_given_status_when_classified_then_outcome_matches_table(self, status: int, outcome: Outcome) -> None:
+        assert classify(status) is outcome
