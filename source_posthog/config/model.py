@@ -7,7 +7,6 @@ into the connector specification.
 
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -192,8 +191,3 @@ class Config(BaseModel):
     def start(self) -> datetime:
         """The start date as an aware UTC datetime."""
         return datetime.fromisoformat(self.start_date)
-
-    @property
-    def host(self) -> str:
-        """The only host the key may ever be sent to."""
-        return urlsplit(self.base_url).netloc
