@@ -45,6 +45,8 @@ class DatedSpec:
     open_for: timedelta
     """How long after its cursor value a record can still change (a recording lasts at most a day): each
     query reaches this far past its window, and the saved cursor stays this far behind the sync."""
+    cursor_field: str
+    """The record field the list is bounded and ordered by (recordings: `start_time`)."""
     optional_params: Mapping[str, str] = field(default_factory=dict)
     """Parameters older instances refuse (400): asked for once more without them, with a WARN."""
 
@@ -54,6 +56,8 @@ class TableSpec:
     """A HogQL table read through `/query/` by keyset on its key (tables/), in cursor order if incremental."""
 
     table: HogQLTable
+    cursor_field: str | None = None
+    """Set for an incremental table: the record field (after `rename`) whose value orders the reads."""
     shape: Shape = Shape.PLAIN
     """How a page of rows becomes records (tables/persons.py); PERSONS adds each person's distinct ids."""
     rename: Mapping[str, str] = field(default_factory=dict)
@@ -86,6 +90,7 @@ class EventsSpec:
     """The incremental events stream: windows, cursor per project, late events, `/events/` fallback (events/)."""
 
     table: HogQLTable
+    cursor_field: str = "timestamp"
 
 
 Spec = TypeVar("Spec", RestSpec, DatedSpec, TableSpec, EventsSpec)
@@ -110,8 +115,15 @@ class Stream(Generic[Spec]):
     """One of the existing connector's seven streams. Syncs set up for that connector select them all, so
     `check` fails when one of their scopes is missing; a newer stream's missing scope is only listed."""
     primary_key: tuple[str, ...] = ("id",)
-    cursor_field: str | None = None
-    """Set for incremental streams: the record field (tables: after `rename`) whose value orders the reads."""
+
+    @property
+    def cursor_field(self) -> str | None:
+        """The record field whose value orders an incremental stream's reads; None for a full-refresh one.
+
+        It lives in the specs that read incrementally, so a REST list with a cursor cannot be written.
+        """
+        read = self.read
+        return None if isinstance(read, RestSpec) else read.cursor_field
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ STREAMS: tuple[AnyStream, ...] = (
     # The route is singular (products/early_access_features/backend/routes.py @7286c363); the stream keeps its name.
     crud_list("early_access_features", "early_access_feature:read", path="early_access_feature/"),
     Stream(
-        "events", "query:read", EndpointClass.QUERY, EventsSpec(EVENTS_TABLE), cursor_field="timestamp", original=True
+        "events", "query:read", EndpointClass.QUERY, EventsSpec(EVENTS_TABLE), original=True
     ),
     # Metadata only; oldest first, so recordings starting while we read land after the offset we are at.
     Stream(
@@ -124,8 +124,8 @@ STREAMS: tuple[AnyStream, ...] = (
             open_for=timedelta(hours=25),  # posthog-js ends a session after 24 h; an hour more for late snapshots
             # Older RecordingsQuery models forbid order_direction (400): dated/ then asks without it, once warned.
             optional_params={"order_direction": "ASC"},
+            cursor_field="start_time",
         ),
-        cursor_field="start_time",
     ),
     # Keys lead with project_id: a user id is often a distinct id, and a customer id a group key, in several projects.
     query_table("person_distinct_ids", PDI_TABLE, ("project_id", "distinct_id")),
