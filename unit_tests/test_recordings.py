@@ -8,8 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests_mock as rm
 
-from source_posthog.errors import ConfigError, QueryLimitError
-from source_posthog.streams.cursor_state import parse_dated_state
+from source_posthog.errors import QueryLimitError
 from source_posthog.streams.dated.recordings import (
     FIRST_WINDOW,
     MAX_WINDOW,
@@ -173,11 +172,6 @@ class TestReadDated:
         assert sum("order_direction" in q for q in fake.asked) == 1
         assert all(q["order"] == "start_time" for q in fake.asked)
         assert sum("refuses order_direction" in m for m in h.logs()) == 1
-
-    @pytest.mark.parametrize("state", [[], {"1": {}}, {"1": {"start_time": "soon"}}, {"x": {"start_time": "2024"}}])
-    def test_given_malformed_state_when_parsed_then_config_error_names_stream(self, state: Any) -> None:
-        with pytest.raises(ConfigError, match="session_recordings state"):
-            parse_dated_state(STREAM, state)
 
     def test_given_probe_when_sent_then_one_record_of_the_last_day(self, requests_mock: rm.Mocker) -> None:
         requests_mock.get(LIST, json={"results": [], "has_next": False})
