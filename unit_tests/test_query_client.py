@@ -5,8 +5,7 @@ from typing import Any
 import pytest
 import requests_mock as rm
 
-from source_posthog.errors import ApiError, Refusal
-from source_posthog.http.failures import classify_refusal
+from source_posthog.errors import ApiError
 from source_posthog.streams.events.read import read_events
 from source_posthog.streams.query.sql import hogql_body, run_query
 from source_posthog.streams.table import STREAMS_BY_NAME
@@ -65,18 +64,3 @@ class TestQueryClient:
         read_events(STREAMS_BY_NAME["events"], harness.sync([{"id": 1}]), "incremental", None)
         stamps = [r["timestamp"] for r in harness.records("events")]
         assert stamps == ["2024-03-10T06:59:59.500000+00:00", "2024-03-10T07:00:00.000000+00:00"]
-
-
-class TestClassifyRefusal:
-    @pytest.mark.parametrize(
-        ("status", "detail", "refusal"),
-        [
-            (400, OLD_INSTANCE_400["detail"], Refusal.UNKNOWN_FIELDS),
-            (400, "Unable to resolve field: x", Refusal.OTHER),
-            (404, "Endpoint not found.", Refusal.ENDPOINT_MISSING),
-        ],
-    )
-    def test_given_query_refusal_when_classified_then_unknown_fields_only_for_extra_inputs(
-        self, status: int, detail: str, refusal: Refusal
-    ) -> None:
-        assert classify_refusal(status, detail, None) == (refusal, None)
