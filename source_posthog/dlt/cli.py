@@ -12,18 +12,15 @@ that folder is gone). Progress goes to stderr, the summary of rows per table to 
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from source_posthog import __version__
-from source_posthog.config.file import load_config
-from source_posthog.errors import ConfigError, ConnectorError
+from source_posthog.errors import ConnectorError
 from source_posthog.redaction import redact
 from source_posthog.streams.table import STREAMS_BY_NAME
 
 NAME = "source-posthog-load"
 DATASET = "posthog_data"
-PIPELINE = "source_posthog"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,21 +78,3 @@ def describe(error: BaseException) -> str:
         cause = cause.__cause__ or cause.__context__
     lines = str(error).strip().splitlines()
     return redact(f"{type(error).__name__}: {lines[0] if lines else ''}")
-
-
-def selected_streams(text: str | None) -> list[str]:
-    """The streams named by --streams, all if none; an unknown name is a ConfigError listing the known ones."""
-    if not text:
-        return list(STREAMS_BY_NAME)
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in STREAMS_BY_NAME]
-    if unknown or not names:
-        raise ConfigError(f"Unknown stream(s) {', '.join(unknown) or '(none)'}; known: {', '.join(STREAMS_BY_NAME)}.")
-    return names
-
-
-def read_config(path: str, log: Any) -> Any:
-    """The validated config; a missing or bad file is a ConfigError."""
-    if not Path(path).is_file():
-        raise ConfigError(f"Config file {path} not found.")
-    return load_config(path, warn=lambda message: log("WARN", message))

@@ -8,7 +8,7 @@ import dlt
 from dlt.common.pipeline import SupportsPipeline
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-from source_posthog.dlt.cli import PIPELINE, read_config, selected_streams
+from source_posthog.dlt.options import PIPELINE, read_config, selected_streams
 from source_posthog.dlt.source import posthog
 from source_posthog.errors import ConfigError
 

@@ -1,0 +1,32 @@
+"""What the load command and its dlt pipeline share: the pipeline's name, the chosen streams, the config file.
+
+Kept apart from cli.py (which must import without dlt installed) and load.py (which needs dlt), so neither
+imports the other back.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from source_posthog.config.file import load_config
+from source_posthog.errors import ConfigError
+from source_posthog.streams.table import STREAMS_BY_NAME
+
+PIPELINE = "source_posthog"
+
+
+def selected_streams(text: str | None) -> list[str]:
+    """The streams named by --streams, all if none; an unknown name is a ConfigError listing the known ones."""
+    if not text:
+        return list(STREAMS_BY_NAME)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in STREAMS_BY_NAME]
+    if unknown or not names:
+        raise ConfigError(f"Unknown stream(s) {', '.join(unknown) or '(none)'}; known: {', '.join(STREAMS_BY_NAME)}.")
+    return names
+
+
+def read_config(path: str, log: Any) -> Any:
+    """The validated config; a missing or bad file is a ConfigError."""
+    if not Path(path).is_file():
+        raise ConfigError(f"Config file {path} not found.")
+    return load_config(path, warn=lambda message: log("WARN", message))
