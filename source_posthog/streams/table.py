@@ -110,9 +110,7 @@ STREAMS: tuple[AnyStream, ...] = (
     ),
     # The route is singular (products/early_access_features/backend/routes.py @7286c363); the stream keeps its name.
     crud_list("early_access_features", "early_access_feature:read", path="early_access_feature/"),
-    Stream(
-        "events", "query:read", EndpointClass.QUERY, EventsSpec(EVENTS_TABLE), original=True
-    ),
+    Stream("events", "query:read", EndpointClass.QUERY, EventsSpec(EVENTS_TABLE), original=True),
     # Metadata only; oldest first, so recordings starting while we read land after the offset we are at.
     Stream(
         "session_recordings",
