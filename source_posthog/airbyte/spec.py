@@ -12,6 +12,9 @@ def spec_schema() -> dict[str, Any]:
     for name, prop in schema["properties"].items():  # Airbyte's UI renders inline objects, not $refs
         if "$ref" in prop:
             schema["properties"][name] = {**definitions[prop.pop("$ref").split("/")[-1]], **prop}
+        items = prop.get("items", {})
+        if "$ref" in items:  # a list of objects (custom_queries)
+            prop["items"] = definitions[items["$ref"].split("/")[-1]]
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     schema["additionalProperties"] = True
     schema.pop("description", None)

@@ -74,3 +74,42 @@ def checked_base_url(value: str) -> str:
     if parts.query or parts.fragment:
         raise ValueError("must not contain a query string or fragment")
     return LEGACY_HOSTS.get(url, url)
+
+
+COLUMN_NAME = r"^[A-Za-z_$][A-Za-z0-9_$]*$"  # named again in WHERE and ORDER BY around the query: plain names only
+STREAM_NAME = r"^[a-z][a-z0-9_]{0,63}$"  # a destination table name every warehouse accepts
+CustomColumn = Annotated[str, Field(pattern=COLUMN_NAME, max_length=200)]
+
+
+class CustomQuery(BaseModel):
+    """One HogQL SELECT read as a stream of its own (streams/custom/): its rows, per project, by keyset."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(description="The stream's name (lower case, digits, _).", pattern=STREAM_NAME)]
+    query: Annotated[
+        str,
+        Field(
+            description="One HogQL SELECT, as in PostHog's SQL editor, e.g. SELECT uuid, timestamp, "
+            "properties.$ai_model AS model FROM events WHERE event = '$ai_generation'.",
+            min_length=1,
+            max_length=100_000,
+        ),
+    ]
+    primary_key: Annotated[
+        list[CustomColumn],
+        Field(description="Result columns that identify a row; the stream pages in their order.", min_length=1),
+    ]
+    cursor_field: Annotated[
+        CustomColumn | None,
+        Field(description="A result column that only grows (a datetime, or an increasing number): incremental."),
+    ] = None
+    lookback_minutes: Annotated[
+        int, Field(description="With a datetime cursor: how far before the saved cursor a sync re-reads.", ge=0, le=10080)
+    ] = 0
+
+    @field_validator("query")
+    @classmethod
+    def _one_statement(cls, value: str) -> str:
+        # A trailing semicolon would end the statement inside the connector's `FROM (...)`.
+        return value.strip().rstrip(";").strip()

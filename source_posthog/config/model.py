@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, mo
 
 from source_posthog.config.fields import (
     US_CLOUD,
+    CustomQuery,
     EventNames,
     RateLimits,
     checked_api_key,
@@ -168,6 +169,25 @@ class Config(BaseModel):
             examples=[["$autocapture", "$feature_flag_called"]],
         ),
     ] = []
+    custom_queries: Annotated[
+        list[CustomQuery],
+        setting(
+            13,
+            "Custom HogQL queries",
+            "Each becomes a stream of its own, read per project: {name, query, primary_key, cursor_field?, "
+            "lookback_minutes?}. query is one HogQL SELECT (events, persons, sessions, data warehouse tables...); "
+            "primary_key names result columns that identify a row; with cursor_field the stream is incremental. "
+            "See README \"Custom queries\".",
+        ),
+    ] = []
+
+    @model_validator(mode="after")
+    def _check_custom_names(self) -> "Config":
+        names = [query.name for query in self.custom_queries]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"custom_queries name the stream {', '.join(map(repr, twice))} more than once")
+        return self
 
     @model_validator(mode="after")
     def _check_event_filters(self) -> "Config":

@@ -93,7 +93,22 @@ class EventsSpec:
     cursor_field: str = "timestamp"
 
 
-Spec = TypeVar("Spec", RestSpec, DatedSpec, TableSpec, EventsSpec)
+@dataclass(frozen=True)
+class CustomSpec:
+    """A user's HogQL SELECT (config `custom_queries`), read by keyset around it, per project (custom/)."""
+
+    query: str
+    key: tuple[str, ...]
+    """Result columns that identify a row (the stream's primary key less `project_id`)."""
+    cursor_field: str | None = None
+    """A result column that only grows: the stream is then incremental over (cursor, key)."""
+    lookback: timedelta = timedelta(0)
+    """With a datetime cursor: how far before the saved cursor the next sync starts."""
+    page_rows: int = 10_000
+    """Rows per keyset page, as for the HogQL tables (TableSpec.page_rows)."""
+
+
+Spec = TypeVar("Spec", RestSpec, DatedSpec, TableSpec, EventsSpec, CustomSpec)
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,10 @@ class Page:
     """The key of the last row, as kept between pages (datetimes parsed): where the next page starts."""
     count: int
     """How many rows the page had when it was built."""
+    dropped: int = 0
+    """Rows dropped because their key repeated the previous row's (custom queries warn about a non-unique key)."""
+    dropped_key: Any = None
+    """The first such repeated key, as PostHog returned it (a cell, or a tuple of cells for a longer key)."""
 
     def cells(self, *names: str) -> Callable[[list[Any]], tuple[Any, ...]]:
         """A function returning the named cells of a row, in the order named (two names or more)."""
@@ -102,13 +106,14 @@ def _fetch_page(answer: dict[str, Any], table: HogQLTable, rows_wanted: int, cap
     del rows[rows_wanted:]
     key_of = itemgetter(*(columns.index(column.name) for column in table.key))
     duplicates = [i for i, (a, b) in enumerate(pairwise(map(key_of, rows)), 1) if a == b]
+    repeated = key_of(rows[duplicates[0]]) if duplicates else None
     for i in reversed(duplicates):  # rare: only unmerged copies of a re-ingested row
         del rows[i]
     if not rows:
         return Page(columns, rows, (), 0), more
     last = rows[-1]
     last_key = tuple(_key_value(column, last[columns.index(column.name)]) for column in table.key)
-    return Page(columns, rows, last_key, len(rows)), more
+    return Page(columns, rows, last_key, len(rows), len(duplicates), repeated), more
 
 
 def _key_value(column: KeyColumn, cell: Any) -> Any:

@@ -32,27 +32,32 @@ MIN_WINDOW = timedelta(minutes=1)  # below this a timed-out window is not split 
 # (10,000 before June 2024, row_cap.py), so its answer is never cut.
 DENSITY_SPAN = timedelta(days=365)
 DENSITY_SQL = (
-    "SELECT intDiv(toUnixTimestamp(timestamp), 3600) AS hour, count() FROM events WHERE {where} "
+    "SELECT intDiv(toUnixTimestamp({column}), 3600) AS hour, count() FROM {source} WHERE {where} "
     "GROUP BY hour ORDER BY hour LIMIT 10000"
 )
 
 HourlyCounts = dict[datetime, int]
 
 
-def hourly_counts(client: QueryPoster, project_id: int, bounds: Bounds, where: Condition | None = None) -> HourlyCounts:
-    """Events per UTC hour in `bounds` matching `where` (hours without any are absent), a query per year at most."""
+def hourly_counts(
+    client: QueryPoster, project_id: int, bounds: Bounds, where: Condition | None = None, source: str = "events"
+) -> HourlyCounts:
+    """Rows per UTC hour of `bounds.column` in `bounds` matching `where` (hours without any are absent), a query
+    per year at most. `source` is what is counted: the events table, or a custom query as `(SELECT ...)`."""
     counts: HourlyCounts = {}
     start = bounds.start
     while start < bounds.end:
         end = min(start + DENSITY_SPAN, bounds.end)
-        counts |= _counts(client, project_id, Bounds(bounds.column, start, end), where)
+        counts |= _counts(client, project_id, Bounds(bounds.column, start, end), where, source)
         start = end
     return counts
 
 
-def _counts(client: QueryPoster, project_id: int, bounds: Bounds, where: Condition | None) -> HourlyCounts:
+def _counts(client: QueryPoster, project_id: int, bounds: Bounds, where: Condition | None, source: str) -> HourlyCounts:
     condition, values = joined([bounds.condition(), *([where] if where else [])])
-    body = hogql_body(DENSITY_SQL.format(where=condition), values, "source-posthog events density")
+    sql = DENSITY_SQL.format(column=bounds.column, source=source, where=condition)
+    name = "source-posthog events density" if source == "events" else "source-posthog custom density"
+    body = hogql_body(sql, values, name)
     try:
         rows = run_query(client, project_id, body)["results"]
     except QueryLimitError:
@@ -64,7 +69,7 @@ def _counts(client: QueryPoster, project_id: int, bounds: Bounds, where: Conditi
             ) from None
         middle = _midpoint(bounds.start, bounds.end, HOUR)
         first, second = Bounds(bounds.column, bounds.start, middle), Bounds(bounds.column, middle, bounds.end)
-        return _counts(client, project_id, first, where) | _counts(client, project_id, second, where)
+        return _counts(client, project_id, first, where, source) | _counts(client, project_id, second, where, source)
     return {datetime.fromtimestamp(int(hour) * 3600, UTC): int(count) for hour, count in rows}
 
 

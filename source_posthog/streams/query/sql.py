@@ -50,6 +50,14 @@ class HogQLTable:
     """Selected in this order; the key columns must be among them."""
     key: tuple[KeyColumn, ...]
     """A total order of the rows: no two distinct rows share it."""
+    source: str | None = None
+    """A subquery `(SELECT ...)` read in place of the table `name` (custom queries): its rows are selected whole
+    (`SELECT *`), since its column names may not be valid to name again (`properties.$ai_model`)."""
+
+    @property
+    def from_clause(self) -> str:
+        """What the query reads FROM: the table's name, or its subquery."""
+        return self.source or self.name
 
 
 @dataclass(frozen=True)
@@ -121,8 +129,9 @@ def build_query(
     condition, values = joined(parts)
     where_clause = f" WHERE {condition}" if parts else ""
     order = ", ".join(f"{column.name} ASC" for column in table.key)
-    # Only table names, conditions written by this package and an int are formatted in; values are placeholders.
-    sql = f"SELECT {', '.join(table.columns)} FROM {table.name}{where_clause} ORDER BY {order} LIMIT {limit}"  # noqa: S608
+    # Only table names (or a user's own query), conditions written here and an int are formatted in.
+    select = "*" if table.source else ", ".join(table.columns)
+    sql = f"SELECT {select} FROM {table.from_clause}{where_clause} ORDER BY {order} LIMIT {limit}"  # noqa: S608
     return hogql_body(sql, values, name)
 
 
