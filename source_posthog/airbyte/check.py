@@ -16,8 +16,8 @@ from source_posthog.http.client import ApiClient
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.events.filter import EventFilter
 from source_posthog.streams.readers import absence, missing_here, probe_stream
-from source_posthog.streams.stream import AnyStream
-from source_posthog.streams.table import PROJECTS, STREAMS
+from source_posthog.streams.stream import AnyStream, CustomSpec
+from source_posthog.streams.table import PROJECTS, streams_for
 from source_posthog.sync.run import start_read
 
 
@@ -48,7 +48,7 @@ def run_check(client: ApiClient, config: Config, output: Output) -> str:
         raise
     project_id = context.projects[0]["id"]
     found = Findings()
-    for stream in (stream for stream in STREAMS if stream.per_project):
+    for stream in (stream for stream in streams_for(config) if stream.per_project):
         probe(stream, context, project_id, found)
     if found.problems:
         raise ConfigError("The API key cannot read every stream: " + "; ".join(found.problems))
@@ -72,6 +72,9 @@ def probe(stream: AnyStream, context: ReadContext, project_id: int, found: Findi
     except ConnectorError as error:  # a newer stream's own trouble must not fail check for the original seven
         if stream.original:
             raise
+        if isinstance(stream.read, CustomSpec) and error.failure_type == "config_error":
+            found.problems.append(error.message)  # the user's query: theirs to fix, named by its stream
+            return
         found.failing.append(f"{stream.name} ({error.message})")
         return
     found.notes += [note] if note else []

@@ -24,6 +24,8 @@ from source_posthog.airbyte.state import load_state
 from source_posthog.config.file import load_config
 from source_posthog.config.model import Config
 from source_posthog.errors import ConfigError, ConnectorError
+from source_posthog.streams.table import streams_for
+from source_posthog.sync.discovery import custom_schemas
 from source_posthog.sync.run import make_client
 
 CHECK_MAX_TRIES = 3  # `check` should answer in seconds, not wait minutes for a dead host
@@ -94,11 +96,11 @@ def run_command(args: argparse.Namespace, output: Output) -> int:
         elif args.command == "check":
             return run_check_command(args.config, output)
         elif args.command == "discover":
-            read_config(args.config, output)
-            output.catalog(build_catalog())
+            config = read_config(args.config, output)
+            output.catalog(build_catalog(streams_for(config), custom_schemas(config, output, CHECK_MAX_TRIES)))
         else:
             config = read_config(args.config, output)
-            streams = load_configured_catalog(args.catalog)
+            streams = load_configured_catalog(args.catalog, streams_for(config))
             run_read(config, streams, load_state(args.state), output)
     except ConnectorError as error:
         output.error_trace(error.message, error.failure_type, error.internal_message)

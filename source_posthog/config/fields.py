@@ -105,7 +105,8 @@ class CustomQuery(BaseModel):
         Field(description="A result column that only grows (a datetime, or an increasing number): incremental."),
     ] = None
     lookback_minutes: Annotated[
-        int, Field(description="With a datetime cursor: how far before the saved cursor a sync re-reads.", ge=0, le=10080)
+        int,
+        Field(description="With a datetime cursor: how far before the saved cursor a sync re-reads.", ge=0, le=10080),
     ] = 0
 
     @field_validator("query")

@@ -177,7 +177,7 @@ class Config(BaseModel):
             "Each becomes a stream of its own, read per project: {name, query, primary_key, cursor_field?, "
             "lookback_minutes?}. query is one HogQL SELECT (events, persons, sessions, data warehouse tables...); "
             "primary_key names result columns that identify a row; with cursor_field the stream is incremental. "
-            "See README \"Custom queries\".",
+            'See README "Custom queries".',
         ),
     ] = []
 

@@ -9,6 +9,7 @@ cursor, FULL_TABLE otherwise. A property whose breadcrumb says `selected: false`
 unless it is a key or the replication key (inclusion `automatic`).
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,14 +31,16 @@ def automatic(stream: AnyStream) -> set[str]:
     return set(stream.primary_key) | ({stream.cursor_field} if stream.cursor_field else set())
 
 
-def build_catalog() -> dict[str, Any]:
-    """The Singer catalog of every stream."""
-    return {"streams": [describe(stream) for stream in STREAMS]}
+def build_catalog(
+    streams: Sequence[AnyStream] = STREAMS, schemas: Mapping[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The Singer catalog of every stream; `schemas` holds the custom query streams' (sync/discovery.py)."""
+    return {"streams": [describe(stream, (schemas or {}).get(stream.name)) for stream in streams]}
 
 
-def describe(stream: AnyStream) -> dict[str, Any]:
+def describe(stream: AnyStream, fetched: dict[str, Any] | None = None) -> dict[str, Any]:
     """One catalog entry: schema, keys and metadata (stream breadcrumb, then one per property)."""
-    schema = load_schema(stream.name)
+    schema = fetched or load_schema(stream.name)
     top: dict[str, Any] = {
         "inclusion": "available",
         "selected": stream.original,
@@ -78,26 +81,27 @@ def default_selection() -> list[Selected]:
     return [Selected(stream, METHODS[forced_method(stream)], frozenset()) for stream in STREAMS if stream.original]
 
 
-def parse_catalog(raw: Any) -> list[Selected]:
-    """The selected streams of a Singer catalog, in `STREAMS` order; unknown streams are config errors."""
+def parse_catalog(raw: Any, streams: Sequence[AnyStream] = STREAMS) -> list[Selected]:
+    """The selected streams of a Singer catalog, in `streams` order; unknown streams are config errors."""
+    by_name = STREAMS_BY_NAME if streams is STREAMS else {stream.name: stream for stream in streams}
     entries = raw.get("streams") if isinstance(raw, dict) else None
     if not isinstance(entries, list):
         raise ConfigError("The Singer catalog must be an object with a streams list.")
     chosen: dict[str, Selected] = {}
     for entry in entries:
-        selected = _selection(entry)
+        selected = _selection(entry, by_name)
         if selected is not None:
             chosen[selected.stream.name] = selected
-    return [chosen[stream.name] for stream in STREAMS if stream.name in chosen]
+    return [chosen[stream.name] for stream in streams if stream.name in chosen]
 
 
-def _selection(entry: Any) -> Selected | None:
+def _selection(entry: Any, by_name: Mapping[str, AnyStream]) -> Selected | None:
     name = entry.get("tap_stream_id") or entry.get("stream") if isinstance(entry, dict) else None
     if not isinstance(name, str):
         raise ConfigError("Each Singer catalog entry needs a tap_stream_id.")
-    stream = STREAMS_BY_NAME.get(name)
+    stream = by_name.get(name)
     if stream is None:
-        raise ConfigError(f"The catalog names an unknown stream {name!r}; this tap has: {', '.join(STREAMS_BY_NAME)}.")
+        raise ConfigError(f"The catalog names an unknown stream {name!r}; this tap has: {', '.join(by_name)}.")
     breadcrumbs = {tuple(item.get("breadcrumb", ())): item.get("metadata", {}) for item in entry.get("metadata", [])}
     top = breadcrumbs.get((), {})
     selected = top.get("selected", entry.get("selected", top.get("selected-by-default", stream.original)))

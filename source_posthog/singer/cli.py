@@ -23,8 +23,8 @@ from source_posthog.redaction import redact
 from source_posthog.singer.catalog import Selected, build_catalog, default_selection, parse_catalog
 from source_posthog.singer.messages import SingerOutput
 from source_posthog.singer.state import load_state
-from source_posthog.streams.schemas import load_schema
-from source_posthog.streams.table import STREAMS
+from source_posthog.streams.table import STREAMS, STREAMS_BY_NAME, streams_for
+from source_posthog.sync.discovery import Schemas, custom_schemas, schema_for
 from source_posthog.sync.run import read_streams
 
 NAME = "tap-posthog"
@@ -76,7 +76,8 @@ def run(args: argparse.Namespace, stream: BinaryIO, log_stream: TextIO) -> int:
         config = load_config(args.config, warn=lambda message: output.log("WARN", message))
         if args.discover:
             # Indented, as Singer taps print it: Meltano reads discovery output in lines of at most 64 KiB.
-            stream.write(orjson.dumps(build_catalog(), option=orjson.OPT_INDENT_2) + b"\n")
+            catalog = build_catalog(streams_for(config), custom_schemas(config, output))
+            stream.write(orjson.dumps(catalog, option=orjson.OPT_INDENT_2) + b"\n")
             return 0
         run_tap(config, args.catalog, args.state, stream, log_stream)
     except ConnectorError as error:
@@ -93,14 +94,16 @@ def run(args: argparse.Namespace, stream: BinaryIO, log_stream: TextIO) -> int:
 
 def run_tap(config: Config, catalog_path: str | None, state_path: str | None, stream: BinaryIO, log: TextIO) -> None:
     """SCHEMA of every selected stream, then its records and STATE, through the shared read loop."""
-    selected = parse_catalog(read_json_file(catalog_path, "catalog")) if catalog_path else default_selection()
+    streams = streams_for(config)
+    selected = parse_catalog(read_json_file(catalog_path, "catalog"), streams) if catalog_path else default_selection()
     states = load_state(state_path)
     output = SingerOutput(stream, log, states, {s.stream.name: s.dropped for s in selected if s.dropped})
     if not catalog_path:
         output.log("INFO", f"No --catalog: syncing the streams selected by default ({len(selected)}).")
+    fetched = custom_schemas(config, output) if any(s.stream.name not in STREAMS_BY_NAME for s in selected) else {}
     for chosen in selected:
         output.schema(
-            chosen.stream.name, schema_of(chosen), list(chosen.stream.primary_key), chosen.stream.cursor_field
+            chosen.stream.name, schema_of(chosen, fetched), list(chosen.stream.primary_key), chosen.stream.cursor_field
         )
     try:
         read_streams(config, [(s.stream, s.sync_mode) for s in selected], states, output)
@@ -108,9 +111,9 @@ def run_tap(config: Config, catalog_path: str | None, state_path: str | None, st
         output.final_state()
 
 
-def schema_of(chosen: Selected) -> dict[str, Any]:
-    """The stream's schema without the properties the catalog deselected."""
-    schema = load_schema(chosen.stream.name)
+def schema_of(chosen: Selected, fetched: Schemas | None = None) -> dict[str, Any]:
+    """The stream's schema (a custom stream's as `fetched`) without the properties the catalog deselected."""
+    schema = schema_for(chosen.stream, fetched or {})
     if not chosen.dropped:
         return schema
     properties = {k: v for k, v in schema.get("properties", {}).items() if k not in chosen.dropped}

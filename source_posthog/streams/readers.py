@@ -6,11 +6,13 @@ from typing import Any
 from source_posthog.errors import ApiError, ConfigError, Refusal
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.cursor_state import parse_dated_state
+from source_posthog.streams.custom.cursor import parse_custom_state
+from source_posthog.streams.custom.read import probe_custom_stream, read_custom_stream
 from source_posthog.streams.dated.recordings import probe_dated_stream, read_dated_stream
 from source_posthog.streams.events.cursors import parse_events_state
 from source_posthog.streams.events.read import probe_events, read_events
 from source_posthog.streams.rest.lists import probe_rest_stream, read_rest_stream
-from source_posthog.streams.stream import AnyStream, DatedSpec, EventsSpec, RestSpec, TableSpec
+from source_posthog.streams.stream import AnyStream, CustomSpec, DatedSpec, EventsSpec, RestSpec, TableSpec
 from source_posthog.streams.table import STREAMS_BY_NAME
 from source_posthog.streams.tables.read import probe_table_stream, read_table_stream
 
@@ -21,6 +23,7 @@ READERS: dict[type, Callable[[AnyStream, ReadContext, str, Any], int]] = {
     DatedSpec: read_dated_stream,
     TableSpec: read_table_stream,
     EventsSpec: read_events,
+    CustomSpec: read_custom_stream,
 }
 # A probe raises if the key cannot read the stream, and may return a note for check (how it will be read).
 PROBES: dict[type, Callable[[AnyStream, ReadContext, int], str | None]] = {
@@ -28,6 +31,7 @@ PROBES: dict[type, Callable[[AnyStream, ReadContext, int], str | None]] = {
     DatedSpec: probe_dated_stream,
     TableSpec: probe_table_stream,
     EventsSpec: probe_events,
+    CustomSpec: probe_custom_stream,
 }
 
 
@@ -85,6 +89,8 @@ def parse_state(stream: AnyStream, stream_state: Any) -> None:
         return
     if isinstance(stream.read, EventsSpec):
         parse_events_state(stream_state)
+    elif isinstance(stream.read, CustomSpec):
+        parse_custom_state(stream, stream_state)
     elif stream.cursor_field is not None:  # every other incremental reader keeps cursor_state.py's shape
         parse_dated_state(stream, stream_state)
 

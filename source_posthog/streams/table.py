@@ -11,7 +11,9 @@ from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
+from source_posthog.config.model import Config
 from source_posthog.http.pacing import EndpointClass
+from source_posthog.streams.custom.streams import custom_streams
 from source_posthog.streams.query.sql import HogQLTable
 from source_posthog.streams.query.tables import (
     COHORT_PEOPLE_TABLE,
@@ -170,3 +172,8 @@ STREAMS: tuple[AnyStream, ...] = (
     ),
 )
 STREAMS_BY_NAME: dict[str, AnyStream] = {stream.name: stream for stream in STREAMS}
+
+
+def streams_for(config: Config) -> tuple[AnyStream, ...]:
+    """The table, then the config's custom query streams (their names checked against the table's)."""
+    return STREAMS + custom_streams(config, STREAMS_BY_NAME)

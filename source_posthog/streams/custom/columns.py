@@ -39,27 +39,25 @@ def json_schema(type_name: str) -> dict[str, Any]:
     return plain_schema(outer)
 
 
+PLAIN: dict[str, dict[str, Any]] = {
+    "Bool": {"type": "boolean"},
+    **dict.fromkeys(DATETIME, {"type": "string", "format": "date-time"}),
+    **dict.fromkeys(DATE, {"type": "string", "format": "date"}),
+    **dict.fromkeys(TEXT - {"UUID"}, {"type": "string"}),
+    "UUID": {"type": "string", "format": "uuid"},
+    "Tuple": {"type": "array"},  # PostHog sends tuples as JSON arrays
+    **dict.fromkeys(("Map", "JSON", "Object"), {"type": "object"}),
+    "Nothing": {"type": "null"},
+}
+
+
 def plain_schema(outer: str) -> dict[str, Any]:
-    """A type without wrappers. Tuples come back from PostHog as JSON arrays, maps and JSON as objects."""
+    """A type without wrappers; one this table does not know accepts any value."""
     if INTEGER.match(outer):
         return {"type": "integer"}
     if NUMBER.match(outer):
         return {"type": "number"}
-    if outer == "Bool":
-        return {"type": "boolean"}
-    if outer in DATETIME:
-        return {"type": "string", "format": "date-time"}
-    if outer in DATE:
-        return {"type": "string", "format": "date"}
-    if outer in TEXT:
-        return {"type": "string", **({"format": "uuid"} if outer == "UUID" else {})}
-    if outer == "Tuple":
-        return {"type": "array"}
-    if outer in ("Map", "JSON", "Object"):
-        return {"type": "object"}
-    if outer == "Nothing":
-        return {"type": "null"}
-    return {}
+    return dict(PLAIN.get(outer, {}))
 
 
 def key_type(type_name: str) -> KeyType:

@@ -45,7 +45,9 @@ def parse_custom_state(stream: Stream[CustomSpec], stream_state: Any) -> dict[st
         isinstance(entry, dict) and cursor in entry and isinstance(entry.get("key", []), list)
         for entry in stream_state.values()
     ):
-        raise ConfigError(f'The {stream.name} state must look like {{"<project_id>": {{"{cursor}": ..., "key": [...]}}}}.')
+        raise ConfigError(
+            f'The {stream.name} state must look like {{"<project_id>": {{"{cursor}": ..., "key": [...]}}}}.'
+        )
     return dict(stream_state)
 
 
@@ -73,9 +75,9 @@ class CursorRead:
         emitted = 0
         for page in self.pages(scan, entry, after) if dated else iter_key_pages(scan, after=after):
             emitted += write_page(self.stream, self.context, project_id, page, repeated)
-            self.entries[str(project_id)] = position(cursor, page, dated)
+            self.entries[str(project_id)] = position(cursor, page)
             self.save()
-        if dated and emitted >= 0:  # finished: every row with a cursor before the sync's start was read
+        if dated:  # finished: every row with a cursor before the sync's start was read
             self.entries[str(project_id)] = {cursor: format_timestamp(self.upper)}
         repeated.warn(self.context.sink)
         self.save()
@@ -120,7 +122,7 @@ def resume_key(key: Any, entry: Entry | None) -> Key | None:
     return tuple(parse_timestamp(c) if k.type is KeyType.DATETIME else c for k, c in zip(key, cells, strict=True))
 
 
-def position(cursor: str, page: Page, dated: bool) -> Entry:
+def position(cursor: str, page: Page) -> Entry:
     """The entry after a written page: its last row's cursor and key, datetimes as canonical UTC text."""
     cells = [format_timestamp(c) if isinstance(c, datetime) else c for c in page.last_key]
     return {cursor: cells[0], "key": cells[1:]}

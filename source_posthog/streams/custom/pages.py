@@ -36,7 +36,9 @@ class RepeatedKeys:
         )
 
 
-def write_page(stream: Stream[CustomSpec], context: ReadContext, project_id: int, page: Page, repeated: RepeatedKeys) -> int:
+def write_page(
+    stream: Stream[CustomSpec], context: ReadContext, project_id: int, page: Page, repeated: RepeatedKeys
+) -> int:
     """Write the page's rows as records (with `project_id`), release them; returns how many."""
     repeated.add(page)
     for record in page.dicts():

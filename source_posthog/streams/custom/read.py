@@ -20,7 +20,9 @@ from source_posthog.streams.tables.scans import iter_shrinking_pages, page_rows
 def read_custom_stream(stream: Stream[CustomSpec], context: ReadContext, sync_mode: str, stream_state: Any) -> int:
     """Emit the query's rows of every project, once each; STATE after each page when incremental."""
     if stream.read.cursor_field is not None:
-        return read_from_cursor(stream, context, sync_mode == "incremental", stream_state, rows_per_page(stream, context))
+        return read_from_cursor(
+            stream, context, sync_mode == "incremental", stream_state, rows_per_page(stream, context)
+        )
     project_ids = [int(project["id"]) for project in context.projects]
     return sum(read_all_rows(stream, context, project_id) for project_id in project_ids)
 
@@ -33,7 +35,9 @@ def rows_per_page(stream: Stream[CustomSpec], context: ReadContext) -> int:
 def read_all_rows(stream: Stream[CustomSpec], context: ReadContext, project_id: int) -> int:
     """One project's rows in key order; returns how many were written."""
     shape = fetch_shape(stream, context.queries, project_id)
-    scan = TableScan(context.queries, project_id, table_of(stream, shape, stream.read.key), rows_per_page(stream, context))
+    scan = TableScan(
+        context.queries, project_id, table_of(stream, shape, stream.read.key), rows_per_page(stream, context)
+    )
     repeated = RepeatedKeys(stream, project_id)
     emitted = sum(write_page(stream, context, project_id, page, repeated) for page in iter_shrinking_pages(scan))
     repeated.warn(context.sink)

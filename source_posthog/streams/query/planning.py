@@ -42,8 +42,10 @@ HourlyCounts = dict[datetime, int]
 def hourly_counts(
     client: QueryPoster, project_id: int, bounds: Bounds, where: Condition | None = None, source: str = "events"
 ) -> HourlyCounts:
-    """Rows per UTC hour of `bounds.column` in `bounds` matching `where` (hours without any are absent), a query
-    per year at most. `source` is what is counted: the events table, or a custom query as `(SELECT ...)`."""
+    """Rows per UTC hour of `bounds.column` in `bounds` matching `where` (hours without any absent), a query a year.
+
+    `source` is what is counted: the events table, or a custom query as `(SELECT ...)`.
+    """
     counts: HourlyCounts = {}
     start = bounds.start
     while start < bounds.end:
