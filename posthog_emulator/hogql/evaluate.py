@@ -66,7 +66,8 @@ class Compiler(LogicCompiler):
         name = chain[0]
         if len(chain) > 1 and name == "properties":
             key = ".".join(chain[1:])
-            return Val("str", fn=lambda i: _property_text(s.properties(i).get(key)))
+            # PostHog reads a property as nullable text (JSONExtractRaw, then nullIf ''/'null').
+            return Val("str", fn=lambda i: _property_text(s.properties(i).get(key)), sql_type="Nullable(String)")
         if len(chain) > 1 or name not in COLUMNS:
             raise unresolved(".".join(chain))
         if name == "timestamp":
@@ -91,15 +92,19 @@ class Compiler(LogicCompiler):
             return funcs.unix_timestamp(args, self.tz)
         if name == "intDiv" and len(args) == 2:
             return funcs.int_div(args[0], args[1])
-        if name == "toUUID" and len(args) == 1:
-            return self._coerce(args[0], "uuid")
-        if name == "toString" and len(args) == 1:
-            return self._to_string(args[0])
+        if name in (*funcs.NUMBER_CASTS, "toUUID", "toString") and len(args) == 1:
+            return self._cast(name, args[0])
         if name == "now" and not args:
             return Val("datetime", const=to_micros(datetime.now(UTC)))
         if name in AGGREGATES:
             raise ApiError(400, f"Aggregation '{name}' is only supported as a whole select column", code="hogql_error")
         raise ApiError(400, f"Unsupported function call '{name}(...)'", code="hogql_error")
+
+    def _cast(self, name: str, arg: Val) -> Val:
+        """toUUID, toString, toFloat, toInt & co. of one argument."""
+        if name == "toUUID":
+            return self._coerce(arg, "uuid")
+        return self._to_string(arg) if name == "toString" else funcs.to_number(name, arg)
 
     def _to_string(self, arg: Val) -> Val:
         if arg.type == "uuid":

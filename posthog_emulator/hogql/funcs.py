@@ -75,3 +75,25 @@ def _trunc_div(a: Any, b: Any) -> int:
         raise hogql_error("Division by zero")
     quotient = abs(int(a)) // abs(int(b))
     return quotient if (a < 0) == (b < 0) else -quotient
+
+
+# HogQL's `toFloat`/`toInt` are `accurateCastOrNull(x, 'Float64'|'Int64')` (posthog/hogql/functions/mapping.py
+# @ af2acc5c): text that does not parse becomes NULL, so the column is Nullable.
+NUMBER_CASTS = {"toFloat": float, "toFloatOrNull": float, "toInt": int, "toIntOrNull": int}
+
+
+def to_number(name: str, arg: Val) -> Val:
+    """toFloat(x) / toInt(x) of a text or number: the number, NULL when it does not parse."""
+    cast = NUMBER_CASTS[name]
+    sql_type = "Nullable(Float64)" if cast is float else "Nullable(Int64)"
+
+    def convert(value: Any) -> Any:
+        try:
+            return None if value is None else cast(float(value)) if cast is int else cast(value)
+        except (TypeError, ValueError):
+            return None
+
+    if arg.fn is None:
+        return Val("number", const=convert(arg.const), sql_type=sql_type)
+    fn = arg.fn
+    return Val("number", fn=lambda i: convert(fn(i)), sql_type=sql_type)

@@ -1,6 +1,6 @@
 """Recursive-descent parser for the HogQL SELECT the connector sends (DESIGN.md); expressions are expr's.
 
-SELECT cols FROM table [WHERE expr] [GROUP BY expr, ...] [ORDER BY expr [ASC|DESC], ...]
+SELECT cols FROM table|(SELECT ...) [[AS] alias] [WHERE expr] [GROUP BY expr, ...] [ORDER BY expr [ASC|DESC], ...]
 [LIMIT n [OFFSET m] | LIMIT m, n] [OFFSET m].
 """
 
@@ -24,19 +24,27 @@ class Select:
     order: list[tuple[Node, bool]] = field(default_factory=list)  # (expr, descending)
     limit: Node | None = None
     offset: Node | None = None
+    subquery: Select | None = None  # FROM (SELECT ...): `table` is then its alias, or ""
 
 
 class Parser(ExprParser):
     """The statement grammar on top of the expression grammar."""
 
     def select(self) -> Select:
-        """Grammar: select := SELECT column {, column} FROM table [WHERE] [GROUP BY] [ORDER BY] [LIMIT/OFFSET]."""
+        """A whole statement: one SELECT and nothing after it."""
+        query = self.select_body()
+        if self.tokens[self.i][0] != "end":
+            raise syntax_error(self.tokens[self.i][2], self.tokens[self.i][1])
+        return query
+
+    def select_body(self) -> Select:
+        """Grammar: select := SELECT column {, column} FROM source [WHERE] [GROUP BY] [ORDER BY] [LIMIT/OFFSET]."""
         self.take("SELECT")
         columns = [self.column()]
         while self.accept(","):
             columns.append(self.column())
         self.take("FROM")
-        query = Select(columns, self.identifier())
+        query = self.source(columns)
         if self.accept("WHERE"):
             query.where = self.expr()
         if self.accept("GROUP"):
@@ -50,9 +58,16 @@ class Parser(ExprParser):
             while self.accept(","):
                 query.order.append(self.order_item())
         self.limit_clause(query)
-        if self.tokens[self.i][0] != "end":
-            raise syntax_error(self.tokens[self.i][2], self.tokens[self.i][1])
         return query
+
+    def source(self, columns: list[tuple[Node, str | None]]) -> Select:
+        """Grammar: source := table | ( select ) [[AS] alias]."""
+        if not self.accept("("):
+            return Select(columns, self.identifier())
+        inner = self.select_body()
+        self.take(")")
+        alias = self.identifier() if self.accept("AS") or self.tokens[self.i][0] == "name" else ""
+        return Select(columns, alias, subquery=inner)
 
     def limit_clause(self, query: Select) -> None:
         """LIMIT n [OFFSET m] | LIMIT m, n, then an optional trailing OFFSET m."""

@@ -42,6 +42,7 @@ POSTHOG_COLUMNS: dict[str, frozenset[str]] = {
     "sessions": frozenset(SESSIONS_V2.split()),
     "cohort_people": frozenset(COHORT.split()),
     "static_cohort_people": frozenset(COHORT.split()),
+    "stripe_charge": frozenset(["id", "amount", "currency", "customer", "status", "paid", "created"]),
 }
 SOURCES = {
     "events": "posthog/hogql/database/schema/events.py @ 0639fcc3 (EventsTable.fields)",
@@ -51,6 +52,7 @@ SOURCES = {
     "sessions": "posthog/hogql/database/schema/sessions_v2.py @ 45b41e82 (LAZY_SESSIONS_FIELDS; v2 is the default)",
     "cohort_people": "posthog/hogql/database/schema/cohort_people.py (§10)",
     "static_cohort_people": "posthog/hogql/database/schema/static_cohort_people.py (§10)",
+    "stripe_charge": "a data warehouse table: its name as build_table_name makes it (tables/warehouse.py)",
 }
 
 

@@ -6,6 +6,7 @@ clients collide as on PostHog Cloud: the 4th waits `query_queue_s`, then gets th
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid as uuidlib
 from datetime import UTC, datetime, timedelta
@@ -13,15 +14,17 @@ from typing import Any
 
 from posthog_emulator.common.web import ApiError, Request, Response
 from posthog_emulator.data import duplicates
+from posthog_emulator.hogql.expr import Node
 from posthog_emulator.hogql.parse import Select, parse_select
 from posthog_emulator.query import compat, person_churn, person_timeout
 from posthog_emulator.query import cost as query_cost
 from posthog_emulator.state.runtime import Runtime
 from posthog_emulator.tables import events as events_table
-from posthog_emulator.tables import others
+from posthog_emulator.tables import others, subquery
 
 ASYNC_MODES = {"async", "force_async", "lazy_async", "async_except_on_cache_miss"}
 ASYNC_POLLS_BEFORE_DONE = 1  # the first status poll still says "running"
+UNLIMITED = Node("const", 10**12)  # a subquery without LIMIT returns every row
 TOO_MANY_QUERIES = "Too many queries are running right now — please try again in a moment."
 
 
@@ -53,35 +56,49 @@ def _hogql(rt: Runtime, pid: int, node: dict[str, Any], blocking: bool) -> tuple
     values = node.get("values") or {}
     select = parse_select(sql, values if isinstance(values, dict) else {})
     tz = compat.timezone(rt, pid, node.get("modifiers") or {})
-    store = rt.dataset.events[pid]
+    out, cost = _execute(rt, pid, select, tz, blocking=blocking)
+    return _body(sql, node, tz, out, cost), cost
+
+
+def _execute(
+    rt: Runtime, pid: int, select: Select, tz: str, *, blocking: bool, capped: bool = True
+) -> tuple[events_table.Outcome, query_cost.Cost]:
+    """Run one SELECT: over a subquery's result, a table other than events, or the events store."""
+    row_cap = rt.quirks.query_row_cap if capped else None  # PostHog caps what it returns, not a subquery
+    if select.subquery is not None:
+        inner = dataclasses.replace(select.subquery, limit=select.subquery.limit or UNLIMITED)
+        inner_out, cost = _execute(rt, pid, inner, tz, blocking=blocking, capped=False)
+        opts = events_table.Options(tz, rt.quirks.query_json_string_properties, row_cap, False)
+        return subquery.evaluate(select, inner_out, opts), cost
     if select.table != "events":
-        return _table_query(rt, pid, select, node, tz, blocking=blocking)
+        return _table_query(rt, pid, select, tz, blocking=blocking, row_cap=row_cap)
+    store = rt.dataset.events[pid]
     opts = events_table.Options(
         tz,
         rt.quirks.query_json_string_properties,
-        rt.quirks.query_row_cap,
+        row_cap,
         allow_offset=not rt.quirks.query_reject_offset,
         duplicate=duplicates.row_test(store, rt.quirks.duplicate_rows, rt.settings.seed),
     )
     with store.lock:
         out = events_table.execute(select, store, opts)
         cost = query_cost.measure(rt.limits.query_cost, store, out.ts_range, len(out.rows), out.aggregate)
-    return _body(sql, node, tz, out, cost), cost
+    return out, cost
 
 
 def _table_query(
-    rt: Runtime, pid: int, select: Select, node: dict[str, Any], tz: str, *, blocking: bool
-) -> tuple[dict[str, Any], query_cost.Cost]:
+    rt: Runtime, pid: int, select: Select, tz: str, *, blocking: bool, row_cap: int | None
+) -> tuple[events_table.Outcome, query_cost.Cost]:
     """A query of persons, person_distinct_ids or groups (tables/others); persons may churn first, or time out."""
     person_churn.on_table_query(rt, pid, select.table)
     reject_offset = rt.quirks.query_reject_offset
-    opts = events_table.Options(tz, rt.quirks.query_json_string_properties, rt.quirks.query_row_cap, not reject_offset)
+    opts = events_table.Options(tz, rt.quirks.query_json_string_properties, row_cap, not reject_offset)
     with rt.dataset.lock:
         out = others.execute(select, rt, pid, opts)
     if blocking:  # async queries run outside the API's 10 s limit
         person_timeout.check(rt.faults.persons_query_row_limit, select, out)
     cost = query_cost.Cost(0, len(out.rows), len(out.rows), 0.0, timed_out=False)
-    return _body(str(node.get("query") or ""), node, tz, out, cost), cost
+    return out, cost
 
 
 def _body(sql: str, node: dict[str, Any], tz: str, out: events_table.Outcome, cost: query_cost.Cost) -> dict[str, Any]:

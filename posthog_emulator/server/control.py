@@ -24,7 +24,7 @@ from posthog_emulator.lists.recordings import recording_ids
 from posthog_emulator.server.faults import FaultInjector
 from posthog_emulator.server.ratelimit import RateLimiter
 from posthog_emulator.state.runtime import Runtime
-from posthog_emulator.tables import sessions
+from posthog_emulator.tables import sessions, warehouse
 from posthog_emulator.tables.rows import cohort_members
 
 
@@ -77,6 +77,7 @@ TRUTHS: dict[str, IdsOf] = {
     "persons_table": lambda rt, pid: sorted(p["id"] for p in rt.dataset.persons[pid]),
     # From every stored event, appended (late) ones included: they extend or start sessions.
     "sessions": lambda rt, pid: sessions.session_ids(rt.dataset.events[pid]),
+    "stripe_charge": lambda rt, pid: sorted(row["id"] for row in warehouse.stripe_charges(rt, pid)),
 }
 STREAMS = tuple(TRUTHS)
 EE_STREAMS = ("experiments", "group_types")  # their routes exist only with EE (routes.py): nothing to read without

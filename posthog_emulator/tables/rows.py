@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from posthog_emulator.state.runtime import Runtime
-from posthog_emulator.tables import sessions
+from posthog_emulator.tables import sessions, warehouse
 
 Row = dict[str, Any]
 
@@ -54,4 +54,5 @@ TABLES: dict[str, tuple[dict[str, str], Callable[[Runtime, int], list[Row]]]] = 
     "cohort_people": ({"person_id": "uuid", "cohort_id": "int"}, lambda rt, pid: cohort_members(rt, pid, False)),
     "static_cohort_people": ({"person_id": "uuid", "cohort_id": "int"}, lambda rt, pid: cohort_members(rt, pid, True)),
     "sessions": (sessions.COLUMNS, sessions.all_rows),
+    "stripe_charge": (warehouse.COLUMNS, warehouse.stripe_charges),  # a data warehouse table
 }

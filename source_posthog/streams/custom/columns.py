@@ -41,12 +41,12 @@ def json_schema(type_name: str) -> dict[str, Any]:
 
 PLAIN: dict[str, dict[str, Any]] = {
     "Bool": {"type": "boolean"},
-    **dict.fromkeys(DATETIME, {"type": "string", "format": "date-time"}),
-    **dict.fromkeys(DATE, {"type": "string", "format": "date"}),
-    **dict.fromkeys(TEXT - {"UUID"}, {"type": "string"}),
+    **{name: {"type": "string", "format": "date-time"} for name in DATETIME},
+    **{name: {"type": "string", "format": "date"} for name in DATE},
+    **{name: {"type": "string"} for name in TEXT - {"UUID"}},
     "UUID": {"type": "string", "format": "uuid"},
     "Tuple": {"type": "array"},  # PostHog sends tuples as JSON arrays
-    **dict.fromkeys(("Map", "JSON", "Object"), {"type": "object"}),
+    **{name: {"type": "object"} for name in ("Map", "JSON", "Object")},
     "Nothing": {"type": "null"},
 }
 
