@@ -49,7 +49,12 @@ def generation(i: int, at: datetime) -> dict[str, Any]:
         "$ai_total_cost_usd": round(tokens * 1e-5, 6),
         "$ai_latency": "n/a" if i % 50 == 0 else 0.5 + i / 100,
     }
-    return {"event": "$ai_generation", "timestamp": at.isoformat(), "distinct_id": f"user-{i % 7}", "properties": properties}
+    return {
+        "event": "$ai_generation",
+        "timestamp": at.isoformat(),
+        "distinct_id": f"user-{i % 7}",
+        "properties": properties,
+    }
 
 
 def exception(i: int, at: datetime) -> dict[str, Any]:
@@ -60,7 +65,12 @@ def exception(i: int, at: datetime) -> dict[str, Any]:
         "$exception_message": f"x is undefined ({i})",
         "$exception_level": "error",
     }
-    return {"event": "$exception", "timestamp": at.isoformat(), "distinct_id": f"user-{i % 5}", "properties": properties}
+    return {
+        "event": "$exception",
+        "timestamp": at.isoformat(),
+        "distinct_id": f"user-{i % 5}",
+        "properties": properties,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -175,8 +185,8 @@ def test_given_read_killed_when_resumed_from_last_state_then_nothing_lost(emu: E
     (query,) = [q for q in readme_queries() if q["name"] == "exceptions"]
     args = ["read", "--config", config(emu, tmp_path, [query], events_page_size=7)]
     args += ["--catalog", write_json(tmp_path, "catalog.json", catalog([query]))]
-    killed = run_and_kill(args, b'{"type": "STATE"', 4, tmp_path / "stderr.txt")
-    assert killed.records("exceptions")
+    killed = run_and_kill(args, b'{"type":"RECORD","record":{"stream":"exceptions"', 25, tmp_path / "stderr.txt")
+    assert killed.returncode != 0 and 0 < len(killed.records("exceptions")) < EXCEPTIONS  # killed mid-read
     resumed = run_connector([*args, "--state", state_file_from(killed, tmp_path)])
     assert resumed.returncode == 0, resumed.errors
     both = keys(killed, "exceptions", "uuid") + keys(resumed, "exceptions", "uuid")

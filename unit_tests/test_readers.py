@@ -7,7 +7,7 @@ import pytest
 from source_posthog.errors import ConfigError
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.streams.readers import PROBES, READERS, check_states, parse_state, read_stream
-from source_posthog.streams.stream import DatedSpec, EventsSpec, RestSpec, Stream, TableSpec
+from source_posthog.streams.stream import CustomSpec, DatedSpec, EventsSpec, RestSpec, Stream, TableSpec
 from source_posthog.streams.table import STREAMS
 from unit_tests.fakes import API, Harness
 from unit_tests.test_keyset import GROUPS, FakeTable
@@ -16,7 +16,8 @@ INCREMENTAL = [stream for stream in STREAMS if stream.cursor_field is not None]
 
 
 def test_given_every_spec_type_then_one_reader_and_one_probe_and_every_row_has_one() -> None:
-    assert set(READERS) == set(PROBES) == {RestSpec, DatedSpec, TableSpec, EventsSpec}
+    # CustomSpec: the rows the config's custom_queries add after the table (streams/custom/, issue 24).
+    assert set(READERS) == set(PROBES) == {RestSpec, DatedSpec, TableSpec, EventsSpec, CustomSpec}
     assert all(type(stream.read) in READERS for stream in STREAMS)
 
 

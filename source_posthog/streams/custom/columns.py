@@ -31,7 +31,7 @@ def json_schema(type_name: str) -> dict[str, Any]:
     if outer == "Nullable":
         schema = json_schema(inner)
         kind = schema.get("type")
-        return {**schema, "type": [kind, "null"]} if isinstance(kind, str) else schema
+        return {**schema, "type": [kind, "null"]} if isinstance(kind, str) and kind != "null" else schema
     if outer == "LowCardinality":
         return json_schema(inner)
     if outer == "Array":
