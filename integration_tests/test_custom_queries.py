@@ -186,7 +186,8 @@ def test_given_read_killed_when_resumed_from_last_state_then_nothing_lost(emu: E
     args = ["read", "--config", config(emu, tmp_path, [query], events_page_size=7)]
     args += ["--catalog", write_json(tmp_path, "catalog.json", catalog([query]))]
     killed = run_and_kill(args, b'{"type":"RECORD","record":{"stream":"exceptions"', 25, tmp_path / "stderr.txt")
-    assert killed.returncode != 0 and 0 < len(killed.records("exceptions")) < EXCEPTIONS  # killed mid-read
+    assert killed.returncode != 0
+    assert 0 < len(killed.records("exceptions")) < EXCEPTIONS
     resumed = run_connector([*args, "--state", state_file_from(killed, tmp_path)])
     assert resumed.returncode == 0, resumed.errors
     both = keys(killed, "exceptions", "uuid") + keys(resumed, "exceptions", "uuid")
@@ -201,12 +202,14 @@ def test_given_refused_query_when_checked_and_read_then_config_error_names_strea
     checked = run_connector(["check", "--config", config(emu, tmp_path, [broken])])
     status = checked.connection_status
     assert status["status"] == "FAILED"
-    assert "broken_charges" in status["message"] and "stripe_charges_typo" in status["message"]
+    assert "broken_charges" in status["message"]
+    assert "stripe_charges_typo" in status["message"]
     assert "events" not in status["message"].split("broken_charges")[0]  # no built-in stream is blamed
     run = read(emu, tmp_path, [broken])
     (error,) = run.errors
     assert error["failure_type"] == "config_error"
-    assert "broken_charges" in error["message"] and "Unknown table `stripe_charges_typo`" in error["message"]
+    assert "broken_charges" in error["message"]
+    assert "Unknown table `stripe_charges_typo`" in error["message"]
 
 
 def test_given_non_unique_key_when_read_then_warn_names_stream_and_key(emu: Emulator, tmp_path: Path) -> None:
@@ -218,7 +221,9 @@ def test_given_non_unique_key_when_read_then_warn_names_stream_and_key(emu: Emul
     run = read(emu, tmp_path, [by_model])
     assert run.returncode == 0, run.errors
     warnings = [line for line in run.logs if "generation_models" in line and "not unique" in line]
-    assert warnings and "(model)" in warnings[0] and any(repr(model) in warnings[0] for model in MODELS)
+    assert warnings
+    assert "(model)" in warnings[0]
+    assert any(repr(model) in warnings[0] for model in MODELS)
 
 
 def test_given_examples_when_tap_posthog_discovers_and_syncs_then_same_streams(emu: Emulator, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+
 from source_posthog.errors import ConfigError
 from source_posthog.streams.custom.columns import json_schema, key_type, record_schema
 from source_posthog.streams.custom.cursor import parse_custom_state, resume_key
@@ -71,7 +72,9 @@ class TestCustomStreams:
         streams = streams_for(config)
         assert streams[: len(STREAMS)] == STREAMS
         (row,) = streams[len(STREAMS) :]
-        assert row.name == "llm" and row.scope == "query:read" and row.cursor_field == "timestamp"
+        assert row.name == "llm"
+        assert row.scope == "query:read"
+        assert row.cursor_field == "timestamp"
         assert row.primary_key == ("project_id", "uuid")
         assert row.read.query == "SELECT uuid, timestamp FROM events"  # the trailing semicolon would end FROM (...)
 
@@ -122,9 +125,12 @@ class TestState:
     def test_given_a_checkpoint_then_resume_strictly_after_its_row(self) -> None:
         key = (KeyColumn("timestamp", KeyType.DATETIME), KeyColumn("uuid", KeyType.UUID))
         after = resume_key(key, {"timestamp": "2024-01-01T00:00:00.000000+00:00", "key": ["u-1"]})
-        assert after is not None and after[0] == DAY0 and after[1] == "u-1"
+        assert after is not None
+        assert after[0] == DAY0
+        assert after[1] == "u-1"
         assert resume_key(key, {"timestamp": "2024-01-01T00:00:00+00:00"}) is None  # finished: from the lookback
 
     def test_given_the_spec_then_lookback_in_minutes(self) -> None:
         spec = custom_stream(make_config(custom_queries=[{**QUERY, "lookback_minutes": 90}]).custom_queries[0]).read
-        assert isinstance(spec, CustomSpec) and spec.lookback.total_seconds() == 5400
+        assert isinstance(spec, CustomSpec)
+        assert spec.lookback.total_seconds() == 5400

@@ -8,7 +8,9 @@ from source_posthog.streams.custom.streams import custom_stream
 from unit_tests.fakes import API, Harness, make_config
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
-ROWS = [[f"00000000-0000-4000-8000-{i:012d}", START + timedelta(hours=3 * i)] for i in range(40)]
+ROWS: list[tuple[str, datetime]] = [
+    (f"00000000-0000-4000-8000-{i:012d}", START + timedelta(hours=3 * i)) for i in range(40)
+]
 QUERY = {
     "name": "llm",
     "query": "SELECT uuid, timestamp FROM events",
@@ -57,11 +59,11 @@ class FakeQuery:
         return {"columns": ["uuid", "timestamp"], "types": types, "results": [[u, text(t)] for u, t in rows[:limit]]}
 
     @staticmethod
-    def within(values: dict[str, Any]) -> list[list[Any]]:
+    def within(values: dict[str, Any]) -> list[tuple[str, datetime]]:
         return [r for r in ROWS if parsed(values["start"]) <= r[1] < parsed(values["end"])]
 
     @staticmethod
-    def after(row: list[Any], values: dict[str, Any]) -> bool:
+    def after(row: tuple[str, datetime], values: dict[str, Any]) -> bool:
         return (row[1], row[0]) > (parsed(values["after_timestamp"]), values["after_uuid"])
 
 
@@ -72,7 +74,8 @@ def test_given_windows_that_time_out_when_read_then_split_and_every_row_once_in_
     stream = custom_stream(harness.config.custom_queries[0])
     emitted = read_custom_stream(stream, harness.sync([{"id": 1}]), "incremental", None)
     records = harness.records("llm")
-    assert emitted == 40 and [r["uuid"] for r in records] == [u for u, _ in ROWS]
+    assert emitted == 40
+    assert [r["uuid"] for r in records] == [u for u, _ in ROWS]
     assert {r["project_id"] for r in records} == {1}
     assert fake.timeouts > 0  # the planned window was wider than PostHog answered in time, and was split
     states = [m["state"]["stream"]["stream_state"] for m in harness.messages() if m["type"] == "STATE"]
