@@ -21,6 +21,7 @@ from integration_tests.posthog_contract import (
 
 CONNECTOR_AGENT = "source-posthog/"  # source_posthog/http/client.py sets `source-posthog/<version>`
 API_PREFIX = "/api/"
+CUSTOM_QUERY_NAME = "source-posthog custom "  # the request names of a custom query stream (streams/custom/)
 
 
 def is_connector_request(entry: dict[str, Any]) -> bool:
@@ -88,4 +89,5 @@ def body_violations(body: Any) -> list[str]:
         return [*found, "modifiers is not an object"]
     found += [f"HogQLQueryModifiers has no field `{key}`" for key in sorted(set(modifiers) - HOGQL_MODIFIERS)]
     sql = query.get("query")
-    return found + (hogql_violations(sql) if isinstance(sql, str) else ["HogQLQuery.query is not a string"])
+    custom = str(body.get("name") or "").startswith(CUSTOM_QUERY_NAME)
+    return found + (hogql_violations(sql, custom) if isinstance(sql, str) else ["HogQLQuery.query is not a string"])

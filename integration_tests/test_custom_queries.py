@@ -17,10 +17,12 @@ from typing import Any
 import jsonschema
 import pytest
 
+from integration_tests.contract_check import violations
 from integration_tests.helpers import Run, config_for, run_and_kill, run_connector, state_file_from, write_json
 from integration_tests.test_singer import run_tap, singer_catalog
 from posthog_emulator import Emulator, EmulatorSettings
 from posthog_emulator.tables.warehouse import stripe_charges
+from source_posthog.streams.query.sql import HogQLTable, KeyColumn, KeyType, build_query, hogql_body
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 EXAMPLE = re.compile(r"<!-- custom-queries-example -->\s*```json\n(.*?)```", re.DOTALL)
@@ -239,3 +241,20 @@ def test_given_examples_when_tap_posthog_discovers_and_syncs_then_same_streams(e
         assert singer == keys(airbyte, query["name"], key) == truth(emu, query["name"])
     schemas = {m["stream"]: m["schema"] for m in tap.messages if m["type"] == "SCHEMA"}
     assert schemas["llm_generations"]["properties"]["cost_usd"]["type"] == ["number", "null"]
+
+
+def test_given_a_custom_query_request_when_held_to_the_contract_then_only_the_wrapper_is_the_connectors() -> None:
+    page = build_query(
+        HogQLTable("custom x", ("id",), (KeyColumn("id", KeyType.TEXT),), source="(SELECT a.b FROM t)"), "", 5
+    )
+    custom = {
+        "method": "POST",
+        "path": "/api/projects/7/query/",
+        "query": {},
+        "headers": {"user_agent": "source-posthog/1"},
+    }
+    assert violations({**custom, "body": {**page, "name": "source-posthog custom x"}}) == []
+    odd = hogql_body("SELECT nope(id) FROM (SELECT id FROM t) LIMIT 1", {}, "source-posthog custom x columns")
+    assert any("function `nope`" in problem for problem in violations({**custom, "body": odd}))
+    unnamed = {**page, "name": "source-posthog persons"}  # a built-in reader never sends a subquery
+    assert any("outside the modelled shape" in problem for problem in violations({**custom, "body": unnamed}))

@@ -15,6 +15,8 @@ from source_posthog.streams.query.client import QueryPoster
 from source_posthog.streams.query.sql import HogQLTable, KeyColumn, hogql_body, run_query
 from source_posthog.streams.stream import CustomSpec, Stream
 
+QUERY_NAME = "source-posthog custom"  # every request of a custom stream is named so in PostHog's query log
+
 
 @dataclass(frozen=True)
 class Shape:
@@ -34,7 +36,7 @@ def subquery(spec: CustomSpec) -> str:
 
 def fetch_shape(stream: Stream[CustomSpec], queries: QueryPoster, project_id: int) -> Shape:
     """The query's columns and types in this project; a refusal or a key naming no column is a ConfigError."""
-    body = hogql_body(f"SELECT * FROM {subquery(stream.read)} LIMIT 1", {}, f"source-posthog {stream.name} shape")  # noqa: S608
+    body = hogql_body(f"SELECT * FROM {subquery(stream.read)} LIMIT 1", {}, f"{QUERY_NAME} {stream.name} columns")  # noqa: S608
     try:
         answer = run_query(queries, project_id, body)
     except ApiError as error:
@@ -83,4 +85,5 @@ def table_of(stream: Stream[CustomSpec], shape: Shape, order: tuple[str, ...]) -
     """The query as a keyset-readable table: its rows whole, in `order` (key, or cursor then key)."""
     key = tuple(KeyColumn(name, key_type(shape.type_of(name))) for name in order)
     columns = tuple(name for name, _ in shape.types)
-    return HogQLTable(stream.name, columns, key, source=subquery(stream.read))
+    # The name tags every page request (`source-posthog custom <stream>`) and the messages about its pages.
+    return HogQLTable(f"custom {stream.name}", columns, key, source=subquery(stream.read))

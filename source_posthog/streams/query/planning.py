@@ -58,7 +58,7 @@ def hourly_counts(
 def _counts(client: QueryPoster, project_id: int, bounds: Bounds, where: Condition | None, source: str) -> HourlyCounts:
     condition, values = joined([bounds.condition(), *([where] if where else [])])
     sql = DENSITY_SQL.format(column=bounds.column, source=source, where=condition)
-    name = "source-posthog events density" if source == "events" else "source-posthog custom density"
+    name = "source-posthog events density" if source == "events" else "source-posthog custom query density"
     body = hogql_body(sql, values, name)
     try:
         rows = run_query(client, project_id, body)["results"]
