@@ -34,6 +34,8 @@ class Findings:
     """Newer streams whose probe failed otherwise (a read would fail them, and only them)."""
     notes: list[str] = field(default_factory=list)
     """How a stream will be read, when the instance makes it differ (legacy /events/)."""
+    broken: list[str] = field(default_factory=list)
+    """Custom queries PostHog refused, each naming its stream and quoting PostHog: they fail check."""
 
 
 def run_check(client: ApiClient, config: Config, output: Output) -> str:
@@ -51,7 +53,9 @@ def run_check(client: ApiClient, config: Config, output: Output) -> str:
     for stream in (stream for stream in streams_for(config) if stream.per_project):
         probe(stream, context, project_id, found)
     if found.problems:
-        raise ConfigError("The API key cannot read every stream: " + "; ".join(found.problems))
+        raise ConfigError("The API key cannot read every stream: " + "; ".join(found.problems + found.broken))
+    if found.broken:  # the built-in streams are readable: only the user's queries need fixing
+        raise ConfigError("Every built-in stream is readable, but: " + "; ".join(found.broken))
     return " ".join([success(config, len(context.projects), found), *found.notes])
 
 
@@ -73,7 +77,7 @@ def probe(stream: AnyStream, context: ReadContext, project_id: int, found: Findi
         if stream.original:
             raise
         if isinstance(stream.read, CustomSpec) and error.failure_type == "config_error":
-            found.problems.append(error.message)  # the user's query: theirs to fix, named by its stream
+            found.broken.append(error.message)  # the user's query: theirs to fix, named by its stream
             return
         found.failing.append(f"{stream.name} ({error.message})")
         return
