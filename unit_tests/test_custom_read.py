@@ -81,3 +81,32 @@ def test_given_windows_that_time_out_when_read_then_split_and_every_row_once_in_
     states = [m["state"]["stream"]["stream_state"] for m in harness.messages() if m["type"] == "STATE"]
     assert states[-2]["1"]["key"] == [ROWS[-1][0]]  # a checkpoint after the last page: its last row
     assert "key" not in states[-1]["1"]  # finished: the sync's start, from which the lookback counts
+
+
+class FakeCharges:
+    """A query with an integer cursor `seq`: the shape query, then keyset pages over (seq, id)."""
+
+    def __init__(self, count: int) -> None:
+        self.rows = [[i, f"ch_{i:03}"] for i in range(1, count + 1)]
+
+    def __call__(self, request: Any, _context: Any) -> dict[str, Any]:
+        body = request.json()["query"]
+        values, limit = body["values"], int(body["query"].rsplit("LIMIT ", 1)[1])
+        after = (values["after_seq"], values["after_id"]) if "after_seq" in values else None
+        rows = [r for r in self.rows if after is None or (r[0], r[1]) > after]
+        return {"columns": ["seq", "id"], "types": [["seq", "Int64"], ["id", "String"]], "results": rows[:limit]}
+
+
+def test_given_an_integer_cursor_when_synced_twice_then_the_second_reads_only_new_rows(requests_mock: Any) -> None:
+    fake = FakeCharges(12)
+    requests_mock.post(f"{API}/projects/1/query/", json=fake)
+    query = {"name": "charges", "query": "SELECT seq, id FROM t", "primary_key": ["id"], "cursor_field": "seq"}
+    harness = Harness(make_config(custom_queries=[query], events_page_size=5))
+    stream = custom_stream(harness.config.custom_queries[0])
+    assert read_custom_stream(stream, harness.sync([{"id": 1}]), "incremental", None) == 12
+    states = [m["state"]["stream"]["stream_state"] for m in harness.messages() if m["type"] == "STATE"]
+    assert states[-1] == {"1": {"seq": 12, "key": ["ch_012"]}}  # no upper bound: the last row read
+    fake.rows += [[13, "ch_013"], [14, "ch_014"]]
+    again = Harness(make_config(custom_queries=[query], events_page_size=5))
+    assert read_custom_stream(stream, again.sync([{"id": 1}]), "incremental", states[-1]) == 2
+    assert [r["id"] for r in again.records("charges")] == ["ch_013", "ch_014"]
