@@ -12,6 +12,7 @@ sync from `start_date`, each window split when PostHog answers its time limit, a
 cursor (an increasing id) is read by keyset from the saved position to the end.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -83,7 +84,7 @@ class CursorRead:
         self.save()
         return emitted
 
-    def pages(self, scan: TableScan, entry: Entry | None, after: Key | None) -> Any:
+    def pages(self, scan: TableScan, entry: Entry | None, after: Key | None) -> Iterator[Page]:
         """The pages of [start, upper) in windows planned from the query's hourly density."""
         cursor = scan.table.key[0].name
         start = self.start_of(entry, after)
