@@ -88,7 +88,7 @@ def emu() -> Iterator[Emulator]:
 
 def config(emu: Emulator, folder: Path, queries: list[dict[str, Any]], **overrides: Any) -> str:
     """A config with these custom queries (two projects, so per-project state and keys are exercised)."""
-    body = config_for(emu.base_url, emu.api_key, custom_queries=queries, project_ids=[101, 102], **overrides)
+    body = config_for(emu.base_url, emu.api_key, custom_queries=queries, **{"project_ids": [101, 102], **overrides})
     return write_json(folder, "config.json", body)
 
 
@@ -258,3 +258,21 @@ def test_given_a_custom_query_request_when_held_to_the_contract_then_only_the_wr
     assert any("function `nope`" in problem for problem in violations({**custom, "body": odd}))
     unnamed = {**page, "name": "source-posthog persons"}  # a built-in reader never sends a subquery
     assert any("outside the modelled shape" in problem for problem in violations({**custom, "body": unnamed}))
+
+
+def test_given_windows_past_the_time_limit_when_read_then_split_and_complete(tmp_path: Path) -> None:
+    """A window PostHog cannot answer within its 10 s is split in halves, as events windows are."""
+    emulator = Emulator(EmulatorSettings(seed=25, events=500, projects=1, edge_projects=False)).start()
+    try:
+        now = datetime.now(UTC).replace(microsecond=0)
+        ids = emulator.append_events(PROJECT, [generation(i, now - timedelta(hours=3, minutes=i)) for i in range(150)])
+        # A page of more than 100 rows takes PostHog over its 10 s: one window of all 150 cannot be answered.
+        emulator.configure(limits={"query_cost": {"per_returned_row_s": 0.1, "time_limit_s": 10}})
+        (query,) = [q for q in readme_queries() if q["name"] == "llm_generations"]
+        run = read(emulator, tmp_path, [query], events_page_size=1000, project_ids=[PROJECT])
+        assert run.returncode == 0, run.errors
+        assert sorted(r["uuid"] for r in run.records("llm_generations")) == sorted(ids)
+        costs = [entry["query_cost"] for entry in emulator.requests if "query_cost" in entry]
+        assert any(cost["timed_out"] for cost in costs)
+    finally:
+        emulator.stop()

@@ -66,10 +66,15 @@ def _execute(
     """Run one SELECT: over a subquery's result, a table other than events, or the events store."""
     row_cap = rt.quirks.query_row_cap if capped else None  # PostHog caps what it returns, not a subquery
     if select.subquery is not None:
-        inner = dataclasses.replace(select.subquery, limit=select.subquery.limit or UNLIMITED)
+        inner = subquery.pushed_down(select)
+        inner = dataclasses.replace(inner, limit=inner.limit or UNLIMITED)
         inner_out, cost = _execute(rt, pid, inner, tz, blocking=blocking, capped=False)
         opts = events_table.Options(tz, rt.quirks.query_json_string_properties, row_cap, False)
-        return subquery.evaluate(select, inner_out, opts), cost
+        out = subquery.evaluate(select, inner_out, opts)
+        if inner.table == "events" and inner.subquery is None:  # PostHog returns the outer rows, not the inner
+            store = rt.dataset.events[pid]
+            cost = query_cost.measure(rt.limits.query_cost, store, inner_out.ts_range, len(out.rows), out.aggregate)
+        return out, cost
     if select.table != "events":
         return _table_query(rt, pid, select, tz, blocking=blocking, row_cap=row_cap)
     store = rt.dataset.events[pid]

@@ -8,6 +8,7 @@ with `count()`, sorts and limits them, and reports the inner types for the colum
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,42 @@ from posthog_emulator.tables.row_eval import label_of, value_of
 
 Row = dict[str, Any]
 DEFAULT_LIMIT = 100  # as for any query without LIMIT
+
+
+AGGREGATES = {"count", "min", "max", "groupArray"}
+
+
+def pushed_down(outer: Select) -> Select:
+    """The inner query with the outer WHERE added to its own, as ClickHouse pushes a predicate into a subquery.
+
+    Only for an inner query that neither groups nor limits, and an outer WHERE naming only its columns: then
+    the rows are the same, but the inner query reads (and the cost model counts) only the outer range, so a
+    custom query's window costs what the window holds.
+    """
+    inner = outer.subquery
+    assert inner is not None
+    if outer.where is None or inner.group_by or inner.limit is not None or inner.subquery is not None:
+        return inner
+    if any(node.kind == "call" and node.value in AGGREGATES for node, _ in inner.columns):
+        return inner
+    star = any(node.kind == "star" for node, _ in inner.columns)
+    columns = {_name(node, alias): node for node, alias in inner.columns if node.kind != "star"}
+    condition = _rewritten(outer.where, columns, star)
+    if condition is None:
+        return inner
+    where = condition if inner.where is None else Node("and", args=(inner.where, condition))
+    return dataclasses.replace(inner, where=where)
+
+
+def _rewritten(node: Node, columns: dict[str, Node], star: bool) -> Node | None:
+    """The node over the inner query's expressions, or None if it names something else."""
+    if node.kind == "field":
+        name = str(node.value[-1])
+        return columns.get(name) or (Node("field", (name,)) if star and len(node.value) == 1 else None)
+    args = [_rewritten(arg, columns, star) for arg in node.args]
+    if any(arg is None for arg in args):
+        return None
+    return Node(node.kind, node.value, tuple(arg for arg in args if arg is not None))
 
 
 def kind_of(type_name: str) -> str:
