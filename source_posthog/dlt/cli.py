@@ -49,12 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--checkpoint-records",
         metavar="N",
-        type=int,
+        type=count,
         default=CHECKPOINT_RECORDS,
         help="commit an incremental stream's state at its first checkpoint after N records (default: "
         f"{CHECKPOINT_RECORDS:,}; 0: once, at the end of its read); a rerun after a kill reads on from the last commit",
     )
     return parser
+
+
+def count(text: str) -> int:
+    """A whole number >= 0 (argparse turns the ValueError into a usage error naming the option)."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:

@@ -112,7 +112,7 @@ def run_group(pipeline: Pipeline, group: Selection, options: RunOptions, result:
     feeds = [group.feeds[name] for name in group.names]
     incremental = STREAMS_BY_NAME[group.names[0]].cursor_field is not None
     for feed in feeds:
-        feed.segment_records = options.checkpoint_records if incremental else None
+        feed.segment_records = (options.checkpoint_records or None) if incremental else None  # 0: one run
     file_format: dict[str, Any] = (
         {"loader_file_format": options.loader_file_format} if options.loader_file_format else {}
     )
