@@ -26,6 +26,7 @@ from dlt.common.destination import TLoaderFileFormat
 from dlt.extract.source import DltSource
 
 from source_posthog.dlt.feed import Feed
+from source_posthog.dlt.options import selected_streams
 from source_posthog.dlt.source import build_source, log_to_logging
 from source_posthog.errors import ConnectorError
 from source_posthog.streams.table import STREAMS_BY_NAME
@@ -65,7 +66,7 @@ def load_posthog(
 
     Raises, after every other stream is loaded, one ConnectorError naming the streams that failed.
     """
-    names = streams or list(STREAMS_BY_NAME)
+    names = selected_streams(",".join(streams or []))  # all when none; an unknown name is a ConfigError
     result = run_streams(pipeline, config, names, RunOptions(checkpoint_records, loader_file_format, log))
     if result.failed:
         raise failed_streams_error(result.failed, len(names))
