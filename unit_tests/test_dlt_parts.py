@@ -1,5 +1,7 @@
 """The dlt front end's own parts: column hints from the schemas, and the thread-to-generator feed."""
 
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -101,3 +103,13 @@ def test_given_keep_going_when_stream_fails_then_items_end_and_failure_kept() ->
     assert saved == [{"page": 0}]
     assert feed.failure is not None
     assert feed.failure.message == "PostHog is down"
+
+
+def test_given_dlt_missing_when_command_run_then_one_error_line_saying_how_to_install() -> None:
+    code = (
+        "import sys; sys.modules['dlt'] = None  # as if not installed\n"
+        "from source_posthog.dlt.cli import main; sys.exit(main(['--config', 'x']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert done.stderr == "ERROR dlt is not installed (dlt): pip install 'source-posthog[dlt]'\n"
