@@ -47,18 +47,16 @@ def write_inputs(folder: Path, emulator: Emulator) -> tuple[Path, Path]:
 
 
 def commands(folder: Path, config: Path, catalog: Path) -> dict[str, list[str]]:
-    """Each client's command line; each run gets a fresh output folder (`folder/out`)."""
+    """Each client's command line; each run gets a fresh output folder (`folder/out`).
+
+    `dlt` is the command as shipped (a commit every `--checkpoint-records`, default 50,000 events); `dlt-once`
+    commits once at the end of the read (`--checkpoint-records 0`), which shows what the checkpoints cost.
+    """
     out = folder / "out"
+    load = [str(VENV / "source-posthog-load"), "--config", str(config), "--duckdb", str(out / "posthog.duckdb")]
     found = {
-        "dlt -> DuckDB": [
-            str(VENV / "source-posthog-load"),
-            "--config",
-            str(config),
-            "--duckdb",
-            str(out / "posthog.duckdb"),
-            "--streams",
-            "events",
-        ],
+        "dlt -> DuckDB": [*load, "--streams", "events"],
+        "dlt-once -> DuckDB": [*load, "--streams", "events", "--checkpoint-records", "0"],
         "Airbyte CLI -> /dev/null": [
             str(VENV / "source-posthog"),
             "read",
@@ -109,7 +107,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--clients", default="dlt,Airbyte,PyAirbyte", help="which clients (first word of the name)")
+    parser.add_argument(
+        "--clients", default="dlt,dlt-once,Airbyte,PyAirbyte", help="which clients (first word of the name)"
+    )
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp, running_emulator(args.events, 3, args.seed, real_limits=False) as emu:
@@ -133,7 +133,7 @@ def main() -> None:
                     "loaded": loaded,
                 }
             )
-            print(f"  {client}: {wall:.1f} s, {rss:.0f} MB", flush=True)
+            print(f"  {client}: {wall:.1f} s, {rss:.0f} MB, {loaded} rows", flush=True)
     print(f"\n{expected:,} events, median of {args.runs} run(s)\n")
     print("| client | wall s | events/s | peak RSS MB | rows in DuckDB |\n|---|---:|---:|---:|---:|")
     for row in rows:

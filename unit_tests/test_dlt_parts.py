@@ -1,5 +1,7 @@
 """The dlt front end's own parts: column hints from the schemas, and the thread-to-generator feed."""
 
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -8,7 +10,7 @@ import pytest
 pytest.importorskip("dlt", reason="dlt is not installed: pip install 'source-posthog[dlt]'")
 
 from source_posthog.dlt.columns import column_hints
-from source_posthog.dlt.feed import BATCH_RECORDS, QueueWriter, pull
+from source_posthog.dlt.feed import BATCH_RECORDS, Feed, QueueWriter, pull
 from source_posthog.errors import TransientError
 from source_posthog.streams.schemas import load_schema
 
@@ -66,3 +68,48 @@ def test_given_generator_closed_early_when_reader_still_writing_then_thread_stop
     feed.close()
     threads[0].join(5)
     assert not threads[0].is_alive()
+
+
+def three_checkpoints(writer: QueueWriter) -> None:
+    """Three pages of two records, a STATE after each."""
+    for page in range(3):
+        writer.record("s", {"id": 2 * page})
+        writer.record("s", {"id": 2 * page + 1})
+        writer.state("s", {"page": page})
+
+
+def test_given_segment_records_when_pulled_per_run_then_runs_end_at_checkpoints_and_the_next_goes_on() -> None:
+    feed = Feed(lambda *_: None, threading.Lock())
+    feed.segment_records = 3
+    saved: list[dict[str, Any]] = []
+    runs: list[list[dict[str, Any]]] = []
+    while not runs or feed.paused:
+        runs.append(drain(feed.items(three_checkpoints, saved.append)))
+    assert [[r["id"] for r in run] for run in runs] == [[0, 1, 2, 3], [4, 5]]  # the first STATE after 3 records
+    assert saved == [{"page": 0}, {"page": 1}, {"page": 2}]
+
+
+def test_given_keep_going_when_stream_fails_then_items_end_and_failure_kept() -> None:
+    def read(writer: QueueWriter) -> None:
+        writer.record("s", {"id": 1})
+        writer.state("s", {"page": 0})
+        error = TransientError("PostHog is down")
+        writer.stream_error("s", error)
+        raise error  # sync/run.py ends the read with its summary error after reporting the stream's own
+
+    feed = Feed(lambda *_: None, threading.Lock(), keep_going=True)
+    saved: list[dict[str, Any]] = []
+    assert drain(feed.items(read, saved.append)) == [{"id": 1}]
+    assert saved == [{"page": 0}]
+    assert feed.failure is not None
+    assert feed.failure.message == "PostHog is down"
+
+
+def test_given_dlt_missing_when_command_run_then_one_error_line_saying_how_to_install() -> None:
+    code = (
+        "import sys; sys.modules['dlt'] = None  # as if not installed\n"
+        "from source_posthog.dlt.cli import main; sys.exit(main(['--config', 'x']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert done.stderr == "ERROR dlt is not installed (dlt): pip install 'source-posthog[dlt]'\n"

@@ -5,8 +5,10 @@
 One table per stream, named as the stream, in the dataset `posthog_data` (not `posthog`: DuckDB names its catalog
 after the file, and a schema of the same name makes every query ambiguous). Run again, it loads incrementally:
 dlt keeps the pipeline state in a folder beside the file (and in the file itself, from where it is restored if
-that folder is gone). Progress goes to stderr, the summary of rows per table to stdout. Any failure is one
-`ERROR ...` line and exit code 1; the API key is never printed.
+that folder is gone). Each incremental stream is committed checkpoint by checkpoint (runs.py), so a killed load
+resumes from its last commit. A stream that fails is marked FAILED in the summary and named in a final `ERROR`
+line (exit code 1) after the other streams are loaded. Progress goes to stderr, the summary of rows per table to
+stdout. Any other failure is one `ERROR ...` line and exit code 1; the API key is never printed.
 """
 
 import argparse
@@ -20,6 +22,7 @@ from source_posthog.redaction import redact
 from source_posthog.streams.table import STREAMS_BY_NAME
 
 NAME = "source-posthog-load"
+CHECKPOINT_RECORDS = 50_000  # runs.CHECKPOINT_RECORDS, repeated: this module must import without dlt
 DATASET = "posthog_data"
 
 
@@ -43,7 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--dataset", metavar="NAME", default=DATASET, help=f"dataset (schema) name (default: {DATASET})"
     )
     parser.add_argument("--pipelines-dir", metavar="DIR", help="dlt's working folder (default: beside the DuckDB file)")
+    parser.add_argument(
+        "--checkpoint-records",
+        metavar="N",
+        type=count,
+        default=CHECKPOINT_RECORDS,
+        help="commit an incremental stream's state at its first checkpoint after N records (default: "
+        f"{CHECKPOINT_RECORDS:,}; 0: once, at the end of its read); a rerun after a kill reads on from the last commit",
+    )
     return parser
+
+
+def count(text: str) -> int:
+    """A whole number >= 0 (argparse turns the ValueError into a usage error naming the option)."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -58,8 +77,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     try:
         from source_posthog.dlt.load import load  # noqa: PLC0415 (dlt is an optional dependency: imported only when needed)
 
-        out.write(load(args, log))
-        return 0
+        summary, failure = load(args, log)
+        out.write(summary)
+        if failure is None:
+            return 0
+        log("ERROR", failure.message)
     except ImportError as error:
         log("ERROR", f"dlt is not installed ({error.name}): pip install 'source-posthog[dlt]'")
     except KeyboardInterrupt:

@@ -1,136 +1,114 @@
-"""The sync loop (push) turned into a generator (pull) for one dlt resource.
+"""One stream's read fed to dlt as the items of its resource, in one dlt run or across several.
 
-The readers push: `read_streams` calls `writer.record(...)` and `writer.state(...)` until the stream is read. A dlt
-resource is a generator that dlt pulls from. The simplest correct bridge that leaves the loop untouched: run the
-loop for this one stream in a thread, whose writer puts batches of records and each STATE in order into a bounded
-queue; the generator takes them out, yields each batch, and copies each STATE into the resource state only after
-yielding the records it covers, exactly as an Airbyte platform commits a STATE after the records before it.
-
-The bounded queue keeps memory flat: a reader runs ahead of dlt by at most `QUEUE_ITEMS` batches. While the queue is
-empty the generator yields None, which dlt's pipe iterator treats as "nothing yet, try another resource": so dlt's
+The read runs in a thread whose `QueueWriter` (queue_writer.py) queues record batches and each STATE in order. The
+resource's generator takes them out, yields each batch, and copies each STATE into the resource state only after
+yielding the records it covers, exactly as an Airbyte platform commits a STATE after the records before it. While
+the queue is empty it yields None, which dlt's pipe iterator treats as "nothing yet, try another resource": so dlt's
 loop never blocks on one resource while another's thread waits, and the resources of one source can share a `turn`
-lock that lets one stream read at a time (each read is paced to the configured share of PostHog's limits; several at
-once would together exceed it). Closing the generator (dlt stops, an error elsewhere) stops the thread at its next
-record.
+lock that lets one stream read at a time (each read is paced to the configured share of PostHog's limits).
+
+Checkpoints (runs.py). dlt commits a resource's state together with the data of the run that set it: the state goes
+into the run's load package at the end of extract and reaches the destination with the load (dlt docs, "Advanced
+state management": the state "gets committed atomically with the data"; dlt 1.31 `common/storages/load_package.py`,
+`pipeline_state` "added at the end of the extraction phase"). So with `segment_records` set, the generator ends at
+the first STATE after that many records: its run loads and commits that checkpoint, while the read stays alive,
+paused on its bounded queue, and the next run of the same resource goes on from the next item. A kill then
+re-reads only what came after the last committed checkpoint, not the whole interrupted read.
+
+A stream's own failure (reported by the loop through `stream_error`): with `keep_going`, the resource ends, the
+records and STATE before the failure are loaded, and the failure is kept for runs.py to report after the other
+streams; otherwise it is raised and fails the dlt run, as dlt does with any resource's error.
 """
 
 import queue
 import threading
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import Any
 
+from source_posthog.dlt.queue_writer import BATCH_RECORDS, POLL_SECONDS, QueueWriter, run_in_thread
 from source_posthog.errors import ConnectorError
-from source_posthog.sync.progress import StreamStatus
 
-BATCH_RECORDS = 1000
-QUEUE_ITEMS = 4
-POLL_SECONDS = 0.05
+__all__ = ["BATCH_RECORDS", "Feed", "QueueWriter", "pull"]
+
 JOIN_SECONDS = 30.0
 
-Item = tuple[str, Any]  # ("records", [..]) | ("state", {..}) | ("end", BaseException | None)
+Read = Callable[[QueueWriter], None]
+Batches = Generator[list[dict[str, Any]] | None]
 
 
-class Stopped(BaseException):
-    """Raised inside the reading thread when the generator was closed: ends the read like an interrupt."""
+@dataclass
+class Live:
+    """A read in progress: its writer (and queue) and its thread."""
+
+    writer: QueueWriter
+    thread: threading.Thread
 
 
-class QueueWriter:
-    """The sync loop's Writer for one stream: batches records, keeps STATE in order, logs through `log`."""
+class Feed:
+    """One stream's read for dlt, kept alive between the runs that load it checkpoint by checkpoint."""
 
-    def __init__(self, log: Callable[[str, str], None]) -> None:
-        self.items: queue.Queue[Item] = queue.Queue(maxsize=QUEUE_ITEMS)
-        self.stop = threading.Event()
-        self._batch: list[dict[str, Any]] = []
-        self._log = log
+    def __init__(self, log: Callable[[str, str], None], turn: threading.Lock, keep_going: bool = False) -> None:
+        self.keep_going = keep_going
+        self.segment_records: int | None = None
+        """End a run's items at the first STATE after this many records (None: at the end of the read)."""
+        self.paused = False
+        """The last run ended at a checkpoint; the read goes on in the next run."""
+        self.failure: ConnectorError | None = None
+        """The stream's failure, when `keep_going` ended its resource on it."""
+        self._log, self._turn = log, turn
+        self._live: Live | None = None
 
-    def put(self, item: Item) -> None:
-        """Queue an item, waiting for room; give up as soon as the reader is told to stop."""
-        while not self.stop.is_set():
-            try:
-                self.items.put(item, timeout=POLL_SECONDS)
-                return
-            except queue.Full:
-                continue
-        raise Stopped
+    def items(self, read: Read, save_state: Callable[[dict[str, Any]], None]) -> Batches:
+        """This run's batches (None while none is ready): from the paused read, or else from a new `read`."""
+        live = self._live or self._start(read)
+        self.paused, taken = False, 0
+        try:
+            while True:
+                try:
+                    kind, payload = live.writer.items.get(timeout=POLL_SECONDS)
+                except queue.Empty:
+                    yield None
+                    continue
+                if kind == "records":
+                    taken += len(payload)
+                    yield payload
+                elif kind == "state":
+                    save_state(payload)
+                    self.paused = self.segment_records is not None and taken >= self.segment_records
+                    if self.paused:
+                        return
+                else:
+                    self._end(live.writer, payload)
+                    return
+        finally:
+            if not self.paused:
+                self.close()
 
-    def record(self, stream: str, data: dict[str, Any]) -> None:
-        """Add a record to the current batch; a full batch goes to the queue."""
-        self._batch.append(data)
-        if len(self._batch) >= BATCH_RECORDS:
-            self.flush()
+    def close(self) -> None:
+        """Stop the read, if one is alive (a read waiting on an HTTP answer stops after it; it is a daemon)."""
+        live, self._live, self.paused = self._live, None, False
+        if live is not None:
+            live.writer.stop.set()
+            live.thread.join(timeout=JOIN_SECONDS)
 
-    def flush(self) -> None:
-        """Queue the records not yet queued."""
-        if self._batch:
-            batch, self._batch = self._batch, []
-            self.put(("records", batch))
+    def _start(self, read: Read) -> Live:
+        writer = QueueWriter(self._log)
+        self._live, self.failure = Live(writer, run_in_thread(read, writer, self._turn)), None
+        return self._live
 
-    def state(self, stream: str, stream_state: dict[str, Any]) -> None:
-        """Queue the stream's whole state after every record it covers."""
-        self.flush()
-        self.put(("state", stream_state))
-
-    def log(self, level: str, message: str) -> None:
-        """Pass a log line on (messages from the loop are already free of secrets)."""
-        self._log(level, message)
-
-    def stream_status(self, stream: str, status: StreamStatus) -> None:
-        """Status is part of the progress log lines; nothing else to do."""
-        if status in ("STARTED", "COMPLETE", "INCOMPLETE"):
-            self._log("INFO", f"{stream}: {status}")
-
-    def stream_error(self, stream: str, error: ConnectorError) -> None:
-        """The error reaches the generator when the loop raises it at the end."""
-        self._log("ERROR", f"{stream}: {error.message}")
-
-
-def run_in_thread(read: Callable[[QueueWriter], None], writer: QueueWriter, turn: threading.Lock) -> threading.Thread:
-    """Start `read(writer)` in a daemon thread (after taking `turn`); its end or error is the queue's last item."""
-
-    def target() -> None:
-        outcome: BaseException | None = None
-        with turn:
-            try:
-                if not writer.stop.is_set():
-                    read(writer)
-                    writer.flush()
-            except BaseException as error:  # handed to the generator, which raises it in dlt's thread
-                outcome = error
-        if not isinstance(outcome, Stopped):
-            try:
-                writer.put(("end", outcome))
-            except Stopped:
-                return
-
-    thread = threading.Thread(target=target, name="source-posthog-read", daemon=True)
-    thread.start()
-    return thread
+    def _end(self, writer: QueueWriter, error: BaseException | None) -> None:
+        """The read is over: done, a failure of this stream to keep, or an error to raise."""
+        if error is None:
+            return
+        if self.keep_going and writer.failure is not None:
+            self.failure = writer.failure
+            return
+        raise error
 
 
 def pull(
-    read: Callable[[QueueWriter], None],
-    save_state: Callable[[dict[str, Any]], None],
-    log: Callable[[str, str], None],
-    turn: threading.Lock,
-) -> Generator[list[dict[str, Any]] | None]:
-    """Yield the batches `read` writes, None while none is ready; save each STATE after its records."""
-    writer = QueueWriter(log)
-    thread = run_in_thread(read, writer, turn)
-    try:
-        while True:
-            try:
-                kind, payload = writer.items.get(timeout=POLL_SECONDS)
-            except queue.Empty:
-                yield None
-                continue
-            if kind == "records":
-                yield payload
-            elif kind == "state":
-                save_state(payload)
-            elif payload is not None:
-                raise payload
-            else:
-                return
-    finally:
-        writer.stop.set()
-        thread.join(timeout=JOIN_SECONDS)  # a read waiting on an HTTP answer stops after it; the thread is a daemon
+    read: Read, save_state: Callable[[dict[str, Any]], None], log: Callable[[str, str], None], turn: threading.Lock
+) -> Batches:
+    """One whole read as one generator (no checkpoints, errors raised): a feed used once."""
+    yield from Feed(log, turn).items(read, save_state)

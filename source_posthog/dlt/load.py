@@ -5,32 +5,30 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dlt
-from dlt.common.pipeline import SupportsPipeline
+from dlt import Pipeline
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from source_posthog.dlt.options import PIPELINE, read_config, selected_streams
-from source_posthog.dlt.source import posthog
-from source_posthog.errors import ConfigError
+from source_posthog.dlt.runs import LoadResult, RunOptions, run_streams
+from source_posthog.errors import ConfigError, ConnectorError
+from source_posthog.sync.failures import failed_streams_error
 
 Log = Callable[[str, str], None]
 DUCKDB_MEMORY = "256MB"
 
 
-def load(args: argparse.Namespace, log: Log) -> str:
-    """Run the pipeline for the chosen streams; return the summary to print."""
+def load(args: argparse.Namespace, log: Log) -> tuple[str, ConnectorError | None]:
+    """Run the pipeline for the chosen streams; return the summary to print and the failed streams' error, if any."""
     streams = selected_streams(args.streams)
     config = read_config(args.config, log)
     pipeline = make_pipeline(args)
-    source = posthog(log=log, **config.model_dump(mode="json", exclude_none=True) | secret(config))
     log("INFO", f"Loading {len(streams)} stream(s) into {describe_destination(args)}, dataset {args.dataset}.")
     # DuckDB loads JSON-lines files with its own reader: 6x faster and far leaner than dlt's default for DuckDB
     # (INSERT VALUES statements), measured by bench/dlt_load.py. Other destinations keep their preferred format.
-    selected = source.with_resources(*streams)
-    if args.destination:
-        pipeline.run(selected)
-    else:
-        pipeline.run(selected, loader_file_format="jsonl")
-    return summary(pipeline, streams)
+    options = RunOptions(args.checkpoint_records or None, None if args.destination else "jsonl", log)
+    result = run_streams(pipeline, config.model_dump(mode="json", exclude_none=True) | secret(config), streams, options)
+    failure = failed_streams_error(result.failed, len(streams)) if result.failed else None
+    return summary(pipeline, streams, result), failure
 
 
 def secret(config: object) -> dict[str, str]:
@@ -38,7 +36,7 @@ def secret(config: object) -> dict[str, str]:
     return {"api_key": config.api_key.get_secret_value()}  # type: ignore[attr-defined]
 
 
-def make_pipeline(args: argparse.Namespace) -> SupportsPipeline:
+def make_pipeline(args: argparse.Namespace) -> Pipeline:
     """The dlt pipeline: DuckDB at --duckdb unless --destination names another."""
     if args.destination:
         return dlt.pipeline(
@@ -65,13 +63,13 @@ def describe_destination(args: argparse.Namespace) -> str:
     return f"dlt destination {args.destination}" if args.destination else f"DuckDB file {args.duckdb}"
 
 
-def summary(pipeline: SupportsPipeline, streams: list[str]) -> str:
-    """Rows loaded by this run and rows now in each table, one line per stream."""
-    loaded = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}  # type: ignore[attr-defined]
+def summary(pipeline: Pipeline, streams: list[str], result: LoadResult) -> str:
+    """Rows loaded by this load's runs and rows now in each table, one line per stream."""
     lines = [f"{'table':<24}{'loaded':>12}{'rows':>12}"]
-    with pipeline.sql_client() as client:  # type: ignore[attr-defined]
+    with pipeline.sql_client() as client:
         for stream in streams:
-            lines.append(f"{stream:<24}{loaded.get(stream, 0):>12,}{table_rows(client, stream):>12,}")
+            state = "  FAILED" if stream in result.failed else ""
+            lines.append(f"{stream:<24}{result.rows[stream]:>12,}{table_rows(client, stream):>12,}{state}")
     return "\n".join(lines) + "\n"
 
 

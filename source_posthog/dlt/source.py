@@ -8,6 +8,8 @@ stream (one with a cursor field) is loaded with the `merge` write disposition an
 where the last committed load left off and merge absorbs what is read again; full-refresh streams `replace`.
 dlt commits resource state atomically with the data it covers (dlthub.com/docs/general-usage/incremental/
 advanced-state); `dlt.secrets.get(name)` is None when no provider holds the name (dlt's secrets accessor).
+`build_source` also hands back each stream's `Feed`, through which runs.py loads checkpoint by checkpoint and
+keeps a failed stream from failing the others; a plain `pipeline.run(posthog(...))` does neither (feed.py).
 """
 
 import logging
@@ -23,7 +25,7 @@ from dlt.extract.source import DltSource
 from source_posthog.config.file import parse_config
 from source_posthog.config.model import Config
 from source_posthog.dlt.columns import column_hints
-from source_posthog.dlt.feed import QueueWriter, pull
+from source_posthog.dlt.feed import Feed, QueueWriter
 from source_posthog.errors import ConfigError
 from source_posthog.redaction import register_secret
 from source_posthog.streams.schemas import load_schema
@@ -47,14 +49,19 @@ def posthog(log: Any = log_to_logging, **config: Any) -> DltSource:
     `api_key` may be left out: it is then read from dlt's secrets (`sources.posthog.api_key` in
     .dlt/secrets.toml, or the SOURCES__POSTHOG__API_KEY environment variable). `log(level, message)` hears progress.
     """
+    return build_source(config, log)[0]
+
+
+def build_source(config: dict[str, Any], log: Any, keep_going: bool = False) -> tuple[DltSource, dict[str, Feed]]:
+    """The source, and the feed behind each of its resources (by stream name) for runs.py to steer."""
     if "api_key" not in config:
-        config["api_key"] = api_key_from_secrets()
+        config = {**config, "api_key": api_key_from_secrets()}
     parsed = parse_config(config, warn=lambda message: log("WARN", message))
     register_secret(parsed.api_key.get_secret_value())
     turn = threading.Lock()  # one stream reads at a time, within the configured share of PostHog's limits
-    return DltSource(
-        dlt.Schema("posthog"), "source_posthog.dlt", [stream_resource(parsed, stream, log, turn) for stream in STREAMS]
-    )
+    feeds = {stream.name: Feed(log, turn, keep_going) for stream in STREAMS}
+    resources = [stream_resource(parsed, stream, feeds[stream.name]) for stream in STREAMS]
+    return DltSource(dlt.Schema("posthog"), "source_posthog.dlt", resources), feeds
 
 
 def api_key_from_secrets() -> str:
@@ -68,7 +75,7 @@ def api_key_from_secrets() -> str:
     return str(key)
 
 
-def stream_resource(config: Config, stream: Stream[Any], log: Any, turn: threading.Lock) -> DltResource:
+def stream_resource(config: Config, stream: Stream[Any], feed: Feed) -> DltResource:
     """The dlt resource of one stream, named as the stream."""
     incremental = stream.cursor_field is not None
 
@@ -82,7 +89,7 @@ def stream_resource(config: Config, stream: Stream[Any], log: Any, turn: threadi
         def save_state(stream_state: dict[str, Any]) -> None:
             resource_state[STATE_KEY] = stream_state
 
-        yield from pull(read, save_state, log, turn)
+        yield from feed.items(read, save_state)
 
     return dlt.resource(
         items,
