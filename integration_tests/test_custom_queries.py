@@ -6,6 +6,7 @@ lookback; a killed read resumes without loss; a refused query and a non-unique k
 tap-posthog offers the same streams.
 """
 
+import io
 import json
 import re
 from collections import Counter
@@ -276,3 +277,30 @@ def test_given_windows_past_the_time_limit_when_read_then_split_and_complete(tmp
         assert any(cost["timed_out"] for cost in costs)
     finally:
         emulator.stop()
+
+
+def test_given_examples_when_loaded_through_dlt_then_tables_complete_unique_and_typed(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """`source-posthog-load` offers the custom query streams too, typed as PostHog's answer types them."""
+    pytest.importorskip("dlt", reason="dlt is not installed: pip install 'source-posthog[dlt]'")
+    from integration_tests.dlt_helpers import DATASET, column_types, fast_config, rows, write_config
+    from source_posthog.dlt.cli import main
+
+    queries = readme_queries()
+    body = fast_config(emu, custom_queries=queries, project_ids=[101, 102])
+    database = tmp_path / "posthog.duckdb"
+    names = ",".join(query["name"] for query in queries)
+    argv = ["--config", write_config(tmp_path, body), "--duckdb", str(database), "--streams", names]
+    out, err = io.StringIO(), io.StringIO()
+    assert main(argv, out, err) == 0, err.getvalue()
+    for query in queries:
+        key = query["primary_key"][0]
+        found = rows(database, f'SELECT project_id, {key} FROM {DATASET}."{query["name"]}"')  # noqa: S608
+        assert Counter(map(tuple, found)) == truth(emu, query["name"]), query["name"]
+    types = column_types(database, "llm_generations")
+    assert (types["cost_usd"], types["input_tokens"], types["timestamp"]) == (
+        "DOUBLE",
+        "BIGINT",
+        "TIMESTAMP WITH TIME ZONE",
+    )

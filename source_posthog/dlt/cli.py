@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--destination", metavar="NAME", help="another dlt destination (credentials from dlt's config)")
     parser.add_argument(
-        "--streams", metavar="A,B", help=f"streams to load (default: all): {', '.join(STREAMS_BY_NAME)}"
+        "--streams",
+        metavar="A,B",
+        help=f"streams to load (default: all, custom queries too): {', '.join(STREAMS_BY_NAME)}",
     )
     parser.add_argument(
         "--dataset", metavar="NAME", default=DATASET, help=f"dataset (schema) name (default: {DATASET})"

@@ -8,7 +8,7 @@ import dlt
 from dlt import Pipeline
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-from source_posthog.dlt.options import PIPELINE, read_config, selected_streams
+from source_posthog.dlt.options import PIPELINE, read_config
 from source_posthog.dlt.runs import LoadResult, RunOptions, run_streams
 from source_posthog.errors import ConfigError, ConnectorError
 from source_posthog.sync.failures import failed_streams_error
@@ -19,16 +19,17 @@ DUCKDB_MEMORY = "256MB"
 
 def load(args: argparse.Namespace, log: Log) -> tuple[str, ConnectorError | None]:
     """Run the pipeline for the chosen streams; return the summary to print and the failed streams' error, if any."""
-    streams = selected_streams(args.streams)
     config = read_config(args.config, log)
     pipeline = make_pipeline(args)
-    log("INFO", f"Loading {len(streams)} stream(s) into {describe_destination(args)}, dataset {args.dataset}.")
     # DuckDB loads JSON-lines files with its own reader: 6x faster and far leaner than dlt's default for DuckDB
     # (INSERT VALUES statements), measured by bench/dlt_load.py. Other destinations keep their preferred format.
-    options = RunOptions(args.checkpoint_records or None, None if args.destination else "jsonl", log)
-    result = run_streams(pipeline, config.model_dump(mode="json", exclude_none=True) | secret(config), streams, options)
-    failure = failed_streams_error(result.failed, len(streams)) if result.failed else None
-    return summary(pipeline, streams, result), failure
+    file_format = None if args.destination else "jsonl"
+    where = f"{describe_destination(args)}, dataset {args.dataset}"
+    options = RunOptions(args.checkpoint_records or None, file_format, log, where)
+    dumped = config.model_dump(mode="json", exclude_none=True) | secret(config)
+    result = run_streams(pipeline, dumped, args.streams, options)
+    failure = failed_streams_error(result.failed, len(result.streams)) if result.failed else None
+    return summary(pipeline, result), failure
 
 
 def secret(config: object) -> dict[str, str]:
@@ -63,11 +64,11 @@ def describe_destination(args: argparse.Namespace) -> str:
     return f"dlt destination {args.destination}" if args.destination else f"DuckDB file {args.duckdb}"
 
 
-def summary(pipeline: Pipeline, streams: list[str], result: LoadResult) -> str:
+def summary(pipeline: Pipeline, result: LoadResult) -> str:
     """Rows loaded by this load's runs and rows now in each table, one line per stream."""
     lines = [f"{'table':<24}{'loaded':>12}{'rows':>12}"]
     with pipeline.sql_client() as client:
-        for stream in streams:
+        for stream in result.streams:
             state = "  FAILED" if stream in result.failed else ""
             lines.append(f"{stream:<24}{result.rows[stream]:>12,}{table_rows(client, stream):>12,}{state}")
     return "\n".join(lines) + "\n"

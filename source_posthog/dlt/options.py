@@ -9,19 +9,21 @@ from typing import Any
 
 from source_posthog.config.file import load_config
 from source_posthog.errors import ConfigError
-from source_posthog.streams.table import STREAMS_BY_NAME
 
 PIPELINE = "source_posthog"
 
 
-def selected_streams(text: str | None) -> list[str]:
-    """The streams named by --streams, all if none; an unknown name is a ConfigError listing the known ones."""
+def selected_streams(text: str | None, known: list[str]) -> list[str]:
+    """The streams named by --streams, all `known` if none; an unknown name is a ConfigError listing the known ones.
+
+    `known` is the source's streams: the table's and the config's custom query streams.
+    """
     if not text:
-        return list(STREAMS_BY_NAME)
+        return known
     names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in STREAMS_BY_NAME]
+    unknown = [name for name in names if name not in known]
     if unknown or not names:
-        raise ConfigError(f"Unknown stream(s) {', '.join(unknown) or '(none)'}; known: {', '.join(STREAMS_BY_NAME)}.")
+        raise ConfigError(f"Unknown stream(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}.")
     return names
 
 

@@ -29,7 +29,6 @@ from source_posthog.dlt.feed import Feed
 from source_posthog.dlt.options import selected_streams
 from source_posthog.dlt.source import build_source, log_to_logging
 from source_posthog.errors import ConnectorError
-from source_posthog.streams.table import STREAMS_BY_NAME
 from source_posthog.sync.failures import failed_streams_error
 
 CHECKPOINT_RECORDS = 50_000
@@ -38,8 +37,9 @@ Log = Callable[[str, str], None]
 
 @dataclass
 class LoadResult:
-    """What the runs of one load did: rows loaded per table, dlt runs made, streams that failed and why."""
+    """What the runs of one load did: its streams, rows loaded per table, dlt runs made, failed streams and why."""
 
+    streams: list[str] = field(default_factory=list)
     rows: Counter[str] = field(default_factory=Counter)
     runs: int = 0
     failed: dict[str, ConnectorError] = field(default_factory=dict)
@@ -47,11 +47,12 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How the runs go: records per checkpoint run (None: one run per read), dlt's file format, the progress log."""
+    """How the runs go: records per checkpoint run (None: one per read), file format, progress log, destination."""
 
     checkpoint_records: int | None = CHECKPOINT_RECORDS
     loader_file_format: TLoaderFileFormat | None = None
     log: Log = log_to_logging
+    destination: str = "the pipeline's destination"
 
 
 def load_posthog(
@@ -66,33 +67,34 @@ def load_posthog(
 
     Raises, after every other stream is loaded, one ConnectorError naming the streams that failed.
     """
-    names = selected_streams(",".join(streams or []))  # all when none; an unknown name is a ConfigError
-    result = run_streams(pipeline, config, names, RunOptions(checkpoint_records, loader_file_format, log))
+    options = RunOptions(checkpoint_records, loader_file_format, log)
+    result = run_streams(pipeline, config, ",".join(streams or []), options)
     if result.failed:
-        raise failed_streams_error(result.failed, len(names))
+        raise failed_streams_error(result.failed, len(result.streams))
     return result
 
 
-def run_streams(pipeline: Pipeline, config: dict[str, Any], streams: list[str], options: RunOptions) -> LoadResult:
-    """The runs of one load; failed streams are in the result, not raised."""
+def run_streams(pipeline: Pipeline, config: dict[str, Any], streams: str | None, options: RunOptions) -> LoadResult:
+    """The runs of one load of the streams named (comma-separated; all if none); failed streams are in the result."""
     source, feeds = build_source(config, options.log, keep_going=True)
+    result = LoadResult(streams=selected_streams(streams, list(feeds)))  # an unknown name is a ConfigError
+    incremental = {name for name, resource in source.resources.items() if resource.write_disposition == "merge"}
+    options.log("INFO", f"Loading {len(result.streams)} stream(s) into {options.destination}.")
     finish_pending(pipeline, options.log)
-    result = LoadResult()
     try:
-        for group in plan(streams):
-            run_group(pipeline, Selection(source, feeds, group), options, result)
+        for group in plan(result.streams, incremental):
+            run_group(pipeline, Selection(source, feeds, group, group[0] in incremental), options, result)
     finally:
         for feed in feeds.values():
             feed.close()
     return result
 
 
-def plan(streams: list[str]) -> list[list[str]]:
+def plan(streams: list[str], incremental: set[str]) -> list[list[str]]:
     """The runs' streams, in the given order: each incremental stream alone, consecutive full-refresh ones together."""
     groups: list[list[str]] = []
     for name in streams:
-        incremental = STREAMS_BY_NAME[name].cursor_field is not None
-        if incremental or not groups or STREAMS_BY_NAME[groups[-1][0]].cursor_field is not None:
+        if name in incremental or not groups or groups[-1][0] in incremental:
             groups.append([name])
         else:
             groups[-1].append(name)
@@ -106,14 +108,14 @@ class Selection:
     source: DltSource
     feeds: dict[str, Feed]
     names: list[str]
+    incremental: bool
 
 
 def run_group(pipeline: Pipeline, group: Selection, options: RunOptions, result: LoadResult) -> None:
     """Run the group's streams until their reads end: one dlt run per checkpoint (incremental) or one run."""
     feeds = [group.feeds[name] for name in group.names]
-    incremental = STREAMS_BY_NAME[group.names[0]].cursor_field is not None
     for feed in feeds:
-        feed.segment_records = (options.checkpoint_records or None) if incremental else None  # 0: one run
+        feed.segment_records = (options.checkpoint_records or None) if group.incremental else None  # 0: one run
     file_format: dict[str, Any] = (
         {"loader_file_format": options.loader_file_format} if options.loader_file_format else {}
     )

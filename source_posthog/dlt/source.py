@@ -1,4 +1,4 @@
-"""`posthog(**config)`: the PostHog source for dlt, one resource per stream of the stream table.
+"""`posthog(**config)`: the PostHog source for dlt, one resource per stream of the stream table and custom query.
 
 Only what is specific to dlt lives here; each resource runs the same sync loop as the Airbyte and Singer front
 ends (sync/run.py `read_streams`) for its one stream, through feed.py. dlt conventions (dlt documentation, "Resource"
@@ -26,11 +26,12 @@ from source_posthog.config.file import parse_config
 from source_posthog.config.model import Config
 from source_posthog.dlt.columns import column_hints
 from source_posthog.dlt.feed import Feed, QueueWriter
-from source_posthog.errors import ConfigError
+from source_posthog.errors import ConfigError, ConnectorError
 from source_posthog.redaction import register_secret
-from source_posthog.streams.schemas import load_schema
 from source_posthog.streams.stream import Stream
-from source_posthog.streams.table import STREAMS
+from source_posthog.streams.table import streams_for
+from source_posthog.sync.discovery import custom_schemas, schema_for
+from source_posthog.sync.progress import StreamStatus
 from source_posthog.sync.run import read_streams
 
 LOGGER = logging.getLogger("source_posthog.dlt")
@@ -58,10 +59,31 @@ def build_source(config: dict[str, Any], log: Any, keep_going: bool = False) -> 
         config = {**config, "api_key": api_key_from_secrets()}
     parsed = parse_config(config, warn=lambda message: log("WARN", message))
     register_secret(parsed.api_key.get_secret_value())
+    streams = streams_for(parsed)
+    schemas = custom_schemas(parsed, LogWriter(log))  # a custom query's columns are PostHog's answer (none: no request)
     turn = threading.Lock()  # one stream reads at a time, within the configured share of PostHog's limits
-    feeds = {stream.name: Feed(log, turn, keep_going) for stream in STREAMS}
-    resources = [stream_resource(parsed, stream, feeds[stream.name]) for stream in STREAMS]
+    feeds = {stream.name: Feed(log, turn, keep_going) for stream in streams}
+    resources = [stream_resource(parsed, stream, feeds[stream.name], schema_for(stream, schemas)) for stream in streams]
     return DltSource(dlt.Schema("posthog"), "source_posthog.dlt", resources), feeds
+
+
+class LogWriter:
+    """The writer of the custom queries' schema probes: they only log, and write no record or state."""
+
+    def __init__(self, log: Any) -> None:
+        self.log: Any = log
+
+    def record(self, stream: str, data: dict[str, Any]) -> None:
+        """Never called by a probe."""
+
+    def state(self, stream: str, stream_state: dict[str, Any]) -> None:
+        """Never called by a probe."""
+
+    def stream_status(self, stream: str, status: StreamStatus) -> None:
+        """Never called by a probe."""
+
+    def stream_error(self, stream: str, error: ConnectorError) -> None:
+        """Never called by a probe."""
 
 
 def api_key_from_secrets() -> str:
@@ -75,8 +97,8 @@ def api_key_from_secrets() -> str:
     return str(key)
 
 
-def stream_resource(config: Config, stream: Stream[Any], feed: Feed) -> DltResource:
-    """The dlt resource of one stream, named as the stream."""
+def stream_resource(config: Config, stream: Stream[Any], feed: Feed, schema: dict[str, Any]) -> DltResource:
+    """The dlt resource of one stream, named as the stream, its columns from the stream's JSON schema."""
     incremental = stream.cursor_field is not None
 
     def items() -> Iterator[list[dict[str, Any]] | None]:
@@ -96,5 +118,5 @@ def stream_resource(config: Config, stream: Stream[Any], feed: Feed) -> DltResou
         name=stream.name,
         primary_key=list(stream.primary_key),
         write_disposition="merge" if incremental else "replace",
-        columns=cast(dict[str, TColumnSchema], column_hints(load_schema(stream.name), stream.primary_key)),
+        columns=cast(dict[str, TColumnSchema], column_hints(schema, stream.primary_key)),
     )
