@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dlt
 from dlt import Pipeline
+from dlt.common.destination import TLoaderFileFormat
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from source_posthog.dlt.options import PIPELINE, read_config
@@ -23,7 +24,7 @@ def load(args: argparse.Namespace, log: Log) -> tuple[str, ConnectorError | None
     pipeline = make_pipeline(args)
     # DuckDB loads JSON-lines files with its own reader: 6x faster and far leaner than dlt's default for DuckDB
     # (INSERT VALUES statements), measured by bench/dlt_load.py. Other destinations keep their preferred format.
-    file_format = None if args.destination else "jsonl"
+    file_format: TLoaderFileFormat | None = None if args.destination else "jsonl"
     where = f"{describe_destination(args)}, dataset {args.dataset}"
     options = RunOptions(args.checkpoint_records or None, file_format, log, where)
     dumped = config.model_dump(mode="json", exclude_none=True) | secret(config)
