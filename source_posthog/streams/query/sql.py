@@ -50,6 +50,9 @@ class HogQLTable:
     """Selected in this order; the key columns must be among them."""
     key: tuple[KeyColumn, ...]
     """A total order of the rows: no two distinct rows share it."""
+    raw: str | None = None
+    """The stored table this lazy one aggregates, sorted by the (single) key within a team: pages are then
+    bounded on both sides by it (query/bounded.py), persons and person_distinct_ids."""
 
 
 @dataclass(frozen=True)
