@@ -22,6 +22,10 @@ HOGQL_TABLES: dict[str, frozenset[str]] = {
     "persons": frozenset({"id", "created_at", "team_id", "properties", "is_identified"}),
     # person_distinct_ids.py @ c1431f564603 (PERSON_DISTINCT_IDS_FIELDS)
     "person_distinct_ids": frozenset({"team_id", "distinct_id", "person_id"}),
+    # persons.py @ 5ece335f6dcb (RawPersonsTable: PERSONS_FIELDS + is_deleted, version), HogQL's `person`
+    "raw_persons": frozenset({"id", "created_at", "team_id", "properties", "is_identified", "is_deleted", "version"}),
+    # person_distinct_ids.py @ c1431f564603 (RawPersonDistinctIdsTable), HogQL's `person_distinct_id2`
+    "raw_person_distinct_ids": frozenset({"team_id", "distinct_id", "person_id", "is_deleted", "version"}),
     # groups.py @ 5735f4edd6f6 (GROUPS_TABLE_FIELDS)
     "groups": frozenset({"index", "team_id", "key", "created_at", "updated_at", "properties"}),
     # cohort_people.py @ 586fc69229f2 (COHORT_PEOPLE_FIELDS)
@@ -73,6 +77,13 @@ def tokens(sql: str) -> list[tuple[str, str]]:
 
 def hogql_violations(sql: str) -> list[str]:
     """What in one HogQL query PostHog does not have: its table, a column of it, a function."""
+    outer, opened, rest = sql.partition(" FROM (SELECT ")
+    if opened and rest.endswith(")") and outer.startswith("SELECT "):
+        # A bounded page's bound (source_posthog/streams/query/bounded.py): aggregates over one raw subquery.
+        inner = f"SELECT {rest[:-1]}"
+        found = hogql_violations(inner)
+        table = rest.split(" FROM ", 1)[1].split()[0]  # the raw table, known to exist once `found` is empty
+        return found or _name_violations(*_named(f"{outer} FROM {table}"), table)
     parts = tokens(sql)
     names = [(i, text) for i, (kind, text) in enumerate(parts) if kind == "name"]
     unmodelled = sorted({text.upper() for _, text in names if text.upper() in UNMODELLED})
@@ -85,6 +96,11 @@ def hogql_violations(sql: str) -> list[str]:
     if table not in HOGQL_TABLES:
         return [f"HogQL table `{table}` is not a PostHog table"]
     return _name_violations(parts, names, table)
+
+
+def _named(sql: str) -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
+    parts = tokens(sql)
+    return parts, [(i, text) for i, (kind, text) in enumerate(parts) if kind == "name"]
 
 
 def _name_violations(parts: list[tuple[str, str]], names: list[tuple[int, str]], table: str) -> list[str]:

@@ -1,7 +1,8 @@
 """Recursive-descent parser for the HogQL SELECT the connector sends (DESIGN.md); expressions are expr's.
 
-SELECT cols FROM table [WHERE expr] [GROUP BY expr, ...] [ORDER BY expr [ASC|DESC], ...]
-[LIMIT n [OFFSET m] | LIMIT m, n] [OFFSET m].
+SELECT cols FROM (table | (select) [[AS] alias]) [WHERE expr] [GROUP BY expr, ...] [ORDER BY expr [ASC|DESC], ...]
+[LIMIT n [OFFSET m] | LIMIT m, n] [OFFSET m]. A subquery in FROM is what a bounded keyset page's bound reads
+(tables/raw_keys.py); its `table` is the subquery's table and `source` the subquery.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Select:
     order: list[tuple[Node, bool]] = field(default_factory=list)  # (expr, descending)
     limit: Node | None = None
     offset: Node | None = None
+    source: Select | None = None  # FROM (subquery): `table` is then the subquery's table
 
 
 class Parser(ExprParser):
@@ -36,7 +38,14 @@ class Parser(ExprParser):
         while self.accept(","):
             columns.append(self.column())
         self.take("FROM")
-        query = Select(columns, self.identifier())
+        if self.accept("("):
+            inner = self.select()
+            self.take(")")
+            if self.accept("AS") or self.tokens[self.i][0] in ("name", "quoted"):
+                self.identifier()
+            query = Select(columns, inner.table, source=inner)
+        else:
+            query = Select(columns, self.identifier())
         if self.accept("WHERE"):
             query.where = self.expr()
         if self.accept("GROUP"):
@@ -50,6 +59,11 @@ class Parser(ExprParser):
             while self.accept(","):
                 query.order.append(self.order_item())
         self.limit_clause(query)
+        return query
+
+    def whole(self) -> Select:
+        """A whole statement: one SELECT and nothing after it."""
+        query = self.select()
         if self.tokens[self.i][0] != "end":
             raise syntax_error(self.tokens[self.i][2], self.tokens[self.i][1])
         return query
@@ -82,4 +96,4 @@ class Parser(ExprParser):
 
 def parse_select(sql: str, values: dict[str, Any]) -> Select:
     """Parse one SELECT; syntax problems become 400 like HogQL's."""
-    return Parser(sql, values).select()
+    return Parser(sql, values).whole()

@@ -42,6 +42,10 @@ POSTHOG_COLUMNS: dict[str, frozenset[str]] = {
     "sessions": frozenset(SESSIONS_V2.split()),
     "cohort_people": frozenset(COHORT.split()),
     "static_cohort_people": frozenset(COHORT.split()),
+    # The stored tables under persons / person_distinct_ids (tables/raw_keys): their fields plus version, is_deleted.
+    "raw_persons": frozenset(["id", "created_at", "team_id", "properties", "is_identified", "pdi", "is_deleted"])
+    | {"version"},
+    "raw_person_distinct_ids": frozenset(["distinct_id", "person_id", "team_id", "person", "is_deleted", "version"]),
 }
 SOURCES = {
     "events": "posthog/hogql/database/schema/events.py @ 0639fcc3 (EventsTable.fields)",
@@ -51,6 +55,10 @@ SOURCES = {
     "sessions": "posthog/hogql/database/schema/sessions_v2.py @ 45b41e82 (LAZY_SESSIONS_FIELDS; v2 is the default)",
     "cohort_people": "posthog/hogql/database/schema/cohort_people.py (§10)",
     "static_cohort_people": "posthog/hogql/database/schema/static_cohort_people.py (§10)",
+    "raw_persons": "posthog/hogql/database/schema/persons.py @ 5ece335f (RawPersonsTable)",
+    "raw_person_distinct_ids": (
+        "posthog/hogql/database/schema/person_distinct_ids.py @ c1431f56 (RawPersonDistinctIdsTable)"
+    ),
 }
 
 
