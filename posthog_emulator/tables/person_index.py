@@ -78,8 +78,7 @@ def fast_rows(query: Select, rt: Runtime, pid: int, limit: int) -> tuple[list[Ro
         return [_person_row(person) for person in index.people[start : min(stop, start + limit)]], stop - start
     pdi_page = query.table == "person_distinct_ids" and not query.group_by and _ordered_by(query, "distinct_id")
     if pdi_page and only_key_arms(query, "distinct_id"):
-        page = raw_keys.distinct_id_page(rt, pid, key_range(query.where, "distinct_id", str), limit)
-        return page, len(page)
+        return raw_keys.distinct_id_page(rt, pid, key_range(query.where, "distinct_id", str), limit)
     if query.table == "person_distinct_ids" and _grouped_by_person(query):
         rows = _distinct_id_rows(query, index_of(rt, pid))
         return None if rows is None else (rows, len(rows))

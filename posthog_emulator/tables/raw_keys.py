@@ -60,6 +60,29 @@ def raw_keys(rt: Runtime, pid: int) -> RawKeys:
     return built
 
 
+def person_rows(rt: Runtime, pid: int) -> list[dict[str, Any]]:
+    """`raw_persons` as rows (id, version, is_deleted): the versions and tombstones `raw_keys` counts."""
+    people = rt.dataset.persons[pid]
+    rows = [{"id": p["id"], "version": 1, "is_deleted": False} for p in people]
+    rows += [
+        {"id": p["id"], "version": 0, "is_deleted": False} for p in people if person_index.sort_key(p["id"]) % 4 == 0
+    ]
+    return rows + [{"id": p["id"], "version": 2, "is_deleted": True} for p in rt.person_tombstones.get(pid, [])]
+
+
+def distinct_id_rows(rt: Runtime, pid: int) -> list[dict[str, Any]]:
+    """`raw_person_distinct_ids` as rows (distinct_id, person_id, version, is_deleted)."""
+    live = [(d, p["id"]) for p in rt.dataset.persons[pid] for d in p["distinct_ids"]]
+    rows = [{"distinct_id": d, "person_id": owner, "version": 1, "is_deleted": False} for d, owner in live]
+    rows += [{**row, "version": 0} for row in rows if zlib.crc32(row["distinct_id"].encode()) % 8 == 0]
+    for person in rt.person_tombstones.get(pid, []):
+        rows += [
+            {"distinct_id": d, "person_id": person["id"], "version": 0, "is_deleted": True}
+            for d in person["distinct_ids"]
+        ]
+    return rows
+
+
 def rows_in(keys: list[Any], bounds: KeyRange) -> int:
     """How many sorted keys lie in the range."""
     start, stop = index_range(keys, bounds)
@@ -86,12 +109,14 @@ def bound_row(select: Select, rt: Runtime, pid: int) -> tuple[list[Any], int]:
     return [_render(name, last), len(taken)], len(taken)
 
 
-def distinct_id_page(rt: Runtime, pid: int, bounds: KeyRange, limit: int) -> list[dict[str, Any]]:
-    """Live `person_distinct_ids` rows in the range, in distinct_id order, at most `limit`."""
+def distinct_id_page(rt: Runtime, pid: int, bounds: KeyRange, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """(live `person_distinct_ids` rows in the range in distinct_id order, at most `limit`; how many match)."""
     keys = raw_keys(rt, pid)
-    start = _start(keys.live_ids, bounds)
-    stop = min(_stop(keys.live_ids, bounds), start + limit)
-    return [{"distinct_id": keys.live_ids[i], "person_id": keys.owners[i]} for i in range(start, stop)]
+    start, stop = index_range(keys.live_ids, bounds)
+    rows = [
+        {"distinct_id": keys.live_ids[i], "person_id": keys.owners[i]} for i in range(start, min(stop, start + limit))
+    ]
+    return rows, stop - start
 
 
 def _keys_of(keys: RawKeys, table: str) -> list[Any]:
