@@ -47,6 +47,7 @@ HOGQL_TABLES: dict[str, frozenset[str]] = {
         | {"$exit_current_url", "$exit_pathname", "$vitals_lcp"}
     ),
 }
+RAW_TABLES = frozenset({"raw_persons", "raw_person_distinct_ids"})  # the only tables read through a subquery
 # Functions the connector uses, each found in PostHog's function tables (posthog/hogql/functions/).
 HOGQL_FUNCTIONS: dict[str, str] = {
     "toDateTime64": "clickhouse/conversions.py @ d0e90f4d517d (1-3 args)",
@@ -78,12 +79,11 @@ def tokens(sql: str) -> list[tuple[str, str]]:
 def hogql_violations(sql: str) -> list[str]:
     """What in one HogQL query PostHog does not have: its table, a column of it, a function."""
     outer, opened, rest = sql.partition(" FROM (SELECT ")
-    if opened and rest.endswith(")") and outer.startswith("SELECT "):
+    inner = f"SELECT {rest[:-1]}"
+    table = inner.split(" FROM ", 1)[1].split(maxsplit=1)[0] if " FROM " in inner else ""
+    if opened and rest.endswith(")") and table in RAW_TABLES:
         # A bounded page's bound (source_posthog/streams/query/bounded.py): aggregates over one raw subquery.
-        inner = f"SELECT {rest[:-1]}"
-        found = hogql_violations(inner)
-        table = rest.split(" FROM ", 1)[1].split()[0]  # the raw table, known to exist once `found` is empty
-        return found or _name_violations(*_named(f"{outer} FROM {table}"), table)
+        return hogql_violations(inner) or _name_violations(*_named(f"{outer} FROM {table}"), table)
     parts = tokens(sql)
     names = [(i, text) for i, (kind, text) in enumerate(parts) if kind == "name"]
     unmodelled = sorted({text.upper() for _, text in names if text.upper() in UNMODELLED})

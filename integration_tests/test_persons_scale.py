@@ -51,7 +51,7 @@ def costs(emu: Emulator) -> list[dict[str, Any]]:
 def test_given_tail_queries_over_the_limit_when_persons_read_then_every_person_once_and_no_query_times_out(
     big: Emulator, tmp_path: Path
 ) -> None:
-    first = min(owned(big))
+    first = query(big, "SELECT id FROM persons ORDER BY id ASC LIMIT 1", {}).json()["results"][0][0]  # ClickHouse order
     tail = query(big, "SELECT id FROM persons WHERE id > toUUID({a}) ORDER BY id ASC LIMIT 3001", {"a": first})
     assert tail.status_code == 504  # what the reader before issue 27 sent: its pages read the rest of the table
     big.clear_requests()
@@ -65,7 +65,8 @@ def test_given_tail_queries_over_the_limit_when_persons_read_then_every_person_o
     truth = owned(big)
     assert all(sorted(record["distinct_ids"]) == truth[record["id"]] for record in run.records("persons"))
     assert not any(cost["timed_out"] for cost in costs(big))
-    assert max(cost["scanned_rows"] for cost in costs(big)) <= 2 * PAGE  # about one page, on both sides
+    # About one page: the bound's LIMIT may split a key's versions, so its range can hold one raw row more.
+    assert max(cost["scanned_rows"] for cost in costs(big)) <= 2 * (PAGE + 1)
     assert not any("GROUP BY person_id" in e["body"]["query"]["query"] for e in big.requests if e["body"])
 
 
@@ -79,7 +80,7 @@ def test_given_a_bounded_read_when_person_distinct_ids_read_then_every_distinct_
     got = Counter(record["distinct_id"] for record in run.records("person_distinct_ids"))
     assert sorted(got) == big.truth("person_distinct_ids", unique=True)
     assert max(got.values()) == 1
-    assert max(cost["scanned_rows"] for cost in costs(big)) <= PAGE
+    assert max(cost["scanned_rows"] for cost in costs(big)) <= PAGE + 1
 
 
 def test_given_short_pages_and_churn_when_read_then_each_survivor_once_with_the_ids_it_had(tmp_path: Path) -> None:
@@ -105,12 +106,12 @@ def test_given_short_pages_and_churn_when_read_then_each_survivor_once_with_the_
 def test_given_a_read_budget_spent_mid_read_when_read_then_the_429s_are_waited_out_and_the_read_completes(
     tmp_path: Path,
 ) -> None:
-    settings = EmulatorSettings(seed=8, events=200, projects=1, edge_projects=False, persons_per_project=8_000)
+    settings = EmulatorSettings(seed=8, events=200, projects=1, edge_projects=False, persons_per_project=3_000)
     emu = Emulator(settings).start()
-    # 20,000 rows a second refill, a bucket of 40,000: a 429's Retry-After is a second or two.
-    emu.configure(limits={"read_budget_rows_per_hour": 72e6, "read_budget_capacity_hours": 40_000 / 72e6})
+    # The read costs ~26,000 rows; 2,000 rows a second refill, a bucket of 8,000: each 429 waits a second or two.
+    emu.configure(limits={"read_budget_rows_per_hour": 7.2e6, "read_budget_capacity_hours": 8_000 / 7.2e6})
     try:
-        run = Workspace(tmp_path, emu).read(("persons",), events_page_size=2_000)
+        run = Workspace(tmp_path, emu).read(("persons",), events_page_size=1_000)
         refusals = [e for e in emu.requests if e["status"] == 429]
         truth = emu.truth("persons", unique=True)
     finally:
