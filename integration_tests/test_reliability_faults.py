@@ -61,7 +61,8 @@ def canonical(run: Run) -> dict[str, list[str]]:
 def answered(entry: dict[str, Any]) -> bool:
     """A 200, or PostHog's time-limit 504 on /query/ (a seeded `504` fault): the retry was sent and answered, and
     the reader then splits the query instead of sending it again (as after a first-try 504)."""
-    return entry["status"] == 200 or (entry["fault"] == "504" and entry["url"].rstrip("/").endswith("/query"))
+    time_limit = entry["fault"] == "504" and str(entry["url"]).rstrip("/").endswith("/query")
+    return bool(entry["status"] == 200 or time_limit)
 
 
 def skipped_faults(log: list[dict[str, Any]]) -> list[tuple[str, str]]:
