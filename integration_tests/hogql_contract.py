@@ -78,6 +78,9 @@ def tokens(sql: str) -> list[tuple[str, str]]:
 
 def hogql_violations(sql: str) -> list[str]:
     """What in one HogQL query PostHog does not have: its table, a column of it, a function."""
+    outer, scalars = scalar_columns(sql)
+    if scalars:  # a bounded page asking for the next page's bound: each subquery is a raw-table bound
+        return sorted({problem for part in (outer, *scalars) for problem in hogql_violations(part)})
     outer, opened, rest = sql.partition(" FROM (SELECT ")
     inner = f"SELECT {rest[:-1]}"
     table = inner.split(" FROM ", 1)[1].split(maxsplit=1)[0] if " FROM " in inner else ""
@@ -96,6 +99,21 @@ def hogql_violations(sql: str) -> list[str]:
     if table not in HOGQL_TABLES:
         return [f"HogQL table `{table}` is not a PostHog table"]
     return _name_violations(parts, names, table)
+
+
+def scalar_columns(sql: str) -> tuple[str, list[str]]:
+    """The SQL without its `, (SELECT ...) AS name` select columns, and those subqueries' SQL."""
+    scalars = []
+    while (start := sql.find(", (SELECT ")) >= 0:
+        depth, end = 0, start + 2
+        for end in range(start + 2, len(sql)):
+            depth += {"(": 1, ")": -1}.get(sql[end], 0)
+            if depth == 0:
+                break
+        scalars.append(sql[start + 3 : end])
+        alias = re.match(r"\s+AS\s+\w+", sql[end + 1 :])
+        sql = sql[:start] + sql[end + 1 + (alias.end() if alias else 0) :]
+    return sql, scalars
 
 
 def _named(sql: str) -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:

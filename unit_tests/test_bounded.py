@@ -1,5 +1,6 @@
 """Pages bounded on both sides by the raw table (query/bounded.py): short and empty pages are not the end."""
 
+import re
 from typing import Any
 
 from source_posthog.http.pacing import EndpointClass
@@ -34,7 +35,10 @@ class RawAndLive:
             return {"columns": ["last_key", "raw_rows"], "results": [[taken[-1] if taken else "", len(taken)]]}
         limit = int(sql.rsplit("LIMIT ", 1)[1])
         rows = [[k, "p"] for k in self.live if after < k <= values["upper_key"]][:limit]
-        return {"columns": ["distinct_id", "person_id"], "results": rows}
+        inner = int(re.findall(r"LIMIT (\d+)\)", sql)[0])  # the next bound, asked with the page
+        following = [k for k in self.raw if k > values["upper_key"]][:inner]
+        bound = [following[-1] if following else "", len(following)]
+        return {"columns": ["distinct_id", "person_id", "next_key", "next_rows"], "results": [r + bound for r in rows]}
 
 
 def read(fake: RawAndLive, rows: int) -> list[str]:
@@ -48,7 +52,11 @@ def test_given_old_versions_and_deleted_keys_when_read_then_every_live_key_once_
     assert read(fake, 3) == live
     pages = [sql for sql in fake.sql if not sql.startswith("SELECT max(")]
     assert all("distinct_id <= {upper_key}" in sql and sql.endswith("LIMIT 4") for sql in pages)
-    assert len(fake.sql) == 2 * len(pages)  # a bound before every page; the last bound saw fewer than 3 raw rows
+    following = "(SELECT count() FROM (SELECT distinct_id FROM raw_t WHERE distinct_id > {upper_key}"
+    assert all(following in sql for sql in pages)
+    # Bound queries: the first, and one after the empty page (k05x..k05z hold deleted keys only); every other
+    # bound came with the page before it.
+    assert len(fake.sql) - len(pages) == 2
 
 
 def test_given_an_empty_table_when_read_then_one_bound_and_no_page() -> None:

@@ -57,8 +57,16 @@ class FakeTable:
             rows = [r for r in rows if self.sort_key(r) > bound]
         if "upper_key" in values:
             rows = [r for r in rows if r[self.key[0]] <= values["upper_key"]]
-        columns = [column.strip() for column in sql.removeprefix("SELECT ").split(" FROM ")[0].split(",")]
-        return {"columns": columns, "results": [[r[c] for c in columns] for r in rows[:limit]]}
+        scalar = sql.find(", (SELECT max(")  # a bounded page asks for the next page's bound too
+        select = sql[:scalar] if scalar >= 0 else sql
+        columns = [column.strip() for column in select.removeprefix("SELECT ").split(" FROM ")[0].split(",")]
+        results = [[r[c] for c in columns] for r in rows[:limit]]
+        if scalar >= 0:
+            limit_inner = sql.split("LIMIT ")[1].split(")")[0]
+            inner = f"SELECT max(x) FROM (SELECT x WHERE x > u ORDER BY x LIMIT {limit_inner})"  # noqa: S608
+            (bound,) = self.bound(inner, {"after_": values["upper_key"]})["results"]
+            columns, results = [*columns, "next_key", "next_rows"], [[*r, *bound] for r in results]
+        return {"columns": columns, "results": results}
 
     def bound(self, sql: str, values: dict[str, Any]) -> dict[str, Any]:
         """`max(key), count()` of the first LIMIT rows after `after_*` (one version per row here)."""

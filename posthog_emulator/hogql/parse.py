@@ -68,6 +68,14 @@ class Parser(ExprParser):
             raise syntax_error(self.tokens[self.i][2], self.tokens[self.i][1])
         return query
 
+    def parenthesised(self) -> Node:
+        """A scalar subquery `(SELECT ...)` (a bounded page's next bound), else the expression grammar's."""
+        if self.peek("SELECT"):
+            inner = self.select()
+            self.take(")")
+            return Node("subquery", inner)
+        return super().parenthesised()
+
     def limit_clause(self, query: Select) -> None:
         """LIMIT n [OFFSET m] | LIMIT m, n, then an optional trailing OFFSET m."""
         if self.accept("LIMIT"):

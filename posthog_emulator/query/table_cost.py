@@ -22,7 +22,7 @@ from posthog_emulator.config.limit_settings import QueryCost
 from posthog_emulator.hogql.parse import Select
 from posthog_emulator.query.cost import Cost
 from posthog_emulator.state.runtime import Runtime
-from posthog_emulator.tables import person_index, raw_keys
+from posthog_emulator.tables import person_index, raw_keys, scalars
 from posthog_emulator.tables.key_range import key_range
 
 
@@ -49,8 +49,10 @@ def measure(model: QueryCost, select: Select, rt: Runtime, pid: int, returned: i
     if read is None:
         return Cost(0, returned, returned, 0.0, timed_out=False)
     rows, wide = read
+    bound_rows = scalars.rows_read(select, rt, pid)  # a next-page bound asked with the page: narrow rows
     per_row = model.per_person_row_s if wide else model.per_key_row_s
-    seconds = model.fixed_s + rows * per_row + returned * model.per_returned_row_s
+    seconds = model.fixed_s + rows * per_row + bound_rows * model.per_key_row_s + returned * model.per_returned_row_s
+    rows += bound_rows
     limit = model.time_limit_s
     return Cost(rows, rows, returned, round(seconds, 6), limit is not None and seconds > limit)
 

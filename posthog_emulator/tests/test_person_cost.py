@@ -68,3 +68,19 @@ def test_given_a_read_budget_when_spent_then_429_with_retry_after_until_refilled
     assert 1 <= int(refused.headers["Retry-After"]) <= 31  # 30 rows at one row a second
     emu.configure(limits={"read_budget_rows_per_hour": None})
     assert post(api, BOUND.format(where="", n=1)).status_code == 200
+
+
+def test_given_a_page_with_its_next_bound_when_asked_then_each_row_carries_the_bound_query_answer(
+    emu: Emulator, api: Api
+) -> None:
+    ((first_last, _n),) = post(api, BOUND.format(where="", n=50)).json()["results"]
+    ((next_last, next_n),) = post(api, BOUND.format(where=" WHERE id > toUUID({hi})", n=50), {"hi": first_last}).json()[
+        "results"
+    ]
+    inner = "SELECT id FROM raw_persons WHERE id > toUUID({hi}) ORDER BY id ASC LIMIT 50"
+    scalars = f", (SELECT max(id) FROM ({inner})) AS next_key, (SELECT count() FROM ({inner})) AS next_rows"  # noqa: S608
+    sql = PAGE.replace("{lower}", "").replace(" FROM persons", f"{scalars} FROM persons")
+    answer = post(api, sql, {"hi": first_last}).json()
+    assert answer["columns"] == ["id", "next_key", "next_rows"]
+    assert {(row[1], row[2]) for row in answer["results"]} == {(next_last, next_n)}
+    assert scanned(emu) <= 2 * 51 + 2 * 50  # the page, and both subqueries' raw rows

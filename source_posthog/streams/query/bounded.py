@@ -14,6 +14,8 @@ So a page's upper bound must be a constant too. It comes from the raw table, rea
 (team_id, distinct_id): posthog/models/person/sql.py @13e21786): `bound_query` takes the key of the n-th raw
 row after `a`; the page is then `key > a AND key <= b ORDER BY key LIMIT n+1`. Every query reads about n rows.
 
+Each page also asks for the next page's bound, as two scalar subqueries (`next_key`, `next_rows`, on every
+row; ClickHouse runs each once): a read costs about one query per page, plus a bound after an empty page.
 The raw rows hold old versions and deleted persons, so (a, b] has at most n live keys and often fewer: a
 short or empty page is not the end. The end is a bound over fewer than n raw rows. A key inserted after the
 bound query can make a range hold more than n: the page's extra row (or the instance's row cap) says so, and
@@ -27,9 +29,20 @@ from typing import Any
 from source_posthog.errors import InternalError, QueryLimitError
 from source_posthog.streams.query.client import row_cap_of
 from source_posthog.streams.query.keyset import Page, TableScan, _fetch_page
-from source_posthog.streams.query.sql import Condition, Key, after_condition, build_query, hogql_body, run_query
+from source_posthog.streams.query.sql import (
+    Condition,
+    HogQLTable,
+    Key,
+    after_condition,
+    build_query,
+    hogql_body,
+    run_query,
+)
 
 MIN_PAGE_ROWS = 100  # below this, a page that still times out is PostHog's problem, not the page size's
+NEXT = ("next_key", "next_rows")  # the next page's bound, asked with each page
+Bound = tuple[Any, int]
+"""(the last raw key of a range, how many raw rows it holds)."""
 
 
 def bound_query(scan: TableScan, rows: int, after: Key | None) -> dict[str, Any]:
@@ -43,6 +56,17 @@ def bound_query(scan: TableScan, rows: int, after: Key | None) -> dict[str, Any]
     return hogql_body(sql, values, f"source-posthog {scan.table.name} bound")
 
 
+def with_next_bound(scan: TableScan) -> HogQLTable:
+    """The table's columns plus the bound of the range after `{upper_key}`, as scalar subqueries."""
+    key = scan.table.key[0]
+    after = f"{key.name} > {key.type.value.format('upper_key')}"
+    # Names of this package's tables and an int only; the key value is the page's own placeholder.
+    inner = f"SELECT {key.name} FROM {scan.table.raw} WHERE {after} ORDER BY {key.name} ASC LIMIT {scan.page_rows}"  # noqa: S608
+    last, count = f"(SELECT max({key.name}) FROM ({inner}))", f"(SELECT count() FROM ({inner}))"  # noqa: S608
+    bound = (f"{last} AS {NEXT[0]}", f"{count} AS {NEXT[1]}")
+    return HogQLTable(scan.table.name, (*scan.table.columns, *bound), scan.table.key, scan.table.raw)
+
+
 def upper_condition(scan: TableScan, upper: Any) -> Condition:
     """`key <= upper`, typed as the key (`toUUID(..)` for person ids)."""
     column = scan.table.key[0]
@@ -52,16 +76,18 @@ def upper_condition(scan: TableScan, upper: Any) -> Condition:
 def iter_bounded_pages(scan: TableScan) -> Iterator[Page]:
     """Every row of the table once, in key order; after a page that hits a query limit, pages of half the rows."""
     after: Key | None = None
+    bound: Bound | None = None
     while True:
         try:
-            page, after, done = next_page(replace(scan, page_rows=row_cap_of(scan.queries).fit(scan.page_rows)), after)
+            sized = replace(scan, page_rows=row_cap_of(scan.queries).fit(scan.page_rows))
+            page, after, bound, done = next_page(sized, after, bound)
         except QueryLimitError as error:
             if scan.page_rows <= MIN_PAGE_ROWS:
                 raise QueryLimitError(
                     f"Project {scan.project_id}: even {scan.page_rows} rows of {scan.table.name} are more than "
                     f"PostHog answers within its query limits. {error.message}"
                 ) from None
-            scan = replace(scan, page_rows=scan.page_rows // 2)
+            scan, bound = replace(scan, page_rows=scan.page_rows // 2), None
             continue
         if page.count:
             yield page
@@ -69,21 +95,37 @@ def iter_bounded_pages(scan: TableScan) -> Iterator[Page]:
             return
 
 
-def next_page(scan: TableScan, after: Key | None) -> tuple[Page, Key | None, bool]:
-    """The page after `after`, where the next one starts, and whether the table ends with this page."""
-    upper, raw_rows = read_bound(scan, after)
+def next_page(scan: TableScan, after: Key | None, bound: Bound | None) -> tuple[Page, Key | None, Bound | None, bool]:
+    """The page after `after`, where the next one starts, its bound if known, and whether the table ends here."""
+    upper, raw_rows = bound if bound is not None else read_bound(scan, after)
     if raw_rows == 0:
-        return Page([], [], (), 0), after, True
+        return Page([], [], (), 0), after, None, True
     name, upper_bound = f"source-posthog {scan.table.name}", upper_condition(scan, upper)
-    body = build_query(scan.table, name, scan.page_rows + 1, [upper_bound], after)
+    body = build_query(with_next_bound(scan), name, scan.page_rows + 1, [upper_bound], after)
     answer = run_query(scan.queries, scan.project_id, body)
     page, cut = _fetch_page(answer, scan.table, scan.page_rows, row_cap_of(scan.queries))
+    following = take_next_bound(page)
     if cut:  # more keys in the range than the bound saw (inserted since), or the instance's row cap
-        return page, page.last_key if page.count else after, False
-    return page, (upper,), raw_rows < scan.page_rows
+        return page, page.last_key if page.count else after, None, False
+    return page, (upper,), following, raw_rows < scan.page_rows
 
 
-def read_bound(scan: TableScan, after: Key | None) -> tuple[Any, int]:
+def take_next_bound(page: Page) -> Bound | None:
+    """The next range's bound from the page's first row (None for an empty page); the columns are dropped."""
+    if not page.count or not all(name in page.columns for name in NEXT):
+        return None
+    at = sorted((page.columns.index(name) for name in NEXT), reverse=True)
+    first = page.rows[0]
+    bound = (first[page.columns.index(NEXT[0])], int(first[page.columns.index(NEXT[1])]))
+    for row in page.rows:
+        for i in at:
+            del row[i]
+    for i in at:
+        del page.columns[i]
+    return bound
+
+
+def read_bound(scan: TableScan, after: Key | None) -> Bound:
     """(last raw key, raw rows) of the next page's range; `raw_rows` 0 when nothing follows `after`."""
     rows = run_query(scan.queries, scan.project_id, bound_query(scan, scan.page_rows, after))["results"]
     if len(rows) != 1 or not isinstance(rows[0], list) or len(rows[0]) != 2 or not isinstance(rows[0][1], int):
