@@ -22,6 +22,10 @@ HOGQL_TABLES: dict[str, frozenset[str]] = {
     "persons": frozenset({"id", "created_at", "team_id", "properties", "is_identified"}),
     # person_distinct_ids.py @ c1431f564603 (PERSON_DISTINCT_IDS_FIELDS)
     "person_distinct_ids": frozenset({"team_id", "distinct_id", "person_id"}),
+    # persons.py @ 5ece335f6dcb (RawPersonsTable: PERSONS_FIELDS + is_deleted, version), HogQL's `person`
+    "raw_persons": frozenset({"id", "created_at", "team_id", "properties", "is_identified", "is_deleted", "version"}),
+    # person_distinct_ids.py @ c1431f564603 (RawPersonDistinctIdsTable), HogQL's `person_distinct_id2`
+    "raw_person_distinct_ids": frozenset({"team_id", "distinct_id", "person_id", "is_deleted", "version"}),
     # groups.py @ 5735f4edd6f6 (GROUPS_TABLE_FIELDS)
     "groups": frozenset({"index", "team_id", "key", "created_at", "updated_at", "properties"}),
     # cohort_people.py @ 586fc69229f2 (COHORT_PEOPLE_FIELDS)
@@ -43,6 +47,7 @@ HOGQL_TABLES: dict[str, frozenset[str]] = {
         | {"$exit_current_url", "$exit_pathname", "$vitals_lcp"}
     ),
 }
+RAW_TABLES = frozenset({"raw_persons", "raw_person_distinct_ids"})  # the only tables read through a subquery
 # Functions the connector uses, each found in PostHog's function tables (posthog/hogql/functions/).
 HOGQL_FUNCTIONS: dict[str, str] = {
     "toDateTime64": "clickhouse/conversions.py @ d0e90f4d517d (1-3 args)",
@@ -95,6 +100,9 @@ def hogql_violations(sql: str, custom: bool = False) -> list[str]:
 
     `custom`: the request reads a user's custom query (its `name` says so), which may stand in a FROM.
     """
+    bounded = bounded_page_violations(sql)
+    if bounded is not None:
+        return bounded
     parts = without_custom_query(tokens(sql)) if custom else tokens(sql)
     names = names_of(parts)
     unmodelled = sorted({text.upper() for _, text in names if text.upper() in UNMODELLED})
@@ -111,9 +119,43 @@ def hogql_violations(sql: str, custom: bool = False) -> list[str]:
     return _name_violations(parts, names, table)
 
 
+def bounded_page_violations(sql: str) -> list[str] | None:
+    """A bounded page's raw-table bounds (source_posthog/streams/query/bounded.py) checked part by part; None if
+    the query has none."""
+    outer, scalars = scalar_columns(sql)
+    if scalars:  # a page asking for the next page's bound: each subquery is a raw-table bound
+        return sorted({problem for part in (outer, *scalars) for problem in hogql_violations(part)})
+    outer, opened, rest = sql.partition(" FROM (SELECT ")
+    inner = f"SELECT {rest[:-1]}"
+    table = inner.split(" FROM ", 1)[1].split(maxsplit=1)[0] if " FROM " in inner else ""
+    if opened and rest.endswith(")") and table in RAW_TABLES:  # aggregates over one raw subquery
+        return hogql_violations(inner) or _name_violations(*_named(f"{outer} FROM {table}"), table)
+    return None
+
+
 def names_of(parts: list[tuple[str, str]]) -> list[tuple[int, str]]:
     """The positions and texts of the name tokens."""
     return [(i, text) for i, (kind, text) in enumerate(parts) if kind == "name"]
+
+
+def scalar_columns(sql: str) -> tuple[str, list[str]]:
+    """The SQL without its `, (SELECT ...) AS name` select columns, and those subqueries' SQL."""
+    scalars = []
+    while (start := sql.find(", (SELECT ")) >= 0:
+        depth, end = 0, start + 2
+        for end in range(start + 2, len(sql)):
+            depth += {"(": 1, ")": -1}.get(sql[end], 0)
+            if depth == 0:
+                break
+        scalars.append(sql[start + 3 : end])
+        alias = re.match(r"\s+AS\s+\w+", sql[end + 1 :])
+        sql = sql[:start] + sql[end + 1 + (alias.end() if alias else 0) :]
+    return sql, scalars
+
+
+def _named(sql: str) -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
+    parts = tokens(sql)
+    return parts, names_of(parts)
 
 
 def _name_violations(parts: list[tuple[str, str]], names: list[tuple[int, str]], table: str) -> list[str]:

@@ -43,6 +43,8 @@ class QueryCost:
     per_matched_row_s: float = 0.0
     per_returned_row_s: float = 0.0
     aggregate_match_factor: float = 0.05  # counting needs no sort and no `properties`
+    per_person_row_s: float = 0.0  # a row `persons` aggregates (argMax with `properties`), pushdown: query/table_cost
+    per_key_row_s: float = 0.0  # a narrow row: person_distinct_ids' argMax, a raw table's sort-key read
     time_limit_s: float | None = None  # PostHog: 10; above it -> 504
     sleep: bool = False  # really wait the simulated time (benchmarks), holding the query slot
 
@@ -54,6 +56,8 @@ class QueryCost:
             per_scanned_row_s=1e-8 * time_scale * row_scale,  # ~100M rows/s: timestamp-only filter
             per_matched_row_s=3e-7 * time_scale * row_scale,  # ~3M rows/s: top-N sort reading properties
             per_returned_row_s=3e-5 * time_scale,  # ~33k rows/s: Python result processing and JSON
+            per_person_row_s=5e-7 * time_scale * row_scale,  # ~2M rows/s: argMax over rows holding properties
+            per_key_row_s=2e-8 * time_scale * row_scale,  # ~50M rows/s: a few narrow columns
             time_limit_s=10.0 * time_scale,
             sleep=True,
         )
@@ -72,3 +76,7 @@ class Limits:
     query_concurrency: int | None = 3  # concurrent /query/ per project; None = unlimited
     query_queue_s: float = 0.0  # how long an extra query waits for a slot before 429 (real: 30)
     query_cost: QueryCost = field(default_factory=QueryCost)  # simulated run time and the 10 s limit
+    # PostHog's hourly read budget per team for API-key queries (PR #95375; posthog/api_queries_budget.py
+    # @21f310d9): bytes there, rows read here (query/read_budget.py). None = off.
+    read_budget_rows_per_hour: float | None = None
+    read_budget_capacity_hours: float = 24.0  # the bucket holds a day of refill

@@ -1,7 +1,9 @@
 """Recursive-descent parser for the HogQL SELECT the connector sends (DESIGN.md); expressions are expr's.
 
 SELECT cols FROM table|(SELECT ...) [[AS] alias] [WHERE expr] [GROUP BY expr, ...] [ORDER BY expr [ASC|DESC], ...]
-[LIMIT n [OFFSET m] | LIMIT m, n] [OFFSET m].
+[LIMIT n [OFFSET m] | LIMIT m, n] [OFFSET m]. A subquery in FROM is a custom
+query stream's (tables/subquery.py) or a bounded keyset page's bound (tables/raw_keys.py); a scalar
+subquery in the SELECT list is a bounded page's next bound (tables/scalars.py).
 """
 
 from __future__ import annotations
@@ -68,6 +70,14 @@ class Parser(ExprParser):
         self.take(")")
         alias = self.identifier() if self.accept("AS") or self.tokens[self.i][0] == "name" else ""
         return Select(columns, alias, subquery=inner)
+
+    def parenthesised(self) -> Node:
+        """A scalar subquery `(SELECT ...)` (a bounded page's next bound), else the expression grammar's."""
+        if self.peek("SELECT"):
+            inner = self.select_body()
+            self.take(")")
+            return Node("subquery", inner)
+        return super().parenthesised()
 
     def limit_clause(self, query: Select) -> None:
         """LIMIT n [OFFSET m] | LIMIT m, n, then an optional trailing OFFSET m."""

@@ -43,6 +43,10 @@ POSTHOG_COLUMNS: dict[str, frozenset[str]] = {
     "cohort_people": frozenset(COHORT.split()),
     "static_cohort_people": frozenset(COHORT.split()),
     "stripe_charge": frozenset(["id", "amount", "currency", "customer", "status", "paid", "created"]),
+    # The stored tables under persons / person_distinct_ids (tables/raw_keys): their fields plus version, is_deleted.
+    "raw_persons": frozenset(["id", "created_at", "team_id", "properties", "is_identified", "pdi", "is_deleted"])
+    | {"version"},
+    "raw_person_distinct_ids": frozenset(["distinct_id", "person_id", "team_id", "person", "is_deleted", "version"]),
 }
 SOURCES = {
     "events": "posthog/hogql/database/schema/events.py @ 0639fcc3 (EventsTable.fields)",
@@ -53,6 +57,10 @@ SOURCES = {
     "cohort_people": "posthog/hogql/database/schema/cohort_people.py (§10)",
     "static_cohort_people": "posthog/hogql/database/schema/static_cohort_people.py (§10)",
     "stripe_charge": "a data warehouse table: its name as build_table_name makes it (tables/warehouse.py)",
+    "raw_persons": "posthog/hogql/database/schema/persons.py @ 5ece335f (RawPersonsTable)",
+    "raw_person_distinct_ids": (
+        "posthog/hogql/database/schema/person_distinct_ids.py @ c1431f56 (RawPersonDistinctIdsTable)"
+    ),
 }
 
 

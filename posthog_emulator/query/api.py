@@ -16,11 +16,11 @@ from posthog_emulator.common.web import ApiError, Request, Response
 from posthog_emulator.data import duplicates
 from posthog_emulator.hogql.expr import Node
 from posthog_emulator.hogql.parse import Select, parse_select
-from posthog_emulator.query import compat, person_churn, person_timeout
+from posthog_emulator.query import compat, person_churn, person_timeout, read_budget, table_cost
 from posthog_emulator.query import cost as query_cost
 from posthog_emulator.state.runtime import Runtime
 from posthog_emulator.tables import events as events_table
-from posthog_emulator.tables import others, subquery
+from posthog_emulator.tables import others, raw_keys, subquery
 
 ASYNC_MODES = {"async", "force_async", "lazy_async", "async_except_on_cache_miss"}
 ASYNC_POLLS_BEFORE_DONE = 1  # the first status poll still says "running"
@@ -36,6 +36,7 @@ def run_query(rt: Runtime, req: Request, pid: int | None) -> Response:
         raise ApiError(400, "This field is required.", code="required", attr="query")
     compat.check_quota(rt)
     compat.check_node(rt, node)
+    read_budget.admit(rt, pid or 0)
     if node["kind"] != "HogQLQuery":
         raise ApiError(400, f"Query kind '{node['kind']}' is not served by the emulator", code="invalid_input")
     project = pid or 0
@@ -44,6 +45,7 @@ def run_query(rt: Runtime, req: Request, pid: int | None) -> Response:
         if rt.faults.query_latency_s:
             time.sleep(rt.faults.query_latency_s)
         result, cost = _hogql(rt, project, node, blocking)
+        read_budget.debit(rt, project, cost.scanned_rows)  # what it read counts, even past the time limit
         query_cost.settle(rt.limits.query_cost, cost, blocking=blocking)
     log = {"query_cost": cost.log()}
     if not blocking:
@@ -65,7 +67,7 @@ def _execute(
 ) -> tuple[events_table.Outcome, query_cost.Cost]:
     """Run one SELECT: over a subquery's result, a table other than events, or the events store."""
     row_cap = rt.quirks.query_row_cap if capped else None  # PostHog caps what it returns, not a subquery
-    if select.subquery is not None:
+    if select.subquery is not None and raw_keys.bound_table(select) is None:
         inner = subquery.pushed_down(select)
         inner = dataclasses.replace(inner, limit=inner.limit or UNLIMITED)
         inner_out, cost = _execute(rt, pid, inner, tz, blocking=blocking, capped=False)
@@ -100,9 +102,9 @@ def _table_query(
     opts = events_table.Options(tz, rt.quirks.query_json_string_properties, row_cap, not reject_offset)
     with rt.dataset.lock:
         out = others.execute(select, rt, pid, opts)
+        cost = table_cost.measure(rt.limits.query_cost, select, rt, pid, len(out.rows))
     if blocking:  # async queries run outside the API's 10 s limit
         person_timeout.check(rt.faults.persons_query_row_limit, select, out)
-    cost = query_cost.Cost(0, len(out.rows), len(out.rows), 0.0, timed_out=False)
     return out, cost
 
 

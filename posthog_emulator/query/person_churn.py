@@ -23,14 +23,15 @@ def on_table_query(rt: Runtime, pid: int, table: str) -> None:
         seen = rt.table_queries[pid] = rt.table_queries.get(pid, 0) + 1
     if seen == after:
         with rt.dataset.lock:
-            churn(rt.dataset.persons[pid], rt.faults.persons_churn)
+            gone = churn(rt.dataset.persons[pid], rt.faults.persons_churn)
+            rt.person_tombstones.setdefault(pid, []).extend(gone)  # their rows stay in the raw tables
             person_index.forget(rt, pid)
 
 
-def churn(people: list[dict[str, Any]], count: int) -> None:
-    """Delete `count` persons and merge `count` others into their neighbours, spread over the list."""
+def churn(people: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """Delete `count` persons and merge `count` others into their neighbours, spread over the list; the gone."""
     if len(people) < 3 * count + 1 or count <= 0:
-        return
+        return []
     step = len(people) // (2 * count + 1)
     victims = [people[step * (k + 1)] for k in range(2 * count)]
     for k, person in enumerate(victims):
@@ -38,3 +39,4 @@ def churn(people: list[dict[str, Any]], count: int) -> None:
         if k % 2:  # merged: its distinct ids now belong to a person that stays
             target = people[(step * (k + 1)) % len(people)]
             target["distinct_ids"] = [*target["distinct_ids"], *person["distinct_ids"]]
+    return [{"id": person["id"], "distinct_ids": list(person["distinct_ids"])} for person in victims]

@@ -124,6 +124,7 @@ def configure(app: Pipeline, quirks: Any = None, faults: Any = None, limits: Any
     if limits is not None:
         rt.limits = updated(rt.limits, limits)
         app.limiter.reset()
+        rt.read_budget.clear()
     return current(app)
 
 
@@ -142,9 +143,12 @@ def reset(app: Pipeline, data: bool = True) -> None:
     rt = app.rt
     if data:
         rt.dataset = build_dataset(rt.settings)
+        rt.person_tombstones.clear()
+        rt.raw_keys.clear()
     rt.quirks, rt.faults, rt.limits = rt.settings.quirks, rt.settings.faults, rt.settings.limits
     rt.log.clear()
     rt.async_queries.clear()
     rt.table_queries.clear()
+    rt.read_budget.clear()
     app.limiter.reset()
     app.injector.load(rt.faults)

@@ -21,7 +21,7 @@ from posthog_emulator.hogql import schema
 from posthog_emulator.hogql.parse import Select
 from posthog_emulator.hogql.result import Options, Outcome
 from posthog_emulator.state.runtime import Runtime
-from posthog_emulator.tables import person_index
+from posthog_emulator.tables import person_index, raw_keys, scalars
 from posthog_emulator.tables.keyset import folded, keyset_page
 from posthog_emulator.tables.row_eval import comparable, field_name, label_of, value_of
 from posthog_emulator.tables.rows import TABLES
@@ -33,6 +33,13 @@ CLICKHOUSE_TYPES |= {"array": "Array(String)", "nullable_bool": "Nullable(Bool)"
 
 def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
     """Run a keyset page over one of TABLES: matching rows in ORDER BY order, LIMIT applied (capped)."""
+    if query.subquery is not None:  # a bounded page's bound over a raw table
+        return _bound(query, rt, pid)
+    query, extra, _read = scalars.split(query, rt, pid)  # the next page's bound, asked with this page
+    return scalars.appended(_page(query, rt, pid, opts), extra)
+
+
+def _page(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
     if query.table not in TABLES:
         raise ApiError(400, f"Unknown table `{query.table}`.", code="hogql_error")
     types, rows_of = TABLES[query.table]
@@ -55,6 +62,17 @@ def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
     columns = [alias or name for (_node, alias), name in zip(query.columns, names, strict=True)]
     ch_types = [[c, _type_name(types[n], opts)] for c, n in zip(columns, names, strict=True)]
     return Outcome(columns, ch_types, cells, None, None, None, matched_rows=matched)
+
+
+def _bound(query: Select, rt: Runtime, pid: int) -> Outcome:
+    """`SELECT max(k) AS a, count() AS b FROM (SELECT k FROM raw_t ..)`: one row."""
+    calls = [(node.value, alias) for node, alias in query.columns]
+    if [name for name, _alias in calls] != ["max", "count"] or query.where is not None or query.group_by:
+        raise ApiError(400, "The emulator serves a subquery only as `max(key), count()`.", code="hogql_error")
+    row, _read = raw_keys.bound_row(query, rt, pid)
+    kind = "UUID" if raw_keys.bound_table(query) == "raw_persons" else "String"
+    columns = [alias or f"{name}()" for name, alias in calls]
+    return Outcome(columns, [[columns[0], kind], [columns[1], "UInt64"]], [row], None, None, None, matched_rows=row[1])
 
 
 def _scan(query: Select, rows: list[Row], types: dict[str, str]) -> tuple[list[Row], int]:

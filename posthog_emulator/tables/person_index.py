@@ -3,7 +3,8 @@
 At 1M persons, evaluating a page's WHERE on every person and sorting them all took seconds per page. The
 two queries a persons read sends are answered from this index instead:
 
-- `SELECT .. FROM persons [WHERE id > toUUID(x)] ORDER BY id [ASC] LIMIT n`: a bisect and a slice;
+- `SELECT .. FROM persons [WHERE id > toUUID(x) [AND id <= toUUID(y)]] ORDER BY id [ASC] LIMIT n`: bisects
+  and a slice (bounded pages; tables/raw_keys serves their bound and the distinct-id pages);
 - `SELECT person_id, groupArray(distinct_id) .. FROM person_distinct_ids WHERE person_id >= toUUID(a) AND
   person_id <= toUUID(b) GROUP BY person_id ..`: the persons in that range, in the dataset's order (the order
   the general evaluator groups them in, so answers stay identical).
@@ -23,6 +24,7 @@ from posthog_emulator.data import ids
 from posthog_emulator.hogql.expr import Node
 from posthog_emulator.hogql.parse import Select
 from posthog_emulator.state.runtime import Runtime
+from posthog_emulator.tables.key_range import and_arms, key_range
 
 Row = dict[str, Any]
 LOW_64 = (1 << 64) - 1
@@ -67,17 +69,26 @@ def forget(rt: Runtime, pid: int) -> None:
 
 def fast_rows(query: Select, rt: Runtime, pid: int, limit: int) -> tuple[list[Row], int] | None:
     """(rows matching the WHERE in ORDER BY order, up to `limit` for a page; how many match) or None."""
-    if query.table == "persons" and not query.group_by and _ordered_by(query, "id"):
-        lower = _bound(query.where, "id", LOWER) if query.where is not None else (bisect_left, None)
-        if lower is None:
-            return None
+    from posthog_emulator.tables import raw_keys  # noqa: PLC0415 - raw_keys builds on this module's index
+
+    if query.table == "persons" and not query.group_by and _ordered_by(query, "id") and only_key_arms(query, "id"):
         index = index_of(rt, pid)
-        start = 0 if lower[1] is None else lower[0](index.keys, lower[1])
-        return [_person_row(person) for person in index.people[start : start + limit]], len(index.keys) - start
+        bounds = key_range(query.where, "id", sort_key)
+        start, stop = raw_keys.index_range(index.keys, bounds)
+        return [_person_row(person) for person in index.people[start : min(stop, start + limit)]], stop - start
+    pdi_page = query.table == "person_distinct_ids" and not query.group_by and _ordered_by(query, "distinct_id")
+    if pdi_page and only_key_arms(query, "distinct_id"):
+        return raw_keys.distinct_id_page(rt, pid, key_range(query.where, "distinct_id", str), limit)
     if query.table == "person_distinct_ids" and _grouped_by_person(query):
         rows = _distinct_id_rows(query, index_of(rt, pid))
         return None if rows is None else (rows, len(rows))
     return None
+
+
+def only_key_arms(query: Select, name: str) -> bool:
+    """Whether the WHERE is absent or an AND of `name OP constant` comparisons only."""
+    arms = and_arms(query.where)
+    return all(key_range(arm, name, lambda value: value).bounded for arm in arms)
 
 
 def _person_row(person: Row) -> Row:

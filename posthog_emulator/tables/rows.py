@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from posthog_emulator.state.runtime import Runtime
-from posthog_emulator.tables import sessions, warehouse
+from posthog_emulator.tables import raw_keys, sessions, warehouse
 
 Row = dict[str, Any]
 
@@ -55,4 +55,10 @@ TABLES: dict[str, tuple[dict[str, str], Callable[[Runtime, int], list[Row]]]] = 
     "static_cohort_people": ({"person_id": "uuid", "cohort_id": "int"}, lambda rt, pid: cohort_members(rt, pid, True)),
     "sessions": (sessions.COLUMNS, sessions.all_rows),
     "stripe_charge": (warehouse.COLUMNS, warehouse.stripe_charges),  # a data warehouse table
+    # The stored tables under persons / person_distinct_ids; a bounded page's bound reads them (tables/raw_keys).
+    "raw_persons": ({"id": "uuid", "version": "int", "is_deleted": "bool"}, raw_keys.person_rows),
+    "raw_person_distinct_ids": (
+        {"distinct_id": "str", "person_id": "uuid", "version": "int", "is_deleted": "bool"},
+        raw_keys.distinct_id_rows,
+    ),
 }

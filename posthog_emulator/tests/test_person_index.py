@@ -15,6 +15,7 @@ GROUPED = (
     "SELECT person_id, groupArray(distinct_id) AS distinct_ids FROM person_distinct_ids "
     "WHERE person_id >= toUUID({lo}) AND person_id <= toUUID({hi}) GROUP BY person_id LIMIT 50000"
 )
+PDI = "SELECT distinct_id, person_id FROM person_distinct_ids{where} ORDER BY distinct_id ASC LIMIT 70"
 OPTIONS = Options("UTC", json_properties=True, row_cap=50_000, allow_offset=False)
 
 
@@ -59,13 +60,24 @@ def test_grouped_distinct_ids_over_ranges_are_the_full_scan_groups(
         assert len(out.rows) == max(0, hi - lo + 1)
 
 
+def test_pages_bounded_on_both_sides_are_the_full_scan_pages(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = ordered_ids(emu, monkeypatch)
+    where = " WHERE id <= toUUID({hi}) AND (id > toUUID({lo}))"
+    for lo, hi in ((0, 39), (40, 40), (100, len(ids) - 1), (50, 10)):
+        same(emu, PAGE.format(where=where, limit=30), {"lo": ids[lo], "hi": ids[hi]}, monkeypatch)
+    names = [r[0] for r in run(emu, PDI.replace("{where}", ""), {}, True, monkeypatch).rows]
+    for lo, hi in ((0, 39), (5, 5), (60, 20)):
+        bounds = {"lo": names[lo], "hi": names[hi]}
+        same(emu, PDI.replace("{where}", " WHERE distinct_id <= {hi} AND (distinct_id > {lo})"), bounds, monkeypatch)
+
+
 def test_other_queries_fall_back_to_the_full_scan(emu: Emulator) -> None:
     rt = emu.app.rt
     for sql in (
         "SELECT id FROM persons ORDER BY id DESC LIMIT 5",
         "SELECT id FROM persons WHERE is_identified ORDER BY id LIMIT 5",
         "SELECT id FROM persons ORDER BY created_at, id LIMIT 5",
-        "SELECT distinct_id, person_id FROM person_distinct_ids ORDER BY distinct_id LIMIT 5",
+        "SELECT distinct_id, person_id FROM person_distinct_ids WHERE person_id > '0' ORDER BY distinct_id LIMIT 5",
     ):
         assert person_index.fast_rows(parse_select(sql, {}), rt, MAIN, 5) is None
 

@@ -8,7 +8,7 @@ typed placeholder. No OFFSET (PostHog rejects it for personal API keys).
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -50,9 +50,13 @@ class HogQLTable:
     """Selected in this order; the key columns must be among them."""
     key: tuple[KeyColumn, ...]
     """A total order of the rows: no two distinct rows share it."""
+    _: KW_ONLY
     source: str | None = None
     """A subquery `(SELECT ...)` read in place of the table `name` (custom queries): its rows are selected whole
     (`SELECT *`), since its column names may not be valid to name again (`properties.$ai_model`)."""
+    raw: str | None = None
+    """The stored table this lazy one aggregates, sorted by the (single) key within a team: pages are then
+    bounded on both sides by it (query/bounded.py), persons and person_distinct_ids."""
 
     @property
     def from_clause(self) -> str:

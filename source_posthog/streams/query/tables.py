@@ -16,10 +16,19 @@ EVENTS_TABLE = HogQLTable(
     "events", EVENT_COLUMNS, (KeyColumn("timestamp", KeyType.DATETIME), KeyColumn("uuid", KeyType.UUID))
 )
 
+# Both are argMax aggregations of a stored ReplacingMergeTree sorted by (team_id, key): `person` ORDER BY
+# (team_id, id), `person_distinct_id2` ORDER BY (team_id, distinct_id) (posthog/models/person/sql.py @13e21786),
+# which HogQL exposes as `raw_persons` / `raw_person_distinct_ids` (RawPersonsTable in persons.py @5ece335f,
+# RawPersonDistinctIdsTable in person_distinct_ids.py @c1431f56): query/bounded.py bounds each page by them.
 PERSONS_TABLE = HogQLTable(
-    "persons", ("id", "created_at", "properties", "is_identified"), (KeyColumn("id", KeyType.UUID),)
+    "persons", ("id", "created_at", "properties", "is_identified"), (KeyColumn("id", KeyType.UUID),), raw="raw_persons"
 )
-PDI_TABLE = HogQLTable("person_distinct_ids", ("distinct_id", "person_id"), (KeyColumn("distinct_id", KeyType.TEXT),))
+PDI_TABLE = HogQLTable(
+    "person_distinct_ids",
+    ("distinct_id", "person_id"),
+    (KeyColumn("distinct_id", KeyType.TEXT),),
+    raw="raw_person_distinct_ids",
+)
 GROUPS_TABLE = HogQLTable(
     "groups",
     ("index", "key", "created_at", "updated_at", "properties"),

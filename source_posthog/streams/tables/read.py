@@ -6,6 +6,8 @@ from typing import Any
 from source_posthog.errors import ApiError, Refusal
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.cursor_state import parse_dated_state
+from source_posthog.streams.query.bounded import bound_query
+from source_posthog.streams.query.keyset import TableScan
 from source_posthog.streams.query.sql import build_query, run_query
 from source_posthog.streams.rest.lists import probe_rest_stream, read_rest_stream
 from source_posthog.streams.stream import Stream, TableSpec
@@ -53,8 +55,12 @@ def probe_table_stream(stream: Stream[TableSpec], context: ReadContext, project_
 
     Only the fallback needs the fallback's scope (persons: person:read), so it is probed only where it is used.
     """
+    table = stream.read.table
+    # A persons query without WHERE aggregates every stored person (a 504 on a large project): probe the
+    # stored table's first key instead, which needs the same query:read (query/bounded.py).
+    probe = bound_query(TableScan(context.queries, project_id, table, 1), 1, None) if table.raw else None
     try:
-        run_query(context.queries, project_id, build_query(stream.read.table, "source-posthog check", 1))
+        run_query(context.queries, project_id, probe or build_query(table, "source-posthog check", 1))
     except ApiError as error:
         if error.refusal is not Refusal.ENDPOINT_MISSING:
             raise

@@ -1,8 +1,9 @@
 """One project's rows of a HogQL table stream, in full (key order) or from a cursor (cursor order).
 
-- Full refresh: keyset pages over the table's key. A page PostHog cannot finish within its query limits
-  (QueryLimitError) is asked again from the same key with half the rows, down to MIN_PAGE_SIZE: the rows
-  ClickHouse aggregates for a keyset page (persons: every version of each person) grow with the page.
+- Full refresh: keyset pages over the table's key; persons and person_distinct_ids bounded on both sides by
+  their stored table (query/bounded.py), so no page reads the rest of the table. A page PostHog cannot
+  finish within its query limits (QueryLimitError) is asked again from the same key with half the rows,
+  down to MIN_PAGE_SIZE: the rows ClickHouse aggregates for a keyset page grow with the page.
 - Incremental (groups on `updated_at`, sessions on their start): rows in (cursor, key) order, from the saved
   cursor less `open_for` on; sessions in windows planned from the events' hourly counts (planning.py: one
   cheap query per year of range, empty history skipped), since every session starts at one of its events.
@@ -19,11 +20,12 @@ from datetime import UTC, datetime
 from source_posthog.errors import QueryLimitError
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.cursor_state import dated_state
+from source_posthog.streams.query.bounded import iter_bounded_pages
 from source_posthog.streams.query.keyset import Page, TableScan, iter_key_pages
 from source_posthog.streams.query.planning import DENSITY_SPAN, hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.query.sql import Bounds, HogQLTable, Key, KeyColumn, KeyType
 from source_posthog.streams.stream import Stream, TableSpec
-from source_posthog.streams.tables.persons import SHAPERS
+from source_posthog.streams.tables.persons import Shaper, plain, shaper
 
 MIN_PAGE_SIZE = 100  # below this, a page that still times out is PostHog's problem, not the page size's
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -44,8 +46,9 @@ def read_all_rows(stream: Stream[TableSpec], context: ReadContext, project_id: i
     emitted = 0
     for table in (stream.read.table, *stream.read.more_tables):
         scan = TableScan(context.queries, project_id, table, page_rows(stream, context))
-        for page in iter_shrinking_pages(scan):
-            emitted += write_page(stream, context, project_id, page)
+        with shaper(stream.read.shape, dict(stream.read.rename), scan) as shape:
+            for page in iter_bounded_pages(scan) if table.raw else iter_shrinking_pages(scan):
+                emitted += write_page(stream, context, project_id, page, shape)
     return emitted
 
 
@@ -82,11 +85,12 @@ class CursorRead:
         """The project's rows whose cursor lies in [start, upper), in cursor order, a STATE after each page."""
         table, rows = cursor_ordered(self.stream), page_rows(self.stream, self.context)
         scan = TableScan(self.context.queries, project_id, table, rows)
+        rename = dict(self.stream.read.rename)
         emitted = 0
         for window in self.windows(project_id, self.start_of(project_id)):
             for page in iter_window_pages(scan, window=window, after=None):
                 last: datetime = page.last_key[0]
-                emitted += write_page(self.stream, self.context, project_id, page)
+                emitted += write_page(self.stream, self.context, project_id, page, lambda rows: plain(rows, rename))
                 self.cursors[project_id] = max(last, self.cursors.get(project_id, last))
                 self.save()
         self.save()
@@ -123,9 +127,9 @@ def cursor_ordered(stream: Stream[TableSpec]) -> HogQLTable:
     )
 
 
-def write_page(stream: Stream[TableSpec], context: ReadContext, project_id: int, page: Page) -> int:
+def write_page(stream: Stream[TableSpec], context: ReadContext, project_id: int, page: Page, shape: Shaper) -> int:
     """Shape a page into records, write them, release the rows; returns how many."""
-    for record in SHAPERS[stream.read.shape](list(page.dicts()), context.queries, project_id, dict(stream.read.rename)):
+    for record in shape(list(page.dicts())):
         record["project_id"] = project_id
         context.sink.record(stream.name, record)
     page.release()

@@ -1,0 +1,133 @@
+"""Keyset pages of `persons` / `person_distinct_ids` bounded on both sides, so each costs about one page of rows.
+
+Both HogQL tables are argMax aggregations over a stored table sorted by (team_id, key), and a LIMIT never
+reaches below the aggregation. What does (PostHog/posthog, file @ commit):
+- `persons`: for a direct `FROM persons` query, `select_from_persons_table` copies the WHERE, extracted by
+  `WhereClauseExtractor`, into a prefilter `id IN (SELECT id FROM raw_persons AS where_optimization WHERE ..)`,
+  without the LIMIT (posthog/hogql/database/schema/persons.py @5ece335f). Comparisons of `id` with constants
+  are extracted; an AND arm that cannot be is dropped (util/test/test_person_where_clause_extractor.py
+  @02b9c9a0). So `id > a` alone reads every person after `a`, twice (prefilter and argMax).
+- `person_distinct_ids`: `select_from_person_distinct_ids_table` ignores the WHERE (person_distinct_ids.py
+  @c1431f56); a bound on `distinct_id`, its GROUP BY key, is left to ClickHouse's filter pushdown.
+So a page's upper bound must be a constant too. It comes from the raw table, read in its sort order
+(`raw_persons` is `person` ORDER BY (team_id, id), `raw_person_distinct_ids` is `person_distinct_id2` ORDER BY
+(team_id, distinct_id): posthog/models/person/sql.py @13e21786): `bound_query` takes the key of the n-th raw
+row after `a`; the page is then `key > a AND key <= b ORDER BY key LIMIT n+1`. Every query reads about n rows.
+
+Each page also asks for the next page's bound, as two scalar subqueries (`next_key`, `next_rows`, on every
+row; ClickHouse runs each once): a read costs about one query per page, plus a bound after an empty page.
+The raw rows hold old versions and deleted persons, so (a, b] has at most n live keys and often fewer: a
+short or empty page is not the end. The end is a bound over fewer than n raw rows. A key inserted after the
+bound query can make a range hold more than n: the page's extra row (or the instance's row cap) says so, and
+the next page starts after the last row delivered instead of after b.
+"""
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from source_posthog.errors import InternalError, QueryLimitError
+from source_posthog.streams.query.client import row_cap_of
+from source_posthog.streams.query.keyset import Page, TableScan, _fetch_page
+from source_posthog.streams.query.sql import (
+    Condition,
+    HogQLTable,
+    Key,
+    after_condition,
+    build_query,
+    hogql_body,
+    run_query,
+)
+
+MIN_PAGE_ROWS = 100  # below this, a page that still times out is PostHog's problem, not the page size's
+NEXT = ("next_key", "next_rows")  # the next page's bound, asked with each page
+Bound = tuple[Any, int]
+"""(the last raw key of a range, how many raw rows it holds)."""
+
+
+def bound_query(scan: TableScan, rows: int, after: Key | None) -> dict[str, Any]:
+    """The key of the `rows`-th raw row after `after`, and how many raw rows there were (at most `rows`)."""
+    key = scan.table.key[0].name
+    where, values = ("", {}) if after is None else after_condition(scan.table.key, after)
+    where_clause = f" WHERE {where}" if where else ""
+    # Only names of this package's tables and an int are formatted in; the key value is a placeholder.
+    inner = f"SELECT {key} FROM {scan.table.raw}{where_clause} ORDER BY {key} ASC LIMIT {rows}"  # noqa: S608
+    sql = f"SELECT max({key}) AS last_key, count() AS raw_rows FROM ({inner})"  # noqa: S608
+    return hogql_body(sql, values, f"source-posthog {scan.table.name} bound")
+
+
+def with_next_bound(scan: TableScan) -> HogQLTable:
+    """The table's columns plus the bound of the range after `{upper_key}`, as scalar subqueries."""
+    key = scan.table.key[0]
+    after = f"{key.name} > {key.type.value.format('upper_key')}"
+    # Names of this package's tables and an int only; the key value is the page's own placeholder.
+    inner = f"SELECT {key.name} FROM {scan.table.raw} WHERE {after} ORDER BY {key.name} ASC LIMIT {scan.page_rows}"  # noqa: S608
+    last, count = f"(SELECT max({key.name}) FROM ({inner}))", f"(SELECT count() FROM ({inner}))"  # noqa: S608
+    bound = (f"{last} AS {NEXT[0]}", f"{count} AS {NEXT[1]}")
+    return replace(scan.table, columns=(*scan.table.columns, *bound))
+
+
+def upper_condition(scan: TableScan, upper: Any) -> Condition:
+    """`key <= upper`, typed as the key (`toUUID(..)` for person ids)."""
+    column = scan.table.key[0]
+    return f"{column.name} <= {column.type.value.format('upper_key')}", {"upper_key": upper}
+
+
+def iter_bounded_pages(scan: TableScan) -> Iterator[Page]:
+    """Every row of the table once, in key order; after a page that hits a query limit, pages of half the rows."""
+    after: Key | None = None
+    bound: Bound | None = None
+    while True:
+        try:
+            sized = replace(scan, page_rows=row_cap_of(scan.queries).fit(scan.page_rows))
+            page, after, bound, done = next_page(sized, after, bound)
+        except QueryLimitError as error:
+            if scan.page_rows <= MIN_PAGE_ROWS:
+                raise QueryLimitError(
+                    f"Project {scan.project_id}: even {scan.page_rows} rows of {scan.table.name} are more than "
+                    f"PostHog answers within its query limits. {error.message}"
+                ) from None
+            scan, bound = replace(scan, page_rows=scan.page_rows // 2), None
+            continue
+        if page.count:
+            yield page
+        if done:
+            return
+
+
+def next_page(scan: TableScan, after: Key | None, bound: Bound | None) -> tuple[Page, Key | None, Bound | None, bool]:
+    """The page after `after`, where the next one starts, its bound if known, and whether the table ends here."""
+    upper, raw_rows = bound if bound is not None else read_bound(scan, after)
+    if raw_rows == 0:
+        return Page([], [], (), 0), after, None, True
+    name, upper_bound = f"source-posthog {scan.table.name}", upper_condition(scan, upper)
+    body = build_query(with_next_bound(scan), name, scan.page_rows + 1, [upper_bound], after)
+    answer = run_query(scan.queries, scan.project_id, body)
+    page, cut = _fetch_page(answer, scan.table, scan.page_rows, row_cap_of(scan.queries))
+    following = take_next_bound(page)
+    if cut:  # more keys in the range than the bound saw (inserted since), or the instance's row cap
+        return page, page.last_key if page.count else after, None, False
+    return page, (upper,), following, raw_rows < scan.page_rows
+
+
+def take_next_bound(page: Page) -> Bound | None:
+    """The next range's bound from the page's first row (None for an empty page); the columns are dropped."""
+    if not page.count or not all(name in page.columns for name in NEXT):
+        return None
+    at = sorted((page.columns.index(name) for name in NEXT), reverse=True)
+    first = page.rows[0]
+    bound = (first[page.columns.index(NEXT[0])], int(first[page.columns.index(NEXT[1])]))
+    for row in page.rows:
+        for i in at:
+            del row[i]
+    for i in at:
+        del page.columns[i]
+    return bound
+
+
+def read_bound(scan: TableScan, after: Key | None) -> Bound:
+    """(last raw key, raw rows) of the next page's range; `raw_rows` 0 when nothing follows `after`."""
+    rows = run_query(scan.queries, scan.project_id, bound_query(scan, scan.page_rows, after))["results"]
+    if len(rows) != 1 or not isinstance(rows[0], list) or len(rows[0]) != 2 or not isinstance(rows[0][1], int):
+        raise InternalError(f"Unexpected /query/ response to the {scan.table.name} bound: expected one row of two.")
+    return rows[0][0], rows[0][1]
