@@ -4,7 +4,8 @@
   page starts after the n-th row and reads it again. PostHog lowers any LIMIT above its cap silently (10,000
   before June 2024, 50,000 since) and sets no `hasMore` with an explicit LIMIT: a page shorter than asked
   ends the range only when no cap can have cut it (row_cap.py); otherwise the next page is read, and an
-  empty one ends it. Page sizes follow the cap the sync has learned.
+  empty one ends it. Page sizes follow the cap the sync has learned, and the memory budget (budget.py): each
+  page asks for as many rows as the bytes its rows weighed so far allow.
 - A row whose key equals the previous row's is dropped: the events table is a ReplacingMergeTree, and a
   re-ingested event lives as two identical rows until a background merge (posthog-api §10).
 - Pages are handed over whole, their cells picked by column name (`Page.cells`, `Page.dicts`): a generator
@@ -21,7 +22,7 @@ from operator import itemgetter
 from typing import Any
 
 from source_posthog.errors import InternalError
-from source_posthog.streams.query.client import QueryPoster, row_cap_of
+from source_posthog.streams.query.client import QueryPoster, budget_of, last_body_bytes, row_cap_of
 from source_posthog.streams.query.row_cap import RowCap
 from source_posthog.streams.query.sql import (
     Condition,
@@ -80,11 +81,16 @@ def iter_key_pages(
 ) -> Generator[Page, None, None]:
     """Every row matching every `where` condition (a window's bounds, filters) after `after`, once, in key order."""
     cap, table, name = row_cap_of(scan.queries), scan.table, f"source-posthog {scan.table.name}"
+    budget = budget_of(scan.queries)
     while True:
-        size = cap.fit(scan.page_rows)  # lowered as soon as any reader learns the instance's cap
+        # as many rows as the memory budget allows for rows of this weight, lowered to the instance's cap
+        size = cap.fit(budget.rows(scan.project_id, table.name, scan.page_rows))
         answer = run_query(scan.queries, scan.project_id, build_query(table, name, size + 1, where, after))
+        got, body_bytes = len(answer["results"]), last_body_bytes(scan.queries)
         page, more = _fetch_page(answer, table, size, cap)
         del answer  # only the page's rows are kept
+        alone = row_bytes(page.rows[0]) if size == 1 and page.rows else None
+        budget.observe(scan.project_id, table.name, body_bytes, got, alone)
         if page.count == 0:
             return
         after = page.last_key
@@ -109,6 +115,11 @@ def _fetch_page(answer: dict[str, Any], table: HogQLTable, rows_wanted: int, cap
     last = rows[-1]
     last_key = tuple(_key_value(column, last[columns.index(column.name)]) for column in table.key)
     return Page(columns, rows, last_key, len(rows)), more
+
+
+def row_bytes(row: list[Any]) -> int:
+    """About what one row weighs: the length of its text cells (the JSON ones dominate)."""
+    return sum(len(cell) for cell in row if isinstance(cell, str))
 
 
 def _key_value(column: KeyColumn, cell: Any) -> Any:

@@ -1,0 +1,86 @@
+"""Rows per page from the bytes rows weigh, so that the pages in memory stay within `max_memory_mb` (issue 23).
+
+A page is asked for in rows (`LIMIT n`), but what it costs is bytes: a light event is ~400 bytes of response, a
+posthog-js pageview 2-4 KB, an LLM or exception event hundreds of KB. So every paged read asks its budget how
+many rows its next page may hold, and tells it what the page it got weighed (the response body's bytes):
+
+- The memory model (bench/memory.py measures it): the process holds BASE_MB (interpreter, libraries, caches)
+  plus, per page alive, about COPIES times its body's bytes (the body and its parsed rows side by side while
+  orjson parses, then the rows and what is shaped from them). Pages alive: one per query in flight (each
+  producer holds at most one page, events/parallel.py) plus the one being written. So each page may hold
+  `(max_memory_mb - BASE_MB) / (queries + 1) / COPIES` bytes of body.
+- Weights are learned per (project, table): a project's first page assumes FIRST_ROW_BYTES per row (start
+  small: nothing is known yet), later pages follow the larger of the last page's weight and a quarter of the
+  estimate before (up at once, down within a few pages), so a run of fat rows shrinks the next page at once.
+- Rows per page never exceed what the reader wanted (its `page_rows`, PostHog's cap): light rows keep
+  full pages and their throughput. A row heavier than a whole page's bytes still goes through, alone in its
+  page; such rows are counted, and each stream's read ends with one WARN naming how many (`report`).
+"""
+
+from dataclasses import dataclass
+from threading import Lock
+
+MB = 1 << 20
+BASE_MB = 48  # interpreter + requests/urllib3/ssl + pydantic + caches, measured at ~49 MB (bench/README.md)
+COPIES = 2.75  # RSS per byte of body per page alive: 256 MB held 4 pages of 45,000 light rows (18.9 MB each)
+FIRST_ROW_BYTES = 64 * 1024  # until a project's table has answered once, a row may be a fat LLM event
+DECAY = 4  # after lighter pages the estimate falls at most this much per page: a few pages back to full size
+MIN_PAGE_BYTES = 256 * 1024  # the floor for a tiny budget: below it, every page would be one row
+
+
+@dataclass
+class Oversized:
+    """Rows heavier than a whole page's budget, read one per page."""
+
+    rows: int = 0
+    largest: int = 0
+
+
+class PageBudget:
+    """How many rows each page may ask for, from the bytes per row seen so far; one per sync, shared by threads."""
+
+    def __init__(self, max_memory_mb: int | None = None, queries_in_flight: int = 3) -> None:
+        self.page_bytes: float | None = None
+        """Bytes of response body one page may hold; None: no budget (unit tests' bare clients)."""
+        if max_memory_mb is not None:
+            pages_alive = queries_in_flight + 1
+            self.page_bytes = max(MIN_PAGE_BYTES, (max_memory_mb - BASE_MB) * MB / pages_alive / COPIES)
+        self._row_bytes: dict[tuple[int, str], float] = {}
+        self._oversized: dict[str, Oversized] = {}
+        self._lock = Lock()
+
+    def rows(self, project_id: int, table: str, wanted: int) -> int:
+        """Rows the next page of this project's table may ask for: `wanted` at most, at least 1."""
+        if self.page_bytes is None:
+            return wanted
+        row_bytes = self._row_bytes.get((project_id, table), FIRST_ROW_BYTES)
+        return max(1, min(wanted, int(self.page_bytes // row_bytes)))
+
+    def observe(self, project_id: int, table: str, body_bytes: int, rows: int, alone: int | None = None) -> None:
+        """A page of `rows` rows came in a body of `body_bytes` (LIMIT n+1: the extra row is in both).
+
+        `alone`: the bytes of the one row a one-row page handed over, to count it if it outweighs a page.
+        """
+        if self.page_bytes is None or rows <= 0 or body_bytes <= 0:
+            return
+        weight = body_bytes / rows
+        with self._lock:
+            before = self._row_bytes.get((project_id, table))
+            self._row_bytes[project_id, table] = weight if before is None else max(weight, before / DECAY)
+            if alone is not None and alone > self.page_bytes:
+                seen = self._oversized.setdefault(table, Oversized())
+                seen.rows += 1
+                seen.largest = max(seen.largest, alone)
+
+    def report(self, table: str) -> str | None:
+        """The WARN for the table's rows read alone because each outweighed a page's budget; None if none."""
+        with self._lock:
+            seen = self._oversized.pop(table, None)
+        if seen is None or self.page_bytes is None:
+            return None
+        return (
+            f"{seen.rows:,} {table} row(s) were each larger than a page's share of max_memory_mb "
+            f"({self.page_bytes / MB:.1f} MB; the largest was {seen.largest / MB:.1f} MB) and were read one "
+            "per page: nothing was skipped, but memory went above the budget while each was held. Raise "
+            "max_memory_mb if the container allows."
+        )
