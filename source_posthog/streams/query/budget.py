@@ -4,11 +4,13 @@ A page is asked for in rows (`LIMIT n`), but what it costs is bytes: a light eve
 posthog-js pageview 2-4 KB, an LLM or exception event hundreds of KB. So every paged read asks its budget how
 many rows its next page may hold, and tells it what the page it got weighed (the response body's bytes):
 
-- The memory model (bench/memory.py measures it): the process holds BASE_MB (interpreter, libraries, caches)
-  plus, per page alive, about COPIES times its body's bytes (the body and its parsed rows side by side while
-  orjson parses, then the rows and what is shaped from them). Pages alive: one per query in flight (each
-  producer holds at most one page, events/parallel.py) plus the one being written. So each page may hold
-  `(max_memory_mb - BASE_MB) / (queries + 1) / COPIES` bytes of body.
+- The memory model (measured with tracemalloc and RSS, bench/memory.py): the process holds BASE_MB
+  (interpreter, libraries, caches); each page alive holds about HELD times its body's bytes (the body while it
+  arrives, then its parsed rows until they are written); the one page being parsed holds PARSING more
+  (orjson parses through yyjson: the body, yyjson's copy of its strings and the Python rows coexist, and
+  orjson holds the GIL, so one page parses at a time). Pages alive: one per query in flight (each producer
+  holds at most one page, events/parallel.py) plus the one being written. So a page may hold
+  `(max_memory_mb - BASE_MB) / (PARSING + (queries + 1) * HELD)` bytes of body.
 - Weights are learned per (project, table): a project's first page assumes FIRST_ROW_BYTES per row (start
   small: nothing is known yet), later pages follow the larger of the last page's weight and a quarter of the
   estimate before (up at once, down within a few pages), so a run of fat rows shrinks the next page at once.
@@ -22,7 +24,8 @@ from threading import Lock
 
 MB = 1 << 20
 BASE_MB = 48  # interpreter + requests/urllib3/ssl + pydantic + caches, measured at ~49 MB (bench/README.md)
-COPIES = 2.75  # RSS per byte of body per page alive: 256 MB held 4 pages of 45,000 light rows (18.9 MB each)
+HELD = 1.5  # RSS per body byte of a page alive: its rows as Python strings (~1.1x), plus allocator slack
+PARSING = 2.0  # more per body byte while orjson parses it: the body and yyjson's copy, beside the rows
 FIRST_ROW_BYTES = 64 * 1024  # until a project's table has answered once, a row may be a fat LLM event
 DECAY = 4  # after lighter pages the estimate falls at most this much per page: a few pages back to full size
 MIN_PAGE_BYTES = 256 * 1024  # the floor for a tiny budget: below it, every page would be one row
@@ -43,8 +46,8 @@ class PageBudget:
         self.page_bytes: float | None = None
         """Bytes of response body one page may hold; None: no budget (unit tests' bare clients)."""
         if max_memory_mb is not None:
-            pages_alive = queries_in_flight + 1
-            self.page_bytes = max(MIN_PAGE_BYTES, (max_memory_mb - BASE_MB) * MB / pages_alive / COPIES)
+            copies = PARSING + (queries_in_flight + 1) * HELD
+            self.page_bytes = max(MIN_PAGE_BYTES, (max_memory_mb - BASE_MB) * MB / copies)
         self._row_bytes: dict[tuple[int, str], float] = {}
         self._oversized: dict[str, Oversized] = {}
         self._lock = Lock()

@@ -125,9 +125,12 @@ def cursor_ordered(stream: Stream[TableSpec]) -> HogQLTable:
 
 def write_page(stream: Stream[TableSpec], context: ReadContext, project_id: int, page: Page) -> int:
     """Shape a page into records, write them, release the rows; returns how many."""
-    for record in SHAPERS[stream.read.shape](list(page.dicts()), context.queries, project_id, dict(stream.read.rename)):
+    records = SHAPERS[stream.read.shape](list(page.dicts()), context.queries, project_id, dict(stream.read.rename))
+    page.release()
+    records.reverse()  # popped in page order: each record is freed as soon as it is written
+    while records:
+        record = records.pop()
         record["project_id"] = project_id
         context.sink.record(stream.name, record)
-    page.release()
     context.progress.page(stream.name, page.count, f"project {project_id}")
     return page.count
