@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from source_posthog.config.model import Config
 from source_posthog.http.client import ApiClient
-from source_posthog.streams.query.budget import PageBudget
+from source_posthog.streams.query.budget import PageBudget, share_one_malloc_arena
 from source_posthog.streams.query.client import QueryClient
 
 
@@ -50,4 +50,5 @@ class ReadContext:
 
     def __post_init__(self) -> None:
         budget = PageBudget(self.config.max_memory_mb, self.config.max_concurrent_queries)
+        share_one_malloc_arena()  # before the readers' threads start (budget.py says why)
         self.queries = QueryClient(self.client, self.sink.log, budget)
