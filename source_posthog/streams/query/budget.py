@@ -15,11 +15,14 @@ many rows its next page may hold, and tells it what the page it got weighed (the
   small: nothing is known yet), later pages follow the larger of the last page's weight and a quarter of the
   estimate before (up at once, down within a few pages), so a run of fat rows shrinks the next page at once.
 - Rows per page never exceed what the reader wanted (its `page_rows`, PostHog's cap): light rows keep
-  full pages and their throughput. A row heavier than a whole page's bytes still goes through, alone in its
-  page; such rows are counted, and each stream's read ends with one WARN naming how many (`report`).
+  full pages and their throughput. A row heavier than a whole page's bytes still goes through: the page that
+  meets it first overshoots (a LIMIT cannot know what the next rows weigh), the pages after it shrink to one
+  row, alone with the next fat row if one follows. Such rows are weighed one by one (only in a page that
+  overshot), and each stream's read ends with one WARN naming how many (`report`).
 """
 
 import ctypes
+from collections.abc import Iterable
 from dataclasses import dataclass
 from threading import Lock
 
@@ -61,21 +64,29 @@ class PageBudget:
         row_bytes = self._row_bytes.get((project_id, table), FIRST_ROW_BYTES)
         return max(1, min(wanted, int(self.page_bytes // row_bytes)))
 
-    def observe(self, project_id: int, table: str, body_bytes: int, rows: int, alone: int | None = None) -> None:
-        """A page of `rows` rows came in a body of `body_bytes` (LIMIT n+1: the extra row is in both).
-
-        `alone`: the bytes of the one row a one-row page handed over, to count it if it outweighs a page.
-        """
+    def observe(self, project_id: int, table: str, body_bytes: int, rows: int) -> None:
+        """A page of `rows` rows came in a body of `body_bytes` (LIMIT n+1: the extra row is in both)."""
         if self.page_bytes is None or rows <= 0 or body_bytes <= 0:
             return
         weight = body_bytes / rows
         with self._lock:
             before = self._row_bytes.get((project_id, table))
             self._row_bytes[project_id, table] = weight if before is None else max(weight, before / DECAY)
-            if alone is not None and alone > self.page_bytes:
-                seen = self._oversized.setdefault(table, Oversized())
-                seen.rows += 1
-                seen.largest = max(seen.largest, alone)
+
+    def overshot(self, body_bytes: int) -> bool:
+        """Whether a page's body was larger than a page may be (then its rows are weighed one by one)."""
+        return self.page_bytes is not None and body_bytes > self.page_bytes
+
+    def count_oversized(self, table: str, row_sizes: Iterable[int]) -> None:
+        """Count the rows (of a page that overshot) each heavier than a whole page may be: the WARN's figures."""
+        limit = self.page_bytes or float("inf")
+        heavy = [size for size in row_sizes if size > limit]
+        if not heavy:
+            return
+        with self._lock:
+            seen = self._oversized.setdefault(table, Oversized())
+            seen.rows += len(heavy)
+            seen.largest = max(seen.largest, *heavy)
 
     def report(self, table: str) -> str | None:
         """The WARN for the table's rows read alone because each outweighed a page's budget; None if none."""
@@ -85,9 +96,10 @@ class PageBudget:
             return None
         return (
             f"{seen.rows:,} {table} row(s) were each larger than a page's share of max_memory_mb "
-            f"({self.page_bytes / MB:.1f} MB; the largest was {seen.largest / MB:.1f} MB) and were read one "
-            "per page: nothing was skipped, but memory went above the budget while each was held. Raise "
-            "max_memory_mb if the container allows."
+            f"({self.page_bytes / MB:.1f} MB; the largest was {seen.largest / MB:.1f} MB). Each was read all the "
+            "same (the page that met one first was larger than the budget, later pages shrank to single rows): "
+            "nothing was skipped, but memory went above the budget while they were held. Raise max_memory_mb "
+            "if the container allows."
         )
 
 

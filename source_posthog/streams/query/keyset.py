@@ -89,8 +89,9 @@ def iter_key_pages(
         got, body_bytes = len(answer["results"]), last_body_bytes(scan.queries)
         page, more = _fetch_page(answer, table, size, cap)
         del answer  # only the page's rows are kept
-        alone = row_bytes(page.rows[0]) if size == 1 and page.rows else None
-        budget.observe(scan.project_id, table.name, body_bytes, got, alone)
+        budget.observe(scan.project_id, table.name, body_bytes, got)
+        if budget.overshot(body_bytes):  # rare: weigh the rows handed over, for the WARN about oversized ones
+            budget.count_oversized(table.name, map(row_bytes, page.rows))
         if page.count == 0:
             return
         after = page.last_key
