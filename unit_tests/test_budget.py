@@ -54,7 +54,7 @@ def test_given_weights_when_rows_get_heavier_then_at_once_and_lighter_then_gentl
     budget.observe(1, "events", 1_000 * 100, 100)
     after_one = budget.rows(1, "events", 45_000)
     assert after_one < light
-    for _ in range(5):
+    for _ in range(20):
         budget.observe(1, "events", 1_000 * 100, 100)
     assert budget.rows(1, "events", 45_000) == light
 

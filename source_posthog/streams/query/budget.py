@@ -12,8 +12,9 @@ many rows its next page may hold, and tells it what the page it got weighed (the
   holds at most one page, events/parallel.py) plus the one being written. So a page may hold
   `(max_memory_mb - BASE_MB) / (PARSING + (queries + 1) * HELD)` bytes of body.
 - Weights are learned per (project, table): a project's first page assumes FIRST_ROW_BYTES per row (start
-  small: nothing is known yet), later pages follow the larger of the last page's weight and a quarter of the
-  estimate before (up at once, down within a few pages), so a run of fat rows shrinks the next page at once.
+  small: nothing is known yet); later pages use the larger of the last page's bytes per row and a decayed
+  mean over the pages before (MEMORY). Up at once, so a run of fat rows shrinks the next page; down over
+  a few pages, so that small pages of a mix (a tenth of them 150 KB) do not swing to a light page by chance.
 - Rows per page never exceed what the reader wanted (its `page_rows`, PostHog's cap): light rows keep
   full pages and their throughput. A row heavier than a whole page's bytes still goes through: the page that
   meets it first overshoots (a LIMIT cannot know what the next rows weigh), the pages after it shrink to one
@@ -31,7 +32,7 @@ BASE_MB = 48  # interpreter + requests/urllib3/ssl + pydantic + caches, measured
 HELD = 1.5  # RSS per body byte of a page alive: its rows as Python strings (~1.1x), plus allocator slack
 PARSING = 2.0  # more per body byte while orjson parses it: the body and yyjson's copy, beside the rows
 FIRST_ROW_BYTES = 64 * 1024  # until a project's table has answered once, a row may be a fat LLM event
-DECAY = 4  # after lighter pages the estimate falls at most this much per page: a few pages back to full size
+MEMORY = 0.5  # the weight of what earlier pages weighed, halved per page: a mean over about two pages' rows
 M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 MIN_PAGE_BYTES = 256 * 1024  # the floor for a tiny budget: below it, every page would be one row
 
@@ -54,6 +55,7 @@ class PageBudget:
             copies = PARSING + (queries_in_flight + 1) * HELD
             self.page_bytes = max(MIN_PAGE_BYTES, (max_memory_mb - BASE_MB) * MB / copies)
         self._row_bytes: dict[tuple[int, str], float] = {}
+        self._seen: dict[tuple[int, str], tuple[float, float]] = {}  # decayed sums of body bytes and rows
         self._oversized: dict[str, Oversized] = {}
         self._lock = Lock()
 
@@ -68,10 +70,11 @@ class PageBudget:
         """A page of `rows` rows came in a body of `body_bytes` (LIMIT n+1: the extra row is in both)."""
         if self.page_bytes is None or rows <= 0 or body_bytes <= 0:
             return
-        weight = body_bytes / rows
         with self._lock:
-            before = self._row_bytes.get((project_id, table))
-            self._row_bytes[project_id, table] = weight if before is None else max(weight, before / DECAY)
+            seen_bytes, seen_rows = self._seen.get((project_id, table), (0.0, 0.0))
+            seen_bytes, seen_rows = seen_bytes * MEMORY + body_bytes, seen_rows * MEMORY + rows
+            self._seen[project_id, table] = (seen_bytes, seen_rows)
+            self._row_bytes[project_id, table] = max(body_bytes / rows, seen_bytes / seen_rows)
 
     def overshot(self, body_bytes: int) -> bool:
         """Whether a page's body was larger than a page may be (then its rows are weighed one by one)."""
