@@ -86,7 +86,8 @@ def test_given_fat_events_and_a_small_budget_when_read_then_pages_shrink_and_eve
     assert len(ids(run)) == len(set(ids(run))) == len(truth)
     assert sorted(ids(run)) == truth
     assert sorted(ids(wide)) == truth
-    assert small_pages and max(small_pages) <= 200, small_pages  # ~2 MB pages of ~20 KB events
+    assert small_pages
+    assert max(small_pages) <= 200, small_pages  # ~2 MB pages of ~20 KB events
     assert max(wide_pages) > 2 * max(small_pages)  # the same data under a larger budget: larger pages
     assert peak_mib < FAT_EVENTS_PEAK_MIB
 
@@ -102,9 +103,11 @@ def test_given_one_multi_megabyte_event_when_read_then_it_arrives_once_with_one_
         truth = sorted(emu.truth("events")[101])
 
         assert first.returncode == 0, first.errors
-        assert sorted(ids(first)) == truth and len(ids(first)) == len(truth)
+        assert sorted(ids(first)) == truth
+        assert len(ids(first)) == len(truth)
         warnings = [log for log in first.logs if "larger than a page's share of max_memory_mb" in log]
-        assert len(warnings) == 1 and warnings[0].startswith("1 events row(s)"), first.logs
+        assert len(warnings) == 1, first.logs
+        assert warnings[0].startswith("1 events row(s)")
 
         checkpoint, rest = state_before(first, fat_id)
         resumed, _ = measured_read(emu, tmp_path, state=[checkpoint])
@@ -117,7 +120,8 @@ def test_given_one_multi_megabyte_event_when_read_then_it_arrives_once_with_one_
 
 def state_before(run: Run, event_id: str) -> tuple[dict[str, Any], list[str]]:
     """The last events STATE printed before the record of `event_id`, and the event ids printed after it."""
-    latest, after = None, []
+    latest: dict[str, Any] | None = None
+    after: list[str] = []
     for message in run.messages:
         if message["type"] == "STATE" and event_id not in after:
             latest, after = message["state"], []
