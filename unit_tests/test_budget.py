@@ -1,5 +1,7 @@
 """streams/query/budget.py: rows per page follow the bytes rows weigh, within max_memory_mb, per project and table."""
 
+import threading
+
 from source_posthog.streams.query.budget import FIRST_ROW_BYTES, MB, MIN_PAGE_BYTES, PageBudget
 
 
@@ -87,3 +89,28 @@ def test_given_a_row_larger_than_a_page_then_one_row_per_page_and_one_warning() 
 
 def test_given_a_tiny_budget_then_pages_still_hold_a_floor_of_bytes() -> None:
     assert PageBudget(50, 10).page_bytes == MIN_PAGE_BYTES  # 2 MB above the base, shared by 11 pages
+
+
+def test_given_windows_side_by_side_when_the_first_page_is_out_then_the_others_wait_for_its_weight() -> None:
+    budget = PageBudget(256, 3)
+    first = budget.rows(1, "events", 45_000)
+    answers: list[int] = []
+    waiting = threading.Thread(target=lambda: answers.append(budget.rows(1, "events", 45_000)))
+    waiting.start()
+    waiting.join(0.2)
+    assert waiting.is_alive()  # no second small page: it waits for the first one's weight
+
+    budget.observe(1, "events", 419 * (first + 1), first + 1)
+    waiting.join(5)
+    assert answers == [45_000]
+
+
+def test_given_the_first_page_failed_then_a_waiting_window_asks_on_its_own() -> None:
+    budget = PageBudget(256, 3)
+    first = budget.rows(1, "events", 45_000)
+    answers: list[int] = []
+    waiting = threading.Thread(target=lambda: answers.append(budget.rows(1, "events", 45_000)))
+    waiting.start()
+    budget.abandon(1, "events")
+    waiting.join(5)
+    assert answers == [first]

@@ -25,7 +25,7 @@ many rows its next page may hold, and tells it what the page it got weighed (the
 import ctypes
 from collections.abc import Iterable
 from dataclasses import dataclass
-from threading import Lock
+from threading import Condition
 
 MB = 1 << 20
 BASE_MB = 48  # interpreter + requests/urllib3/ssl + pydantic + caches, measured at ~49 MB (bench/README.md)
@@ -34,6 +34,7 @@ PARSING = 2.0  # more per body byte while orjson parses it: the body and yyjson'
 FIRST_ROW_BYTES = 64 * 1024  # until a project's table has answered once, a row may be a fat LLM event
 MEMORY = 0.5  # the weight of what earlier pages weighed, halved per page: a mean over about two pages' rows
 M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
+PROBE_WAIT_S = 120.0  # the longest another window waits for a table's first page to tell its weight
 MIN_PAGE_BYTES = 256 * 1024  # the floor for a tiny budget: below it, every page would be one row
 
 
@@ -57,20 +58,43 @@ class PageBudget:
         self._row_bytes: dict[tuple[int, str], float] = {}
         self._seen: dict[tuple[int, str], tuple[float, float]] = {}  # decayed sums of body bytes and rows
         self._oversized: dict[str, Oversized] = {}
-        self._lock = Lock()
+        self._probing: set[tuple[int, str]] = set()  # unweighed tables whose first (small) page is on its way
+        self._lock = Condition()
 
     def rows(self, project_id: int, table: str, wanted: int) -> int:
-        """Rows the next page of this project's table may ask for: `wanted` at most, at least 1."""
+        """Rows the next page of this project's table may ask for: `wanted` at most, at least 1.
+
+        Windows start side by side: while the table's first page is on its way, the others wait for its weight
+        (PROBE_WAIT_S at most) instead of each asking for a small page of its own.
+        """
         if self.page_bytes is None:
             return wanted
-        row_bytes = self._row_bytes.get((project_id, table), FIRST_ROW_BYTES)
+        key = (project_id, table)
+        with self._lock:
+            if key not in self._row_bytes and key in self._probing:
+                self._lock.wait_for(lambda: key in self._row_bytes or key not in self._probing, PROBE_WAIT_S)
+            row_bytes = self._row_bytes.get(key)
+            if row_bytes is None:
+                self._probing.add(key)
+                row_bytes = FIRST_ROW_BYTES
         return max(1, min(wanted, int(self.page_bytes // row_bytes)))
+
+    def abandon(self, project_id: int, table: str) -> None:
+        """A page was not read (an error): whoever waits for the table's weight asks on its own."""
+        with self._lock:
+            self._probing.discard((project_id, table))
+            self._lock.notify_all()
 
     def observe(self, project_id: int, table: str, body_bytes: int, rows: int) -> None:
         """A page of `rows` rows came in a body of `body_bytes` (LIMIT n+1: the extra row is in both)."""
-        if self.page_bytes is None or rows <= 0 or body_bytes <= 0:
+        if self.page_bytes is None:
+            return
+        if rows <= 0 or body_bytes <= 0:
+            self.abandon(project_id, table)
             return
         with self._lock:
+            self._probing.discard((project_id, table))
+            self._lock.notify_all()
             seen_bytes, seen_rows = self._seen.get((project_id, table), (0.0, 0.0))
             seen_bytes, seen_rows = seen_bytes * MEMORY + body_bytes, seen_rows * MEMORY + rows
             self._seen[project_id, table] = (seen_bytes, seen_rows)

@@ -22,6 +22,7 @@ from operator import itemgetter
 from typing import Any
 
 from source_posthog.errors import InternalError
+from source_posthog.streams.query.budget import PageBudget
 from source_posthog.streams.query.client import QueryPoster, budget_of, last_body_bytes, row_cap_of
 from source_posthog.streams.query.row_cap import RowCap
 from source_posthog.streams.query.sql import (
@@ -80,24 +81,36 @@ def iter_key_pages(
     scan: TableScan, *, where: Sequence[Condition] = (), after: Key | None = None
 ) -> Generator[Page, None, None]:
     """Every row matching every `where` condition (a window's bounds, filters) after `after`, once, in key order."""
-    cap, table, name = row_cap_of(scan.queries), scan.table, f"source-posthog {scan.table.name}"
     budget = budget_of(scan.queries)
     while True:
         # as many rows as the memory budget allows for rows of this weight, lowered to the instance's cap
-        size = cap.fit(budget.rows(scan.project_id, table.name, scan.page_rows))
-        answer = run_query(scan.queries, scan.project_id, build_query(table, name, size + 1, where, after))
-        got, body_bytes = len(answer["results"]), last_body_bytes(scan.queries)
-        page, more = _fetch_page(answer, table, size, cap)
-        del answer  # only the page's rows are kept
-        budget.observe(scan.project_id, table.name, body_bytes, got)
-        if budget.overshot(body_bytes):  # rare: weigh the rows handed over, for the WARN about oversized ones
-            budget.count_oversized(table.name, map(row_bytes, page.rows))
+        size = row_cap_of(scan.queries).fit(budget.rows(scan.project_id, scan.table.name, scan.page_rows))
+        page, more = _weighed_page(scan, budget, size, where, after)
         if page.count == 0:
             return
         after = page.last_key
         yield page
         if not more:
             return
+
+
+def _weighed_page(
+    scan: TableScan, budget: PageBudget, size: int, where: Sequence[Condition], after: Key | None
+) -> tuple[Page, bool]:
+    """One page of at most `size` rows, its weight told to the budget; and whether more rows may exist."""
+    table, name = scan.table, f"source-posthog {scan.table.name}"
+    try:
+        answer = run_query(scan.queries, scan.project_id, build_query(table, name, size + 1, where, after))
+    except BaseException:
+        budget.abandon(scan.project_id, table.name)  # no weight to tell: windows waiting for it ask themselves
+        raise
+    got, body_bytes = len(answer["results"]), last_body_bytes(scan.queries)
+    page, more = _fetch_page(answer, table, size, row_cap_of(scan.queries))
+    del answer  # only the page's rows are kept
+    budget.observe(scan.project_id, table.name, body_bytes, got)
+    if budget.overshot(body_bytes):  # rare: weigh the rows handed over, for the WARN about oversized ones
+        budget.count_oversized(table.name, map(row_bytes, page.rows))
+    return page, more
 
 
 def _fetch_page(answer: dict[str, Any], table: HogQLTable, rows_wanted: int, cap: RowCap) -> tuple[Page, bool]:
