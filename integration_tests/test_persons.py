@@ -72,7 +72,8 @@ def test_given_persons_deleted_and_merged_mid_read_when_read_then_every_survivor
     assert max(delivered.values()) == 1
     merged_into = [r for r in run.records("persons") if len(r["distinct_ids"]) > 3]
     assert merged_into  # the persons others merged into carry their distinct ids
-    pages = math.ceil(MANY / STREAMS_BY_NAME["persons"].read.page_rows)
+    # + 1: the first page is small until the rows' weight is known (the memory budget, query/budget.py)
+    pages = math.ceil(MANY / STREAMS_BY_NAME["persons"].read.page_rows) + 1
     assert len(persons_queries(crowd)) <= 2 * pages  # one persons page and one distinct-ids query per page
 
 
@@ -80,7 +81,8 @@ def test_given_persons_pages_over_the_query_time_limit_when_read_then_halved_and
     crowd: Emulator, tmp_path: Path
 ) -> None:
     crowd.clear_requests()
-    crowd.configure(faults={"persons_query_row_limit": 20_000})  # PostHog's 504 for a page above 20,000 rows
+    # PostHog's 504 for a page above 20,000 rows; no churn left over from the test before (the module's emulator)
+    crowd.configure(faults={"persons_query_row_limit": 20_000, "persons_churn_after": None})
     try:
         run = Workspace(tmp_path, crowd).read(("persons",))
     finally:
@@ -99,5 +101,6 @@ def test_given_persons_pages_over_the_query_time_limit_when_read_then_halved_and
     }
     assert all(sorted(record["distinct_ids"]) == owned[record["id"]] for record in run.records("persons"))
     limits = [int(sql.rsplit("LIMIT ", 1)[1]) for sql in persons_queries(crowd) if "FROM persons " in sql]
-    assert limits[:3] == [45_001, 22_501, 11_251]
-    assert set(limits[3:]) == {11_251}
+    assert limits[0] <= 1_001  # the first page weighs the rows (query/budget.py); light persons: full pages after
+    assert limits[1:4] == [45_001, 22_501, 11_251]
+    assert set(limits[4:]) == {11_251}
