@@ -29,7 +29,7 @@ from threading import Condition
 
 MB = 1 << 20
 BASE_MB = 48  # interpreter + requests/urllib3/ssl + pydantic + caches, measured at ~49 MB (bench/README.md)
-HELD = 1.5  # RSS per body byte of a page alive: its rows as Python strings (~1.1x), plus allocator slack
+HELD = 1.75  # RSS per body byte of a page alive: its rows as Python strings (~1.1x), allocator slack, margin
 PARSING = 2.0  # more per body byte while orjson parses it: the body and yyjson's copy, beside the rows
 FIRST_ROW_BYTES = 64 * 1024  # until a project's table has answered once, a row may be a fat LLM event
 MEMORY = 0.5  # the weight of what earlier pages weighed, halved per page: a mean over about two pages' rows
