@@ -17,9 +17,9 @@ many rows its next page may hold, and tells it what the page it got weighed (the
   a few pages, so that small pages of a mix (a tenth of them 150 KB) do not swing to a light page by chance.
 - Rows per page never exceed what the reader wanted (its `page_rows`, PostHog's cap): light rows keep
   full pages and their throughput. A row heavier than a whole page's bytes still goes through: the page that
-  meets it first overshoots (a LIMIT cannot know what the next rows weigh), the pages after it shrink to one
-  row, alone with the next fat row if one follows. Such rows are weighed one by one (only in a page that
-  overshot), and each stream's read ends with one WARN naming how many (`report`).
+  meets it overshoots (a LIMIT cannot know what the next rows weigh; a run of such rows drives pages down
+  to one row each, never below). Such rows are weighed one by one (only in a page that overshot), and each
+  stream's read ends with one WARN naming how many (`report`).
 """
 
 import ctypes
@@ -40,7 +40,7 @@ MIN_PAGE_BYTES = 256 * 1024  # the floor for a tiny budget: below it, every page
 
 @dataclass
 class Oversized:
-    """Rows heavier than a whole page's budget, read one per page."""
+    """Rows heavier than a whole page's budget (read all the same), for the stream's WARN."""
 
     rows: int = 0
     largest: int = 0
