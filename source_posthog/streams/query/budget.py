@@ -124,9 +124,9 @@ class PageBudget:
         return (
             f"{seen.rows:,} {table} row(s) were each larger than a page's share of max_memory_mb "
             f"({self.page_bytes / MB:.1f} MB; the largest was {seen.largest / MB:.1f} MB). Each was read all the "
-            "same (the page that met one first was larger than the budget, later pages shrank to single rows): "
-            "nothing was skipped, but memory went above the budget while they were held. Raise max_memory_mb "
-            "if the container allows."
+            "same, in pages larger than the budget (pages shrink after such a row, but a query cannot know what "
+            "its rows weigh before it is answered): nothing was skipped, but memory went above the budget while "
+            "they were held. Raise max_memory_mb if the container allows."
         )
 
 
