@@ -88,8 +88,8 @@ def test_given_persons_deleted_and_merged_mid_read_when_read_then_every_survivor
     assert max(cost["scanned_rows"] for cost in costs) <= 4 * rows + 2
     raw_rows = 1.25 * MANY + 1.2 * 2.2 * MANY  # persons with older versions, distinct ids with some (raw_keys.py)
     # One query per page (each brings the next page's bound), a bound at the start of each pass, and after an
-    # empty page.
-    assert len(persons_queries(crowd)) <= math.ceil(raw_rows / rows) + 4
+    # empty page; + 1 a pass: its first page is small until the rows' weight is known (query/budget.py).
+    assert len(persons_queries(crowd)) <= math.ceil(raw_rows / rows) + 6
 
 
 def test_given_persons_pages_over_the_query_time_limit_when_read_then_halved_and_every_person_once(
@@ -116,5 +116,6 @@ def test_given_persons_pages_over_the_query_time_limit_when_read_then_halved_and
     }
     assert all(sorted(record["distinct_ids"]) == owned[record["id"]] for record in run.records("persons"))
     limits = [int(sql.rsplit("LIMIT ", 1)[1]) for sql in persons_queries(crowd) if "FROM persons " in sql]
-    assert limits[:3] == [45_001, 22_501, 11_251]
-    assert set(limits[3:]) == {11_251}
+    assert limits[0] <= 1_001  # the first page weighs the rows (query/budget.py); light persons: full pages after
+    assert limits[1:4] == [45_001, 22_501, 11_251]
+    assert set(limits[4:]) == {11_251}

@@ -16,6 +16,7 @@ import orjson
 
 from posthog_emulator.config.limit_settings import Limits, QueryCost
 from posthog_emulator.config.settings import FAULT_KINDS, PROFILES, EmulatorSettings, Faults, Quirks
+from posthog_emulator.config.weights import Weights
 from posthog_emulator.emulator import Emulator
 
 
@@ -44,6 +45,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cost-row-scale", type=float, default=1.0, help="--real-cost: each event stands for X rows")
     p.add_argument("--fault-rate", type=float, default=0.0, help="probability of a seeded fault per request")
     p.add_argument("--fault-kinds", default=",".join(FAULT_KINDS), help="comma-separated fault kinds")
+    p.add_argument("--realistic-weights", action="store_true", help="2-4 KB events with ~100 properties each")
+    p.add_argument("--heavy-events", type=float, default=0.0, help="fraction of $ai_generation/$exception events")
+    p.add_argument("--heavy-kb", default="50,300", help="their size in KB: LOW,HIGH or one fixed size")
+    p.add_argument("--person-kb", type=int, default=0, help="extra KB of properties on every person")
     p.add_argument("--ready-file", type=Path, help="also write the ready JSON line to this file")
     return p.parse_args(argv)
 
@@ -67,7 +72,15 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         faults=faults,
         limits=_limits_from(args),
         profile=args.profile,
+        weights=_weights_from(args),
     )
+
+
+def _weights_from(args: argparse.Namespace) -> Weights:
+    """--realistic-weights, --heavy-events F, --heavy-kb LOW[,HIGH], --person-kb N (issue 23)."""
+    sizes = [int(size) for size in args.heavy_kb.split(",")]
+    low, high = sizes[0], sizes[-1]
+    return Weights(args.realistic_weights, args.heavy_events, (low, high), args.person_kb)
 
 
 def _quirks_from(args: argparse.Namespace) -> Quirks:

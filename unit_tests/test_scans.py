@@ -99,7 +99,8 @@ class TestPagesHalvedAtTheQueryLimit:
         rows = [{"distinct_id": f"d{i:03}", "person_id": "p"} for i in range(500)]
         fake = FakeTable(rows, ["distinct_id"], time_limit=120)
         requests_mock.post(f"{API}/projects/1/query/", json=fake)
-        harness = Harness(make_config(events_page_size=400))
+        # a memory budget so wide that no page is sized below the configured 400 rows (pages by bytes: test_budget.py)
+        harness = Harness(make_config(events_page_size=400, max_memory_mb=4096))
         stream = STREAMS_BY_NAME["person_distinct_ids"]
 
         assert read_stream(stream, harness.sync([{"id": 1}]), "full_refresh", None) == 500

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from posthog_emulator.config.limit_settings import ClassLimit, Limits
+from posthog_emulator.config.weights import Weights
 
 FAULT_KINDS = ("500", "502", "503", "504", "reset", "truncated", "slow", "next_repeat", "next_foreign")
 
@@ -116,6 +117,7 @@ class EmulatorSettings:
     faults: Faults = field(default_factory=Faults)
     limits: Limits = field(default_factory=Limits)
     profile: str = "cloud"  # kind of instance: cloud, foss or old (PROFILES)
+    weights: Weights = field(default_factory=Weights)  # payload weights (issue 23); default: light payloads
 
     def __post_init__(self) -> None:
         """Let the profile set the quirks the caller left at today's defaults."""

@@ -11,6 +11,9 @@ from typing import Any
 
 import orjson
 
+from posthog_emulator.config.weights import Weights
+from posthog_emulator.data.weights import HEAVY_EVENTS, heavy_properties_json, rich_properties_json
+
 EVENT_NAMES = ("$pageview", "$autocapture", "$pageleave", "$identify", "signed_up", "purchase", "$screen")
 EVENT_WEIGHTS = (50, 25, 12, 4, 3, 3, 3)
 BROWSERS = ("Chrome", "Safari", "Firefox", "Edge", "Samsung Internet")
@@ -54,9 +57,24 @@ def event_properties_json(seed: int, event: str) -> str:
     head = _HEADS.get(key)
     if head is None:
         head = _HEADS[key] = _head(*key)
-    session = f"0190{h:08x}-{h & 0xFFFF:04x}-7{(h >> 3) & 0xFFF:03x}-8{h >> 20:03x}-00000000{h & 0xFFFF:04x}"
+    session = session_id(h)
     tail = f',"amount":{(h % 100_000) / 100}}}' if purchase else "}"
     return f'{head}"{session}"{tail}'
+
+
+def session_id(h: int) -> str:
+    """`$session_id` of a generated event from its mixed seed."""
+    return f"0190{h:08x}-{h & 0xFFFF:04x}-7{(h >> 3) & 0xFFF:03x}-8{h >> 20:03x}-00000000{h & 0xFFFF:04x}"
+
+
+def weighted_properties_json(seed: int, event: str, weights: Weights) -> str:
+    """The properties of a generated event under `weights` (issue 23): light, realistic, or heavy."""
+    h = mix(seed)
+    if event in HEAVY_EVENTS:
+        return heavy_properties_json(h, event, weights)
+    if weights.realistic:
+        return rich_properties_json(h, session_id(h))
+    return event_properties_json(seed, event)
 
 
 def pathname_of(seed: int) -> str:

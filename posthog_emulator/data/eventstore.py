@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from posthog_emulator.config.weights import Weights
 from posthog_emulator.data import eventprops
 
 
@@ -32,7 +33,7 @@ class Custom:
 class EventStore:
     """Parallel arrays: ts (us), hi, lo, name index, distinct-id index, payload seed, ingestion time."""
 
-    def __init__(self, distinct_ids: list[str]) -> None:
+    def __init__(self, distinct_ids: list[str], weights: Weights | None = None) -> None:
         self.ts = array("q")
         self.hi = array("Q")
         self.lo = array("Q")
@@ -43,6 +44,9 @@ class EventStore:
         self.names: list[str] = list(eventprops.EVENT_NAMES)
         self.distinct_ids = distinct_ids
         self.custom: list[Custom] = []
+        self.weights = weights or Weights()
+        """Payload weights of generated rows (issue 23); the default keeps the light payloads."""
+        self._weighted = self.weights != Weights()
         self.lock = threading.RLock()
         self._name_index = {n: i for i, n in enumerate(self.names)}
         self._did_index = {d: i for i, d in enumerate(distinct_ids)}
@@ -68,6 +72,9 @@ class EventStore:
         seed = self.seed[i]
         if seed < 0:
             return dict(self.custom[~seed].properties)
+        if self._weighted:
+            parsed: dict[str, Any] = orjson.loads(self.properties_json(i))
+            return parsed
         return eventprops.event_properties(seed, self.event(i))
 
     def properties_json(self, i: int) -> str:
@@ -75,6 +82,8 @@ class EventStore:
         seed = self.seed[i]
         if seed < 0:
             return orjson.dumps(self.custom[~seed].properties).decode()
+        if self._weighted:
+            return eventprops.weighted_properties_json(seed, self.names[self.name[i]], self.weights)
         return eventprops.event_properties_json(seed, self.names[self.name[i]])
 
     def elements_chain(self, i: int) -> str:
@@ -137,6 +146,11 @@ class EventStore:
                 (self.created, created),
             ):
                 column.insert(pos, value)
+
+    def name_index(self, event: str) -> int:
+        """The index of an event name in `names`, added if new (heavy events of the weights switch)."""
+        with self.lock:
+            return self._intern_name(event)
 
     def _intern_name(self, event: str) -> int:
         if event not in self._name_index:

@@ -189,6 +189,21 @@ class Config(BaseModel):
             raise ValueError(f"custom_queries name the stream {', '.join(map(repr, twice))} more than once")
         return self
 
+    max_memory_mb: Annotated[
+        int,
+        setting(
+            14,
+            "Memory budget (MB)",
+            "About how much memory the connector process may use. Pages are sized by the bytes their rows weigh "
+            "(light events keep full 45,000-row pages; 3 KB pageviews, 150 KB LLM events or large person properties "
+            "get fewer rows per page) so the sync fits a container of this size. A smaller budget needs more "
+            "queries for the same data (PostHog allows 2,400 per hour), so heavy events sync more slowly; a larger "
+            "one only helps when rows are heavy. A single row larger than a page's share is still read, alone.",
+            ge=64,
+            le=65536,
+        ),
+    ] = 256
+
     @model_validator(mode="after")
     def _check_event_filters(self) -> "Config":
         both = sorted(set(self.events_include) & set(self.events_exclude))

@@ -6,6 +6,7 @@ redirects are refused before any request. Until the host has answered once, time
 a wrong base_url then fails in seconds, while a real /query/ page later still gets minutes.
 """
 
+import threading
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -75,8 +76,17 @@ class ApiClient:
         policy = how.policy or RetryPolicy()
         self.policy = replace(policy, max_tries=how.max_tries or policy.max_tries)
         self.timeouts = how.timeouts or Timeouts()
+        self._body = threading.local()  # per thread: readers run side by side (events/parallel.py)
         self.answered = False  # has the host ever sent an HTTP response?
         self.unanswered_failures = 0
+
+    def _sized(self, length: int) -> None:
+        self._body.length = length
+
+    def last_body_bytes(self) -> int:
+        """The length of the last response body this thread read (0 before any): what a page weighed."""
+        length: int = getattr(self._body, "length", 0)
+        return length
 
     def url(self, path_or_url: str) -> str:
         """Absolute URL for an API path, or the URL itself after checking its host."""
@@ -139,7 +149,7 @@ class ApiClient:
             with self._throttle.slot(endpoint_class):
                 response = self._request(method, url, endpoint_class, **kwargs)
             if classify(response.status_code) is not Outcome.REDIRECT:
-                return read_response(response)
+                return read_response(response, self._sized)
             location = response.headers.get("Location")
             if not location:
                 raise ApiError(response.status_code, f"PostHog redirected {urlsplit(url).path} nowhere.")

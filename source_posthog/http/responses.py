@@ -5,6 +5,7 @@ any other status, turned into an error that says what to fix. Redirects are foll
 after it has checked their host.
 """
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -63,8 +64,12 @@ def read_body(response: requests.Response) -> bytes | bytearray:
     return body
 
 
-def read_response(response: requests.Response) -> Any:
-    """The parsed body of a successful response; raise RetryableError, or ApiError (see failures.py)."""
+def read_response(response: requests.Response, sized: Callable[[int], None] | None = None) -> Any:
+    """The parsed body of a successful response; raise RetryableError, or ApiError (see failures.py).
+
+    `sized` is told the body's length (page budgets weigh rows by it, streams/query/budget.py). The body
+    itself is dropped as soon as it is parsed: only the parsed answer leaves this function.
+    """
     status = response.status_code
     outcome = classify(status)
     try:
@@ -82,6 +87,8 @@ def read_response(response: requests.Response) -> Any:
         ) from None
     finally:
         response.close()  # frees the connection of a body left unread (429, 5xx); a no-op after a full read
+    if sized is not None:
+        sized(len(body))
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:

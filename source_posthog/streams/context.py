@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from source_posthog.config.model import Config
 from source_posthog.http.client import ApiClient
+from source_posthog.streams.query.budget import PageBudget, share_one_malloc_arena
 from source_posthog.streams.query.client import QueryClient
 
 
@@ -48,4 +49,6 @@ class ReadContext:
     """`/query/` requests through `client`, remembering for the run what this instance's `/query/` accepts."""
 
     def __post_init__(self) -> None:
-        self.queries = QueryClient(self.client, self.sink.log)
+        budget = PageBudget(self.config.max_memory_mb, self.config.max_concurrent_queries)
+        share_one_malloc_arena()  # before the readers' threads start (budget.py says why)
+        self.queries = QueryClient(self.client, self.sink.log, budget)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from posthog_emulator.common.timefmt import DAY_US
 from posthog_emulator.data import eventprops
 from posthog_emulator.data.eventstore import EventStore
+from posthog_emulator.data.weights import HEAVY_EVENTS
 
 INGESTION_LAG_US = (1_000_000, 120_000_000)  # created_at = timestamp + 1..120 s
 MIDNIGHT_DAYS = 12  # days with events stamped exactly 00:00:00.000000 UTC
@@ -56,6 +57,11 @@ def fill_store(store: EventStore, rng: random.Random, ts: list[int], seed_base: 
     names = [table[int(rand() * n_table)] for _ in ts]
     dids = [int(rand() * n_ids) for _ in ts]
     seeds = list(range(seed_base, seed_base + len(ts)))
+    if store.weights.heavy_fraction:  # by seed hash, not the RNG: every other column stays as it was
+        heavy = [store.name_index(name) for name in HEAVY_EVENTS]
+        for k, seed in enumerate(seeds):
+            if store.weights.is_heavy(mixed := eventprops.mix(seed)):
+                names[k] = heavy[mixed & 1]
     store.extend_sorted(ts, hi, lo, name=names, did=dids, seed=seeds, created=ingestion_times(ts, seed_base))
 
 

@@ -7,18 +7,26 @@ from typing import Any
 
 from posthog_emulator.common.timefmt import drf, micros_z
 from posthog_emulator.data import ids
+from posthog_emulator.data.weights import person_padding
 
 UNLOADABLE_EVERY = 29  # ~3% of persons cannot be hydrated (PostHog issue #24787)
 BATCH_IMPORT = 20  # persons sharing one created_at, so the id tiebreak matters
 
 
-def make_persons(rng: random.Random, pid: int, count: int, start: int, end: int) -> list[dict[str, Any]]:
-    """Persons ordered newest first (created_at DESC, id DESC) as the actors query returns them."""
+def make_persons(
+    rng: random.Random, pid: int, count: int, start: int, end: int, *, padding_kb: int = 0
+) -> list[dict[str, Any]]:
+    """Persons ordered newest first (created_at DESC, id DESC) as the actors query returns them.
+
+    `padding_kb` (Weights.person_kb) adds a property of about that many KB, one shared string per variant.
+    """
     batch_time = start + (end - start) // 3
     persons = []
     for k in range(count):
         created = batch_time if k < BATCH_IMPORT else start + int(rng.random() * (end - start))
         persons.append(_person(rng, pid, k, created, end))
+        if padding_kb:
+            persons[-1]["properties"]["$initial_page_snapshot"] = person_padding(padding_kb, k % 8)
     persons.sort(key=lambda p: (p["_created"], p["id"]), reverse=True)
     return persons
 

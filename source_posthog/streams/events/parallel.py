@@ -6,7 +6,8 @@ as soon as the consumer has taken the one before, whose last key it knows. The c
 window 1's pages, then window 2's, exactly as a serial read would: every STATE it writes covers
 everything before it, so a killed read re-delivers nothing but the page it was writing. A producer holds
 at most one page the consumer has not taken, so memory holds at most one page per producer plus the one
-being written.
+being written. That count is what the page budget (query/budget.py) divides `max_memory_mb` by: pages are
+sized in bytes so that these pages fit, and no producer fetches a page beyond them.
 """
 
 import queue

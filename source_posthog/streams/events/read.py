@@ -43,7 +43,10 @@ def read_events(stream: Stream[EventsSpec], context: ReadContext, sync_mode: str
         warn_if_changed(EventFilter.from_state(stream_state), event_filter, context.sink)
     checkpoint = Checkpoint(context.sink, incoming, event_filter)
     read = EventsRead(context, stream, checkpoint, datetime.now(UTC), event_filter=event_filter)
-    return sum(read_project(read, int(project["id"])) for project in context.projects)
+    count = sum(read_project(read, int(project["id"])) for project in context.projects)
+    if warning := context.queries.budget.report(stream.read.table.name):
+        context.sink.log("WARN", warning)  # rows each heavier than a page's memory budget, read alone
+    return count
 
 
 def read_project(read: EventsRead, project_id: int) -> int:

@@ -30,10 +30,13 @@ UTC_OFFSET_LENGTH = len("2026-05-01T12:00:00.123000+00:00")
 
 
 def write_events(page: Page, project_id: int, sink: Sink) -> int:
-    """Write one record per row of the page, in row order; return how many."""
-    loads, write, cells = orjson.loads, sink.record, page.cells(*COLUMNS)
-    for row in page.rows:
-        uuid, event, distinct_id, timestamp, properties, chain = cells(row)
+    """Write one record per row of the page, in row order, emptying the page as it goes; return how many."""
+    loads, write, cells, rows = orjson.loads, sink.record, page.cells(*COLUMNS), page.rows
+    count = len(rows)
+    rows.reverse()  # popped from the end in page order: each row is freed as soon as it is written
+    pop = rows.pop
+    for _ in range(count):
+        uuid, event, distinct_id, timestamp, properties, chain = cells(pop())
         if isinstance(properties, str):  # a JSON string on PostHog; some versions return an object
             properties = loads(properties) if properties else {}
         write(
@@ -50,7 +53,7 @@ def write_events(page: Page, project_id: int, sink: Sink) -> int:
                 "project_id": project_id,
             },
         )
-    return len(page.rows)
+    return count
 
 
 def canonical_timestamp(value: str) -> str:

@@ -27,8 +27,8 @@ from dataclasses import replace
 from typing import Any
 
 from source_posthog.errors import InternalError, QueryLimitError
-from source_posthog.streams.query.client import row_cap_of
-from source_posthog.streams.query.keyset import Page, TableScan, _fetch_page
+from source_posthog.streams.query.client import budget_of, row_cap_of
+from source_posthog.streams.query.keyset import Page, TableScan, weighed_page
 from source_posthog.streams.query.sql import (
     Condition,
     HogQLTable,
@@ -41,8 +41,9 @@ from source_posthog.streams.query.sql import (
 
 MIN_PAGE_ROWS = 100  # below this, a page that still times out is PostHog's problem, not the page size's
 NEXT = ("next_key", "next_rows")  # the next page's bound, asked with each page
-Bound = tuple[Any, int]
-"""(the last raw key of a range, how many raw rows it holds)."""
+REUSE = 0.75  # a next bound asked with a page serves a page of up to 1/REUSE its rows (else it is asked anew)
+Bound = tuple[Any, int, int]
+"""(the last raw key of a range, how many raw rows it holds, how many it was asked for)."""
 
 
 def bound_query(scan: TableScan, rows: int, after: Key | None) -> dict[str, Any]:
@@ -74,20 +75,27 @@ def upper_condition(scan: TableScan, upper: Any) -> Condition:
 
 
 def iter_bounded_pages(scan: TableScan) -> Iterator[Page]:
-    """Every row of the table once, in key order; after a page that hits a query limit, pages of half the rows."""
+    """Every row of the table once, in key order; after a page that hits a query limit, pages of half the rows.
+
+    Each page holds as many rows as the memory budget allows for rows of the weight seen so far (query/budget.py),
+    at most `scan.page_rows`; a bound asked for another page size is asked again when the sizes differ much.
+    """
     after: Key | None = None
     bound: Bound | None = None
+    budget = budget_of(scan.queries)
     while True:
+        size = row_cap_of(scan.queries).fit(budget.rows(scan.project_id, scan.table.name, scan.page_rows))
+        if bound is not None and not REUSE * size <= bound[2] <= size:
+            bound = None
         try:
-            sized = replace(scan, page_rows=row_cap_of(scan.queries).fit(scan.page_rows))
-            page, after, bound, done = next_page(sized, after, bound)
+            page, after, bound, done = next_page(replace(scan, page_rows=size), after, bound)
         except QueryLimitError as error:
             if scan.page_rows <= MIN_PAGE_ROWS:
                 raise QueryLimitError(
                     f"Project {scan.project_id}: even {scan.page_rows} rows of {scan.table.name} are more than "
                     f"PostHog answers within its query limits. {error.message}"
                 ) from None
-            scan, bound = replace(scan, page_rows=scan.page_rows // 2), None
+            scan, bound = replace(scan, page_rows=min(size, scan.page_rows) // 2), None
             continue
         if page.count:
             yield page
@@ -97,20 +105,19 @@ def iter_bounded_pages(scan: TableScan) -> Iterator[Page]:
 
 def next_page(scan: TableScan, after: Key | None, bound: Bound | None) -> tuple[Page, Key | None, Bound | None, bool]:
     """The page after `after`, where the next one starts, its bound if known, and whether the table ends here."""
-    upper, raw_rows = bound if bound is not None else read_bound(scan, after)
+    upper, raw_rows, asked = bound if bound is not None else read_bound(scan, after)
     if raw_rows == 0:
         return Page([], [], (), 0), after, None, True
     name, upper_bound = f"source-posthog {scan.table.name}", upper_condition(scan, upper)
     body = build_query(with_next_bound(scan), name, scan.page_rows + 1, [upper_bound], after)
-    answer = run_query(scan.queries, scan.project_id, body)
-    page, cut = _fetch_page(answer, scan.table, scan.page_rows, row_cap_of(scan.queries))
+    page, cut = weighed_page(scan, budget_of(scan.queries), scan.page_rows, body)
     following = take_next_bound(page)
     if cut:  # more keys in the range than the bound saw (inserted since), or the instance's row cap
         return page, page.last_key if page.count else after, None, False
-    return page, (upper,), following, raw_rows < scan.page_rows
+    return page, (upper,), following and (*following, scan.page_rows), raw_rows < asked
 
 
-def take_next_bound(page: Page) -> Bound | None:
+def take_next_bound(page: Page) -> tuple[Any, int] | None:
     """The next range's bound from the page's first row (None for an empty page); the columns are dropped."""
     if not page.count or not all(name in page.columns for name in NEXT):
         return None
@@ -130,4 +137,4 @@ def read_bound(scan: TableScan, after: Key | None) -> Bound:
     rows = run_query(scan.queries, scan.project_id, bound_query(scan, scan.page_rows, after))["results"]
     if len(rows) != 1 or not isinstance(rows[0], list) or len(rows[0]) != 2 or not isinstance(rows[0][1], int):
         raise InternalError(f"Unexpected /query/ response to the {scan.table.name} bound: expected one row of two.")
-    return rows[0][0], rows[0][1]
+    return rows[0][0], rows[0][1], scan.page_rows

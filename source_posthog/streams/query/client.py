@@ -1,7 +1,8 @@
 """`/query/` requests as the instance accepts them: PostHog before mid-2025 refuses the `modifiers` field.
 
 The client also keeps, for the whole sync, what its answers taught about the instance's silent row cap
-(row_cap.py), so every reader and window pages within it.
+(row_cap.py), so every reader and window pages within it, and the page budget (budget.py) that sizes pages by
+the bytes their rows weigh.
 
 Its request models forbid unknown fields, so `modifiers` gets 400 parse_error "... Extra inputs are not
 permitted" (posthog-api §10). The request is sent again without it, and so is every later one of the run.
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 from source_posthog.errors import ApiError, Refusal
 from source_posthog.http.client import ApiClient
 from source_posthog.http.pacing import EndpointClass
+from source_posthog.streams.query.budget import PageBudget
 from source_posthog.streams.query.row_cap import RowCap
 
 Log = Callable[[str, str], None]  # (level, message), e.g. `Sink.log`
@@ -32,8 +34,10 @@ class QueryPoster(Protocol):
 class QueryClient:
     """Posts `/query/` bodies, dropping `modifiers` for the rest of the run once the instance refused them."""
 
-    def __init__(self, client: ApiClient, log: Log) -> None:
+    def __init__(self, client: ApiClient, log: Log, budget: PageBudget | None = None) -> None:
         self.client = client
+        self.budget = budget or PageBudget()
+        """Rows per page from bytes per row under max_memory_mb (budget.py); shared by every reader of the sync."""
         self.modifiers = True
         """False once the instance refused `modifiers`: remembered for the run, owned by its `ReadContext`."""
         self.row_cap = RowCap(log)
@@ -74,3 +78,17 @@ def without_modifiers(body: dict[str, Any]) -> dict[str, Any]:
 def row_cap_of(client: QueryPoster) -> RowCap:
     """The sync's row cap; a bare `ApiClient` (unit tests) gets a fresh one, learning within one read."""
     return client.row_cap if isinstance(client, QueryClient) else RowCap()
+
+
+UNBOUNDED = PageBudget()  # a bare `ApiClient` (unit tests): pages as the reader wants them
+
+
+def budget_of(client: QueryPoster) -> PageBudget:
+    """The sync's page budget; a bare `ApiClient` has none."""
+    return client.budget if isinstance(client, QueryClient) else UNBOUNDED
+
+
+def last_body_bytes(client: QueryPoster) -> int:
+    """The length of the last response body this thread read through `client` (0 when unknown)."""
+    inner = client.client if isinstance(client, QueryClient) else client
+    return inner.last_body_bytes() if isinstance(inner, ApiClient) else 0

@@ -4,7 +4,8 @@
   page starts after the n-th row and reads it again. PostHog lowers any LIMIT above its cap silently (10,000
   before June 2024, 50,000 since) and sets no `hasMore` with an explicit LIMIT: a page shorter than asked
   ends the range only when no cap can have cut it (row_cap.py); otherwise the next page is read, and an
-  empty one ends it. Page sizes follow the cap the sync has learned.
+  empty one ends it. Page sizes follow the cap the sync has learned, and the memory budget (budget.py): each
+  page asks for as many rows as the bytes its rows weighed so far allow.
 - A row whose key equals the previous row's is dropped: the events table is a ReplacingMergeTree, and a
   re-ingested event lives as two identical rows until a background merge (posthog-api §10).
 - Pages are handed over whole, their cells picked by column name (`Page.cells`, `Page.dicts`): a generator
@@ -21,7 +22,8 @@ from operator import itemgetter
 from typing import Any
 
 from source_posthog.errors import InternalError
-from source_posthog.streams.query.client import QueryPoster, row_cap_of
+from source_posthog.streams.query.budget import PageBudget
+from source_posthog.streams.query.client import QueryPoster, budget_of, last_body_bytes, row_cap_of
 from source_posthog.streams.query.row_cap import RowCap
 from source_posthog.streams.query.sql import (
     Condition,
@@ -83,18 +85,44 @@ def iter_key_pages(
     scan: TableScan, *, where: Sequence[Condition] = (), after: Key | None = None
 ) -> Generator[Page, None, None]:
     """Every row matching every `where` condition (a window's bounds, filters) after `after`, once, in key order."""
-    cap, table, name = row_cap_of(scan.queries), scan.table, f"source-posthog {scan.table.name}"
+    budget = budget_of(scan.queries)
     while True:
-        size = cap.fit(scan.page_rows)  # lowered as soon as any reader learns the instance's cap
-        answer = run_query(scan.queries, scan.project_id, build_query(table, name, size + 1, where, after))
-        page, more = _fetch_page(answer, table, size, cap)
-        del answer  # only the page's rows are kept
+        # as many rows as the memory budget allows for rows of this weight, lowered to the instance's cap
+        size = row_cap_of(scan.queries).fit(budget.rows(scan.project_id, scan.table.name, scan.page_rows))
+        page, more = _weighed_page(scan, budget, size, where, after)
         if page.count == 0:
             return
         after = page.last_key
         yield page
         if not more:
             return
+
+
+def _weighed_page(
+    scan: TableScan, budget: PageBudget, size: int, where: Sequence[Condition], after: Key | None
+) -> tuple[Page, bool]:
+    """One page of at most `size` rows, its weight told to the budget; and whether more rows may exist."""
+    table, name = scan.table, f"source-posthog {scan.table.name}"
+    return weighed_page(scan, budget, size, build_query(table, name, size + 1, where, after))
+
+
+def weighed_page(scan: TableScan, budget: PageBudget, size: int, body: dict[str, Any]) -> tuple[Page, bool]:
+    """The page of at most `size` rows that `body` asks for, weighed for the budget; and whether more may exist.
+
+    Only the page's rows are kept, not the answer around them.
+    """
+    try:
+        answer = run_query(scan.queries, scan.project_id, body)
+    except BaseException:
+        budget.abandon(scan.project_id, scan.table.name)  # no weight to tell: windows waiting for it ask themselves
+        raise
+    got, body_bytes = len(answer["results"]), last_body_bytes(scan.queries)
+    page, more = _fetch_page(answer, scan.table, size, row_cap_of(scan.queries))
+    del answer
+    budget.observe(scan.project_id, scan.table.name, body_bytes, got)
+    if budget.overshot(body_bytes):  # rare: weigh the rows handed over, for the WARN about oversized ones
+        budget.count_oversized(scan.table.name, map(row_bytes, page.rows))
+    return page, more
 
 
 def _fetch_page(answer: dict[str, Any], table: HogQLTable, rows_wanted: int, cap: RowCap) -> tuple[Page, bool]:
@@ -114,6 +142,11 @@ def _fetch_page(answer: dict[str, Any], table: HogQLTable, rows_wanted: int, cap
     last = rows[-1]
     last_key = tuple(_key_value(column, last[columns.index(column.name)]) for column in table.key)
     return Page(columns, rows, last_key, len(rows), len(duplicates), repeated), more
+
+
+def row_bytes(row: list[Any]) -> int:
+    """About what one row weighs: the length of its text cells (the JSON ones dominate)."""
+    return sum(len(cell) for cell in row if isinstance(cell, str))
 
 
 def _key_value(column: KeyColumn, cell: Any) -> Any:

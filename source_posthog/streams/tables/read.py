@@ -23,7 +23,11 @@ def read_table_stream(stream: Stream[TableSpec], context: ReadContext, sync_mode
     read through it instead, a row without one delivers nothing (with a warning; check says so too).
     """
     try:
-        return sum(project_counts(stream, context, sync_mode, stream_state))
+        count = sum(project_counts(stream, context, sync_mode, stream_state))
+        for table in (stream.read.table, *stream.read.more_tables):
+            if warning := context.queries.budget.report(table.name):
+                context.sink.log("WARN", warning)  # rows each heavier than a page's memory budget, read alone
+        return count
     except ApiError as error:
         if error.refusal is not Refusal.ENDPOINT_MISSING:
             raise

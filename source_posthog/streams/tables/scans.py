@@ -129,9 +129,12 @@ def cursor_ordered(stream: Stream[TableSpec]) -> HogQLTable:
 
 def write_page(stream: Stream[TableSpec], context: ReadContext, project_id: int, page: Page, shape: Shaper) -> int:
     """Shape a page into records, write them, release the rows; returns how many."""
-    for record in shape(list(page.dicts())):
+    records = shape(list(page.dicts()))
+    page.release()
+    records.reverse()  # popped in page order: each record is freed as soon as it is written
+    while records:
+        record = records.pop()
         record["project_id"] = project_id
         context.sink.record(stream.name, record)
-    page.release()
     context.progress.page(stream.name, page.count, f"project {project_id}")
     return page.count
