@@ -28,6 +28,8 @@ HOGQL_TABLES: dict[str, frozenset[str]] = {
     "raw_person_distinct_ids": frozenset({"team_id", "distinct_id", "person_id", "is_deleted", "version"}),
     # groups.py @ 5735f4edd6f6 (GROUPS_TABLE_FIELDS)
     "groups": frozenset({"index", "team_id", "key", "created_at", "updated_at", "properties"}),
+    # groups.py @ 5735f4edd6f6 (RawGroupsTable: GROUPS_TABLE_FIELDS), HogQL's `groups` ClickHouse table
+    "raw_groups": frozenset({"index", "team_id", "key", "created_at", "updated_at", "properties"}),
     # cohort_people.py @ 586fc69229f2 (COHORT_PEOPLE_FIELDS)
     "cohort_people": frozenset({"person_id", "cohort_id", "team_id"}),
     # static_cohort_people.py @ 10cbdf3a544b (StaticCohortPeople.fields)
@@ -47,7 +49,7 @@ HOGQL_TABLES: dict[str, frozenset[str]] = {
         | {"$exit_current_url", "$exit_pathname", "$vitals_lcp"}
     ),
 }
-RAW_TABLES = frozenset({"raw_persons", "raw_person_distinct_ids"})  # the only tables read through a subquery
+RAW_TABLES = frozenset({"raw_persons", "raw_person_distinct_ids", "raw_groups"})  # the only ones read in a subquery
 # Functions the connector uses, each found in PostHog's function tables (posthog/hogql/functions/).
 HOGQL_FUNCTIONS: dict[str, str] = {
     "toDateTime64": "clickhouse/conversions.py @ d0e90f4d517d (1-3 args)",

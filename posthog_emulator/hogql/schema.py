@@ -47,6 +47,7 @@ POSTHOG_COLUMNS: dict[str, frozenset[str]] = {
     "raw_persons": frozenset(["id", "created_at", "team_id", "properties", "is_identified", "pdi", "is_deleted"])
     | {"version"},
     "raw_person_distinct_ids": frozenset(["distinct_id", "person_id", "team_id", "person", "is_deleted", "version"]),
+    "raw_groups": frozenset(["index", "key", "created_at", "updated_at", "team_id", "properties"]),
 }
 SOURCES = {
     "events": "posthog/hogql/database/schema/events.py @ 0639fcc3 (EventsTable.fields)",
@@ -61,6 +62,7 @@ SOURCES = {
     "raw_person_distinct_ids": (
         "posthog/hogql/database/schema/person_distinct_ids.py @ c1431f56 (RawPersonDistinctIdsTable)"
     ),
+    "raw_groups": "posthog/hogql/database/schema/groups.py @ 5735f4ed (RawGroupsTable: GROUPS_TABLE_FIELDS)",
 }
 
 

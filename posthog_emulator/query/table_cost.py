@@ -11,7 +11,11 @@ HogQL's `persons` and `person_distinct_ids` are argMax aggregations of stored ta
   the raw rows in that range. Anything else (`person_id` conditions, GROUP BY person_id) reads the whole team.
 - a raw table (a bounded page's bound, `FROM (SELECT k FROM raw_t .. ORDER BY k LIMIT n)`): in sort order, at
   most n rows from the lower bound.
-- `groups` (groups.py @5735f4ed): argMax grouped by (index, key); `updated_at` is an aggregate: every row.
+- `groups` (groups.py @5735f4ed) ignores the WHERE too: argMax grouped by (index, key) over `raw_groups`
+  (`groups` ORDER BY (team_id, group_type_index, group_key), posthog/models/group/sql.py @9d67819c). ClickHouse
+  pushes AND arms on `index` and `key`, the GROUP BY keys, below it (as for distinct ids): the raw rows of that
+  range (tables/raw_groups), a `key` range only within one pinned `index`. `updated_at` is an aggregate and
+  narrows nothing; OR arms (a cursor-order keyset) neither: every raw row of the team.
 Seconds = fixed + rows x (per_person_row_s for persons and groups, per_key_row_s for narrow rows) + returned x
 per_returned_row_s; over the limit, query/cost.settle answers PostHog's 504, as for events.
 """
@@ -22,7 +26,7 @@ from posthog_emulator.config.limit_settings import QueryCost
 from posthog_emulator.hogql.parse import Select
 from posthog_emulator.query.cost import Cost
 from posthog_emulator.state.runtime import Runtime
-from posthog_emulator.tables import person_index, raw_keys, scalars
+from posthog_emulator.tables import person_index, raw_groups, raw_keys, scalars
 from posthog_emulator.tables.key_range import key_range
 
 
@@ -39,7 +43,7 @@ def rows_read(select: Select, rt: Runtime, pid: int) -> tuple[int, bool] | None:
         rows = len(keys.distinct_ids) if grouped_by_person else raw_keys.rows_in(keys.distinct_ids, bounds)
         return rows, False
     if select.table == "groups":
-        return len(rt.dataset.entities[pid].get("groups", [])), True
+        return len(raw_groups.in_range(rt, pid, select.where)), True
     return None
 
 
@@ -58,6 +62,8 @@ def measure(model: QueryCost, select: Select, rt: Runtime, pid: int, returned: i
 
 
 def _raw_rows(inner: Select, rt: Runtime, pid: int) -> int:
+    if inner.table == "raw_groups":
+        return len(raw_groups.in_range(rt, pid, inner.where))
     keys = raw_keys.raw_keys(rt, pid)
     if inner.table == "raw_persons":
         return raw_keys.rows_in(keys.persons, key_range(inner.where, "id", person_index.sort_key))

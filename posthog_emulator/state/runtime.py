@@ -36,7 +36,7 @@ class Runtime:
     query_slots: dict[int, int] = field(default_factory=dict)  # running /query/ per project
     table_queries: dict[int, int] = field(default_factory=dict)  # `persons` queries per project (person_churn)
     person_indexes: dict[int, Any] = field(default_factory=dict)  # persons in ClickHouse id order (person_index)
-    raw_keys: dict[int, Any] = field(default_factory=dict)  # raw person tables' sorted keys (tables/raw_keys)
+    raw_keys: dict[Any, Any] = field(default_factory=dict)  # raw tables' sorted keys (tables/raw_keys, raw_groups)
     person_tombstones: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # churned persons' raw rows
     read_budget: dict[int, tuple[float, float]] = field(default_factory=dict)  # project: (rows left, at) (read_budget)
     slots_cond: threading.Condition = field(default_factory=threading.Condition)

@@ -70,7 +70,7 @@ def _bound(query: Select, rt: Runtime, pid: int) -> Outcome:
     if [name for name, _alias in calls] != ["max", "count"] or query.where is not None or query.group_by:
         raise ApiError(400, "The emulator serves a subquery only as `max(key), count()`.", code="hogql_error")
     row, _read = raw_keys.bound_row(query, rt, pid)
-    kind = "UUID" if raw_keys.bound_table(query) == "raw_persons" else "String"
+    kind = raw_keys.bound_type(query)
     columns = [alias or f"{name}()" for name, alias in calls]
     return Outcome(columns, [[columns[0], kind], [columns[1], "UInt64"]], [row], None, None, None, matched_rows=row[1])
 

@@ -24,10 +24,10 @@ from typing import Any
 from posthog_emulator.common.web import ApiError
 from posthog_emulator.hogql.parse import Select
 from posthog_emulator.state.runtime import Runtime
-from posthog_emulator.tables import person_index
+from posthog_emulator.tables import person_index, raw_groups
 from posthog_emulator.tables.key_range import KeyRange, key_range
 
-RAW_TABLES = ("raw_persons", "raw_person_distinct_ids")
+RAW_TABLES = ("raw_persons", "raw_person_distinct_ids", "raw_groups")  # raw_groups: tables/raw_groups
 KEY_OF = {"raw_persons": "id", "raw_person_distinct_ids": "distinct_id"}
 
 
@@ -106,6 +106,8 @@ def bound_row(select: Select, rt: Runtime, pid: int) -> tuple[list[Any], int]:
     inner = select.subquery
     if inner is None or inner.table not in RAW_TABLES or inner.limit is None or inner.limit.kind != "const":
         raise ApiError(400, "The emulator serves FROM (subquery) only as a raw table's bound.", code="hogql_error")
+    if inner.table == "raw_groups":
+        return raw_groups.bound_row(inner, rt, pid)
     name = KEY_OF[inner.table]
     keys = _keys_of(raw_keys(rt, pid), inner.table)
     bounds = key_range(inner.where, name, person_index.sort_key if name == "id" else str)
@@ -113,6 +115,14 @@ def bound_row(select: Select, rt: Runtime, pid: int) -> tuple[list[Any], int]:
     taken = keys[start : min(_stop(keys, bounds), start + int(inner.limit.value))]
     last = taken[-1] if taken else None
     return [_render(name, last), len(taken)], len(taken)
+
+
+def bound_type(select: Select) -> str:
+    """The ClickHouse type of a bound's `max(key)`."""
+    inner = select.subquery
+    if inner is not None and inner.table == "raw_groups":
+        return "UInt8" if inner.columns[0][0].value[-1] == "index" else "String"
+    return "UUID" if bound_table(select) == "raw_persons" else "String"
 
 
 def distinct_id_page(rt: Runtime, pid: int, bounds: KeyRange, limit: int) -> tuple[list[dict[str, Any]], int]:

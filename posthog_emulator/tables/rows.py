@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from posthog_emulator.state.runtime import Runtime
-from posthog_emulator.tables import raw_keys, sessions, warehouse
+from posthog_emulator.tables import raw_groups, raw_keys, sessions, warehouse
 
 Row = dict[str, Any]
 
@@ -60,5 +60,9 @@ TABLES: dict[str, tuple[dict[str, str], Callable[[Runtime, int], list[Row]]]] = 
     "raw_person_distinct_ids": (
         {"distinct_id": "str", "person_id": "uuid", "version": "int", "is_deleted": "bool"},
         raw_keys.distinct_id_rows,
+    ),
+    "raw_groups": (  # the stored table under groups, every version (tables/raw_groups)
+        {"index": "int", "key": "str", "created_at": "datetime", "updated_at": "datetime", "properties": "json"},
+        raw_groups.rows,
     ),
 }

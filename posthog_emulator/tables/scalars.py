@@ -55,4 +55,4 @@ def _value(inner: Select, rt: Runtime, pid: int) -> tuple[Any, str, int]:
     (last, count), read = raw_keys.bound_row(inner, rt, pid)
     if names == ["count"]:
         return count, "UInt64", read
-    return last, "UUID" if raw_keys.bound_table(inner) == "raw_persons" else "String", read
+    return last, raw_keys.bound_type(inner), read

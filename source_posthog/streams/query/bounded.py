@@ -20,10 +20,17 @@ The raw rows hold old versions and deleted persons, so (a, b] has at most n live
 short or empty page is not the end. The end is a bound over fewer than n raw rows. A key inserted after the
 bound query can make a range hold more than n: the page's extra row (or the instance's row cap) says so, and
 the next page starts after the last row delivered instead of after b.
+
+A two-column key (groups: `raw_groups` is `groups` ORDER BY (team_id, group_type_index, group_key),
+posthog/models/group/sql.py @9d67819c) is read one leading value at a time: that value comes from the same
+bound query on the leading column with LIMIT 1 (one raw row read, in order), and its rows are then a bounded
+read on the second column with `leading = v` pinned in every query, raw and page alike (`Within.fixed`).
+`Within.only` filters a page's rows without narrowing its raw range (groups changed since a cursor): such a
+page may be empty, and then costs a bound query more.
 """
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from source_posthog.errors import InternalError, QueryLimitError
@@ -36,6 +43,7 @@ from source_posthog.streams.query.sql import (
     after_condition,
     build_query,
     hogql_body,
+    joined,
     run_query,
 )
 
@@ -46,10 +54,24 @@ Bound = tuple[Any, int, int]
 """(the last raw key of a range, how many raw rows it holds, how many it was asked for)."""
 
 
-def bound_query(scan: TableScan, rows: int, after: Key | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Within:
+    """Conditions of a bounded read besides its key range."""
+
+    fixed: tuple[Condition, ...] = ()
+    """On the raw rows and the page alike: the leading key column pinned (`index = {leading_key}`)."""
+    only: tuple[Condition, ...] = ()
+    """On the page's rows only (an aggregate such as groups' `updated_at`): the raw range stays n rows."""
+
+
+ANY = Within()
+
+
+def bound_query(scan: TableScan, rows: int, after: Key | None, within: Within = ANY) -> dict[str, Any]:
     """The key of the `rows`-th raw row after `after`, and how many raw rows there were (at most `rows`)."""
     key = scan.table.key[0].name
-    where, values = ("", {}) if after is None else after_condition(scan.table.key, after)
+    parts = [*within.fixed, *([] if after is None else [after_condition(scan.table.key[:1], after)])]
+    where, values = joined(parts)
     where_clause = f" WHERE {where}" if where else ""
     # Only names of this package's tables and an int are formatted in; the key value is a placeholder.
     inner = f"SELECT {key} FROM {scan.table.raw}{where_clause} ORDER BY {key} ASC LIMIT {rows}"  # noqa: S608
@@ -57,10 +79,10 @@ def bound_query(scan: TableScan, rows: int, after: Key | None) -> dict[str, Any]
     return hogql_body(sql, values, f"source-posthog {scan.table.name} bound")
 
 
-def with_next_bound(scan: TableScan) -> HogQLTable:
+def with_next_bound(scan: TableScan, within: Within) -> HogQLTable:
     """The table's columns plus the bound of the range after `{upper_key}`, as scalar subqueries."""
     key = scan.table.key[0]
-    after = f"{key.name} > {key.type.value.format('upper_key')}"
+    after = joined([*within.fixed, (f"{key.name} > {key.type.value.format('upper_key')}", {})])[0]
     # Names of this package's tables and an int only; the key value is the page's own placeholder.
     inner = f"SELECT {key.name} FROM {scan.table.raw} WHERE {after} ORDER BY {key.name} ASC LIMIT {scan.page_rows}"  # noqa: S608
     last, count = f"(SELECT max({key.name}) FROM ({inner}))", f"(SELECT count() FROM ({inner}))"  # noqa: S608
@@ -74,8 +96,31 @@ def upper_condition(scan: TableScan, upper: Any) -> Condition:
     return f"{column.name} <= {column.type.value.format('upper_key')}", {"upper_key": upper}
 
 
-def iter_bounded_pages(scan: TableScan) -> Iterator[Page]:
-    """Every row of the table once, in key order; after a page that hits a query limit, pages of half the rows.
+def iter_bounded_pages(scan: TableScan, only: tuple[Condition, ...] = ()) -> Iterator[Page]:
+    """Every row of the table (matching `only`) once, in key order; a two-column key one leading value at a time.
+
+    The pages of a two-column key carry the second column as their `last_key`.
+    """
+    if len(scan.table.key) == 1:
+        yield from iter_range_pages(scan, Within(only=only))
+        return
+    leading, second = scan.table.key
+    value: Any = None
+    while (value := next_leading(scan, value)) is not None:
+        pinned = (f"{leading.name} = {leading.type.value.format('leading_key')}", {"leading_key": value})
+        inner = replace(scan, table=replace(scan.table, key=(second,)))
+        yield from iter_range_pages(inner, Within((pinned,), only))
+
+
+def next_leading(scan: TableScan, after: Any) -> Any:
+    """The leading key column's first raw value after `after` (None: the first), or None when there is none."""
+    leading = replace(scan, table=replace(scan.table, key=scan.table.key[:1]), page_rows=1)
+    value, raw_rows, _asked = read_bound(leading, None if after is None else (after,))
+    return value if raw_rows else None
+
+
+def iter_range_pages(scan: TableScan, within: Within) -> Iterator[Page]:
+    """Every row of a single-key table once, in key order; after a page that hits a query limit, half the rows.
 
     Each page holds as many rows as the memory budget allows for rows of the weight seen so far (query/budget.py),
     at most `scan.page_rows`; a bound asked for another page size is asked again when the sizes differ much.
@@ -88,7 +133,7 @@ def iter_bounded_pages(scan: TableScan) -> Iterator[Page]:
         if bound is not None and not REUSE * size <= bound[2] <= size:
             bound = None
         try:
-            page, after, bound, done = next_page(replace(scan, page_rows=size), after, bound)
+            page, after, bound, done = next_page(replace(scan, page_rows=size), after, bound, within)
         except QueryLimitError as error:
             if scan.page_rows <= MIN_PAGE_ROWS:
                 raise QueryLimitError(
@@ -103,13 +148,15 @@ def iter_bounded_pages(scan: TableScan) -> Iterator[Page]:
             return
 
 
-def next_page(scan: TableScan, after: Key | None, bound: Bound | None) -> tuple[Page, Key | None, Bound | None, bool]:
+def next_page(
+    scan: TableScan, after: Key | None, bound: Bound | None, within: Within = ANY
+) -> tuple[Page, Key | None, Bound | None, bool]:
     """The page after `after`, where the next one starts, its bound if known, and whether the table ends here."""
-    upper, raw_rows, asked = bound if bound is not None else read_bound(scan, after)
+    upper, raw_rows, asked = bound if bound is not None else read_bound(scan, after, within)
     if raw_rows == 0:
         return Page([], [], (), 0), after, None, True
-    name, upper_bound = f"source-posthog {scan.table.name}", upper_condition(scan, upper)
-    body = build_query(with_next_bound(scan), name, scan.page_rows + 1, [upper_bound], after)
+    name, where = f"source-posthog {scan.table.name}", [upper_condition(scan, upper), *within.fixed, *within.only]
+    body = build_query(with_next_bound(scan, within), name, scan.page_rows + 1, where, after)
     page, cut = weighed_page(scan, budget_of(scan.queries), scan.page_rows, body)
     following = take_next_bound(page)
     if cut:  # more keys in the range than the bound saw (inserted since), or the instance's row cap
@@ -132,9 +179,10 @@ def take_next_bound(page: Page) -> tuple[Any, int] | None:
     return bound
 
 
-def read_bound(scan: TableScan, after: Key | None) -> Bound:
+def read_bound(scan: TableScan, after: Key | None, within: Within = ANY) -> Bound:
     """(last raw key, raw rows) of the next page's range; `raw_rows` 0 when nothing follows `after`."""
-    rows = run_query(scan.queries, scan.project_id, bound_query(scan, scan.page_rows, after))["results"]
+    body = bound_query(scan, scan.page_rows, after, within)
+    rows = run_query(scan.queries, scan.project_id, body)["results"]
     if len(rows) != 1 or not isinstance(rows[0], list) or len(rows[0]) != 2 or not isinstance(rows[0][1], int):
         raise InternalError(f"Unexpected /query/ response to the {scan.table.name} bound: expected one row of two.")
     return rows[0][0], rows[0][1], scan.page_rows

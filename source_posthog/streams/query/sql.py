@@ -55,8 +55,8 @@ class HogQLTable:
     """A subquery `(SELECT ...)` read in place of the table `name` (custom queries): its rows are selected whole
     (`SELECT *`), since its column names may not be valid to name again (`properties.$ai_model`)."""
     raw: str | None = None
-    """The stored table this lazy one aggregates, sorted by the (single) key within a team: pages are then
-    bounded on both sides by it (query/bounded.py), persons and person_distinct_ids."""
+    """The stored table this lazy one aggregates, sorted by the key within a team: pages are then bounded on both
+    sides by it (query/bounded.py), persons, person_distinct_ids and groups (a two-column key)."""
 
     @property
     def from_clause(self) -> str:

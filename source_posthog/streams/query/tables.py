@@ -29,10 +29,15 @@ PDI_TABLE = HogQLTable(
     (KeyColumn("distinct_id", KeyType.TEXT),),
     raw="raw_person_distinct_ids",
 )
+# groups: argMax over `raw_groups` grouped by (index, key) (select_from_groups_table, groups.py @5735f4ed);
+# `raw_groups` (RawGroupsTable, same fields) is `groups` ORDER BY (team_id, group_type_index, group_key)
+# (posthog/models/group/sql.py @9d67819c) and is a user-queryable table (database.py @8351d962): pages are
+# bounded by it, one group type index at a time (query/bounded.py).
 GROUPS_TABLE = HogQLTable(
     "groups",
     ("index", "key", "created_at", "updated_at", "properties"),
     (KeyColumn("index", KeyType.INTEGER), KeyColumn("key", KeyType.TEXT)),
+    raw="raw_groups",
 )
 # Cohort membership: dynamic cohorts' current version (cohort_people.py) and static cohorts' rows
 # (static_cohort_people.py), both `person_id`, `cohort_id`; read one after the other into one stream.

@@ -26,6 +26,7 @@ from source_posthog.streams.query.planning import DENSITY_SPAN, hourly_counts, i
 from source_posthog.streams.query.sql import Bounds, HogQLTable, Key, KeyColumn, KeyType
 from source_posthog.streams.stream import Stream, TableSpec
 from source_posthog.streams.tables.persons import Shaper, plain, shaper
+from source_posthog.streams.timestamps import parse_timestamp
 
 MIN_PAGE_SIZE = 100  # below this, a page that still times out is PostHog's problem, not the page size's
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -83,6 +84,8 @@ class CursorRead:
 
     def read_project(self, project_id: int) -> int:
         """The project's rows whose cursor lies in [start, upper), in cursor order, a STATE after each page."""
+        if self.stream.read.table.raw:
+            return self.read_by_key(project_id)
         table, rows = cursor_ordered(self.stream), page_rows(self.stream, self.context)
         scan = TableScan(self.context.queries, project_id, table, rows)
         rename = dict(self.stream.read.rename)
@@ -93,6 +96,34 @@ class CursorRead:
                 emitted += write_page(self.stream, self.context, project_id, page, lambda rows: plain(rows, rename))
                 self.cursors[project_id] = max(last, self.cursors.get(project_id, last))
                 self.save()
+        self.save()
+        return emitted
+
+    def read_by_key(self, project_id: int) -> int:
+        """A table bounded by its stored one (groups): key order, the window filtering each page's rows.
+
+        The cursor (an aggregate, `max(_timestamp)` of a group's rows, groups.py @5735f4ed) cannot narrow what
+        PostHog reads, and the stored table has no time in its sort key (group/sql.py @9d67819c): any read of
+        changed groups reads the whole team's rows, so it is done a page of raw rows per query. A group is
+        changed since `start` iff one of its rows is; the window keeps PostHog's own aggregate as the test.
+        The project's cursor moves only when its read ends (rows come in key order, not cursor order): a
+        read killed mid-project starts that project again from its saved cursor, losing nothing. A full
+        refresh filters nothing: every current group once, updated during the read or not.
+        """
+        scan = TableScan(self.context.queries, project_id, self.stream.read.table, page_rows(self.stream, self.context))
+        rename, column = dict(self.stream.read.rename), self.stream.read.column_of(self.stream.cursor_field or "")
+        start = self.start_of(project_id)
+        only = (Bounds(column, start, self.upper).condition(),) if self.checkpoint else ()
+        emitted, newest = 0, self.cursors.get(project_id)
+        for page in iter_bounded_pages(scan, only):
+            if self.checkpoint and page.rows:
+                at = page.columns.index(column)
+                latest = max(parse_timestamp(row[at]) for row in page.rows)
+                newest = latest if newest is None else max(newest, latest)
+            emitted += write_page(self.stream, self.context, project_id, page, lambda rows: plain(rows, rename))
+            self.save()  # earlier projects' cursors: a checkpoint for the records written so far
+        if newest is not None:
+            self.cursors[project_id] = newest
         self.save()
         return emitted
 
