@@ -83,11 +83,6 @@ class FakeTable:
         return {"columns": ["hour", "count()"], "results": sorted([hour, n] for hour, n in starts.items())}
 
 
-def group(index: int, updated: datetime) -> dict[str, Any]:
-    created = stamp(updated - timedelta(days=1))
-    return {"index": 0, "key": f"g{index}", "created_at": created, "updated_at": stamp(updated), "properties": "{}"}
-
-
 def states(harness: Harness) -> list[dict[str, Any]]:
     return [m["state"]["stream"]["stream_state"] for m in harness.messages() if m["type"] == "STATE"]
 
@@ -120,44 +115,6 @@ class TestPagesHalvedAtTheQueryLimit:
         with pytest.raises(QueryLimitError, match=r"even \d+ rows of person_distinct_ids") as error:
             read_stream(STREAMS_BY_NAME["person_distinct_ids"], harness.sync([{"id": 1}]), "full_refresh", None)
         assert MIN_PAGE_SIZE / 2 < int(error.value.message.split()[3]) <= MIN_PAGE_SIZE
-
-
-class TestIncrementalGroups:
-    def test_given_no_state_when_read_then_every_group_in_updated_order_with_a_state_per_page(
-        self, requests_mock: Any
-    ) -> None:
-        rows = [group(i, NOW - timedelta(days=30 - i)) for i in range(5)]
-        fake = FakeTable(rows, ["updated_at", "index", "key"])
-        requests_mock.post(f"{API}/projects/7/query/", json=fake)
-        harness = Harness(make_config(events_page_size=2))
-
-        assert read_stream(GROUPS, harness.sync([{"id": 7}]), "incremental", None) == 5
-
-        records = harness.records("groups")
-        assert [r["group_key"] for r in records] == ["g0", "g1", "g2", "g3", "g4"]
-        assert (records[0]["group_type_index"], records[0]["project_id"]) == (0, 7)
-        assert "ORDER BY updated_at ASC, index ASC, key ASC" in fake.bodies[0]["query"]["query"]
-        assert fake.bodies[0]["query"]["values"]["start"].startswith("1970-01-01")  # groups older than start_date too
-        saved = [parse_timestamp(state["7"]["updated_at"]) for state in states(harness)]
-        assert saved == [parse_timestamp(rows[i]["updated_at"]) for i in (1, 3, 4, 4)]  # each page, then the project
-
-    def test_given_a_state_when_read_then_starts_an_hour_before_it(self, requests_mock: Any) -> None:
-        rows = [group(i, NOW - timedelta(minutes=minutes)) for i, minutes in enumerate((150, 110, 70, 50, 30))]
-        fake = FakeTable(rows, ["updated_at", "index", "key"])
-        requests_mock.post(f"{API}/projects/7/query/", json=fake)
-        harness = Harness()
-        state = {"7": {"updated_at": rows[3]["updated_at"]}}  # 50 minutes ago
-
-        read_stream(GROUPS, harness.sync([{"id": 7}]), "incremental", state)
-
-        assert [r["group_key"] for r in harness.records("groups")] == ["g1", "g2", "g3", "g4"]  # from 110 minutes ago
-        assert parse_timestamp(states(harness)[-1]["7"]["updated_at"]) == parse_timestamp(rows[4]["updated_at"])
-
-    def test_given_full_refresh_when_read_then_every_group_and_no_state(self, requests_mock: Any) -> None:
-        requests_mock.post(f"{API}/projects/7/query/", json=FakeTable([group(1, NOW)], ["updated_at", "index", "key"]))
-        harness = Harness()
-        assert read_stream(GROUPS, harness.sync([{"id": 7}]), "full_refresh", None) == 1
-        assert states(harness) == []
 
 
 class TestIncrementalSessions:
