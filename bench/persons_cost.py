@@ -8,6 +8,8 @@ row as the emulator's data: 1.25 per person (a quarter with an older version), 1
 distinct ids a person. Seconds per query as `QueryCost.real()`: 0.15 s + 5e-7 s a person row + 2e-8 s a
 narrow row + 3e-5 s a returned row; over 10 s PostHog answers 504. Today's reader halves a page that times out,
 which cannot help a query whose cost is the tail: the read fails there ("fails at query k").
+Groups (size = groups, one group type): the previous reader's cursor-order pages each read every raw group row
+(wide: properties); this branch's, one LIMIT 1 bound per index and the end, then bounded pages of 10,000 raw rows.
 Usage: `.venv/bin/python bench/persons_cost.py --sizes 1000000,10000000,100000000`.
 """
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 RAW_PER_PERSON, RAW_PER_ID, IDS_PER_PERSON = 1.25, 1.125, 2.2
 FIXED_S, PERSON_ROW_S, KEY_ROW_S, RETURNED_S, LIMIT_S = 0.15, 5e-7, 2e-8, 3e-5, 10.0
 PERSONS_PAGE, PDI_PAGE = 45_000, 10_000  # the persons stream's page, and the person_distinct_ids stream's
+GROUPS_PAGE, RAW_PER_GROUP = 10_000, 1.25  # the groups stream's page; a quarter with an older version
 LINE = "{:>12} {:<20} {:<9} {:>8} {:>16} {:>14} {:>13} {:>9} {:>10}"
 
 
@@ -75,6 +78,20 @@ def ours_distinct_ids(persons: int) -> Iterator[Query]:
     yield from bounded(persons * IDS_PER_PERSON, RAW_PER_ID, PDI_PAGE, 1, False)
 
 
+def previous_groups(groups: int) -> Iterator[Query]:
+    """Commit e0b40f2: `groups` pages in (updated_at, index, key) order: each reads the team's whole table."""
+    pages = -(-groups // GROUPS_PAGE)
+    for k in range(pages):
+        yield Query(groups * RAW_PER_GROUP, True, min(GROUPS_PAGE, groups - k * GROUPS_PAGE))
+
+
+def ours_groups(groups: int) -> Iterator[Query]:
+    """This branch: the index (one type, then none), then bounded pages of that index on `key`."""
+    yield Query(1, False, 1)
+    yield from bounded(groups, RAW_PER_GROUP, GROUPS_PAGE, 1, True)
+    yield Query(0, False, 1)
+
+
 def summary(queries: Iterator[Query], persons: int) -> list[str]:
     """Queries (up to the first over the limit), rows read, rows per 1M persons, max rows per query, max s."""
     done: list[Query] = []
@@ -96,6 +113,8 @@ READERS = {
     ("persons", "ours"): ours_persons,
     ("person_distinct_ids", "previous"): previous_distinct_ids,
     ("person_distinct_ids", "ours"): ours_distinct_ids,
+    ("groups", "previous"): previous_groups,
+    ("groups", "ours"): ours_groups,
 }
 
 
