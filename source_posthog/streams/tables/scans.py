@@ -4,7 +4,9 @@
   their stored table (query/bounded.py), so no page reads the rest of the table. A page PostHog cannot
   finish within its query limits (QueryLimitError) is asked again from the same key with half the rows,
   down to MIN_PAGE_SIZE: the rows ClickHouse aggregates for a keyset page grow with the page.
-- Incremental (groups on `updated_at`, sessions on their start): rows in (cursor, key) order, from the saved
+- Groups (incremental on `updated_at`): key order, bounded by `raw_groups`, each page filtered by the window
+  (`CursorRead.read_by_key`: `updated_at` is an aggregate PostHog cannot push down).
+- Incremental sessions (on their start): rows in (cursor, key) order, from the saved
   cursor less `open_for` on; sessions in windows planned from the events' hourly counts (planning.py: one
   cheap query per year of range, empty history skipped), since every session starts at one of its events.
   planning.iter_window_pages splits a window that times out. After each page the project's cursor becomes
