@@ -9,9 +9,12 @@ import pytest
 
 pytest.importorskip("dlt", reason="dlt is not installed: pip install 'source-posthog[dlt]'")
 
+from source_posthog.config.file import parse_config
 from source_posthog.dlt.columns import column_hints
 from source_posthog.dlt.feed import BATCH_RECORDS, Feed, QueueWriter, pull
+from source_posthog.dlt.queue_writer import QUEUE_ITEMS, queue_batch_bytes
 from source_posthog.errors import TransientError
+from source_posthog.streams.query.budget import PageBudget
 from source_posthog.streams.schemas import load_schema
 
 
@@ -113,3 +116,27 @@ def test_given_dlt_missing_when_command_run_then_one_error_line_saying_how_to_in
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 1
     assert done.stderr == "ERROR dlt is not installed (dlt): pip install 'source-posthog[dlt]'\n"
+
+
+def test_given_heavy_records_when_queued_then_batches_end_at_their_byte_share_and_keep_every_record() -> None:
+    writer = QueueWriter(lambda *_: None, batch_bytes=10_000)
+    heavy = [{"id": i, "blob": "x" * 3_000} for i in range(10)]  # ~3 KB each: a batch ends at its 4th record
+
+    for record in heavy:
+        writer.record("s", record)
+    writer.flush()
+
+    batches = [writer.items.get_nowait()[1] for _ in range(writer.items.qsize())]
+    assert [len(batch) for batch in batches] == [4, 4, 2]
+    assert [record for batch in batches for record in batch] == heavy
+
+
+def test_given_the_default_budget_when_batches_sized_then_the_queue_holds_about_one_page_share() -> None:
+    config = parse_config({"api_key": "phx_x", "start_date": "2024-01-01T00:00:00Z"})
+    page_bytes = PageBudget(config.max_memory_mb, config.max_concurrent_queries).page_bytes
+    batch_bytes = queue_batch_bytes(config)
+
+    assert page_bytes is not None
+    assert batch_bytes is not None
+    assert batch_bytes * (QUEUE_ITEMS + 1) == pytest.approx(page_bytes)
+    assert batch_bytes < BATCH_RECORDS * 150_000 / 10  # far below 1,000 LLM events of 150 KB

@@ -5,6 +5,7 @@ import requests_mock as rm
 
 from source_posthog.errors import ConfigError
 from source_posthog.streams.context import ReadContext
+from source_posthog.streams.query.budget import PageBudget
 from source_posthog.streams.readers import read_stream
 from source_posthog.streams.rest.lists import compact_key, read_rest_stream
 from source_posthog.streams.table import PERSONS_LIST, STREAMS, STREAMS_BY_NAME
@@ -16,6 +17,12 @@ PERSON_B = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0e"
 
 def context(harness: Harness, project_ids: tuple[int, ...] = (1,)) -> ReadContext:
     return harness.sync([{"id": pid} for pid in project_ids])
+
+
+def first_page_limit(harness: Harness) -> str:
+    """A list's first `limit`: 1,000 at most, fewer while its rows' weight is unknown (the memory budget, issue 23)."""
+    config = harness.config
+    return str(PageBudget(config.max_memory_mb, config.max_concurrent_queries).rows(1, "a list", 1000))
 
 
 def ids(harness: Harness, stream: str) -> list[int | str]:
@@ -76,7 +83,8 @@ class TestReadFullRefresh:
 
         read_rest_stream(STREAMS_BY_NAME["insights"], context(harness))
 
-        assert requests_mock.request_history[-1].qs == {"basic": ["true"], "order": ["id"], "limit": ["1000"]}
+        limit = first_page_limit(harness)
+        assert requests_mock.request_history[-1].qs == {"basic": ["true"], "order": ["id"], "limit": [limit]}
 
     def test_given_order_rejected_with_400_when_insights_read_then_read_again_without_order_and_deduplicated(
         self, requests_mock: rm.Mocker
@@ -161,7 +169,8 @@ class TestNewerLists:
         read_rest_stream(STREAMS_BY_NAME["dashboards"], context(harness))
 
         assert [(r["id"], r["insight_ids"]) for r in harness.records("dashboards")] == [(8, [21, 22]), (9, [21])]
-        assert requests_mock.request_history[0].qs == {"basic": ["true"], "order": ["id"], "limit": ["1000"]}
+        limit = first_page_limit(harness)
+        assert requests_mock.request_history[0].qs == {"basic": ["true"], "order": ["id"], "limit": [limit]}
 
     def test_given_dashboard_tiles_when_read_then_insight_ids_from_live_tiles(self, requests_mock: rm.Mocker) -> None:
         harness = Harness()

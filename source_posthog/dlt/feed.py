@@ -48,8 +48,16 @@ class Live:
 class Feed:
     """One stream's read for dlt, kept alive between the runs that load it checkpoint by checkpoint."""
 
-    def __init__(self, log: Callable[[str, str], None], turn: threading.Lock, keep_going: bool = False) -> None:
+    def __init__(
+        self,
+        log: Callable[[str, str], None],
+        turn: threading.Lock,
+        keep_going: bool = False,
+        batch_bytes: float | None = None,
+    ) -> None:
         self.keep_going = keep_going
+        self.batch_bytes = batch_bytes
+        """A queued batch's most bytes of records (queue_writer.py `queue_batch_bytes`); None: records only."""
         self.segment_records: int | None = None
         """End a run's items at the first STATE after this many records (None: at the end of the read)."""
         self.paused = False
@@ -93,7 +101,7 @@ class Feed:
             live.thread.join(timeout=JOIN_SECONDS)
 
     def _start(self, read: Read) -> Live:
-        writer = QueueWriter(self._log)
+        writer = QueueWriter(self._log, self.batch_bytes)
         self._live, self.failure = Live(writer, run_in_thread(read, writer, self._turn)), None
         return self._live
 

@@ -3,7 +3,12 @@
 The readers push (`read_streams` calls `writer.record(...)` and `writer.state(...)`); a dlt resource is a generator
 that dlt pulls from. The loop runs for one stream in a thread whose writer is a `QueueWriter`; feed.py takes the
 items out on dlt's side. The bounded queue keeps memory flat: a reader runs ahead of dlt by at most `QUEUE_ITEMS`
-batches. A stream's own failure is kept (`failure`) so the feed can tell it from an error that ends the whole load.
+batches. A batch ends at BATCH_RECORDS records or at `batch_bytes` of serialized records, whichever comes first:
+at 150 KB an LLM event, 1,000 records would be 150 MB a batch. `batch_bytes` (`queue_batch_bytes`) lets the whole
+queue hold about one page's share of `max_memory_mb` (query/budget.py): the share the budget keeps for the page
+being written. A record is weighed by the length of its JSON (orjson: ~3 us for a 3 KB event, against the
+milliseconds dlt spends per batch). A stream's own failure is kept (`failure`) so the feed can tell it from an
+error that ends the whole load.
 """
 
 import queue
@@ -11,7 +16,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
+from source_posthog.config.model import Config
 from source_posthog.errors import ConnectorError
+from source_posthog.streams.query.budget import PageBudget
 from source_posthog.sync.progress import StreamStatus
 
 BATCH_RECORDS = 1000
@@ -28,12 +37,13 @@ class Stopped(BaseException):
 class QueueWriter:
     """The sync loop's Writer for one stream: batches records, keeps STATE in order, logs through `log`."""
 
-    def __init__(self, log: Callable[[str, str], None]) -> None:
+    def __init__(self, log: Callable[[str, str], None], batch_bytes: float | None = None) -> None:
         self.items: queue.Queue[Item] = queue.Queue(maxsize=QUEUE_ITEMS)
         self.stop = threading.Event()
         self.failure: ConnectorError | None = None
         """The stream's own error (sync/run.py reports it before ending the read with its summary error)."""
         self._batch: list[dict[str, Any]] = []
+        self._batch_bytes, self._bytes = batch_bytes, 0
         self._log = log
 
     def put(self, item: Item) -> None:
@@ -47,15 +57,17 @@ class QueueWriter:
         raise Stopped
 
     def record(self, stream: str, data: dict[str, Any]) -> None:
-        """Add a record to the current batch; a full batch goes to the queue."""
+        """Add a record to the current batch; a full batch (in records or in bytes) goes to the queue."""
         self._batch.append(data)
-        if len(self._batch) >= BATCH_RECORDS:
+        if self._batch_bytes is not None:
+            self._bytes += len(orjson.dumps(data, default=str))
+        if len(self._batch) >= BATCH_RECORDS or (self._batch_bytes is not None and self._bytes >= self._batch_bytes):
             self.flush()
 
     def flush(self) -> None:
         """Queue the records not yet queued."""
         if self._batch:
-            batch, self._batch = self._batch, []
+            batch, self._batch, self._bytes = self._batch, [], 0
             self.put(("records", batch))
 
     def state(self, stream: str, stream_state: dict[str, Any]) -> None:
@@ -76,6 +88,12 @@ class QueueWriter:
         """The stream failed: keep its error for the feed, which decides whether the load goes on."""
         self.failure = error
         self._log("ERROR", f"{stream}: {error.message}")
+
+
+def queue_batch_bytes(config: Config) -> float | None:
+    """The bytes of records one batch may hold: the queue's batches together about one page's share of the budget."""
+    page_bytes = PageBudget(config.max_memory_mb, config.max_concurrent_queries).page_bytes
+    return None if page_bytes is None else page_bytes / (QUEUE_ITEMS + 1)  # the queued batches and the one filling
 
 
 def run_in_thread(read: Callable[[QueueWriter], None], writer: QueueWriter, turn: threading.Lock) -> threading.Thread:

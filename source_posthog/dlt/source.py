@@ -26,6 +26,7 @@ from source_posthog.config.file import parse_config
 from source_posthog.config.model import Config
 from source_posthog.dlt.columns import column_hints
 from source_posthog.dlt.feed import Feed, QueueWriter
+from source_posthog.dlt.queue_writer import queue_batch_bytes
 from source_posthog.errors import ConfigError, ConnectorError
 from source_posthog.redaction import register_secret
 from source_posthog.streams.stream import Stream
@@ -62,7 +63,8 @@ def build_source(config: dict[str, Any], log: Any, keep_going: bool = False) -> 
     streams = streams_for(parsed)
     schemas = custom_schemas(parsed, LogWriter(log))  # a custom query's columns are PostHog's answer (none: no request)
     turn = threading.Lock()  # one stream reads at a time, within the configured share of PostHog's limits
-    feeds = {stream.name: Feed(log, turn, keep_going) for stream in streams}
+    batch_bytes = queue_batch_bytes(parsed)  # the queued records within the memory budget
+    feeds = {stream.name: Feed(log, turn, keep_going, batch_bytes) for stream in streams}
     resources = [stream_resource(parsed, stream, feeds[stream.name], schema_for(stream, schemas)) for stream in streams]
     return DltSource(dlt.Schema("posthog"), "source_posthog.dlt", resources), feeds
 

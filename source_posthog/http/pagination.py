@@ -9,11 +9,16 @@ and stopping would lose the rest of the list, so the next page is then asked for
 same request, `offset` moved on); the listener hears it once. Only if that page was fetched already, or the
 list answers the same page again at the new offset, is it an error. A `next` on another host is refused by
 the client before any request.
+
+A `sizer` (streams/rest/sizing.py) sets each page's `limit` from the bytes rows weighed so far (issue 23): the
+URL to fetch, ours or the server's `next`, gets its `limit` replaced. Offsets stay absolute, so pages of changing
+sizes neither skip nor repeat; fetched URLs are remembered without their `limit`, so a `next` that repeats an
+offset is still seen as a loop.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import orjson
@@ -21,6 +26,19 @@ import orjson
 from source_posthog.errors import InternalError
 from source_posthog.http.client import ApiClient
 from source_posthog.http.pacing import EndpointClass
+
+
+class PageSizer(Protocol):
+    """Chooses each page's `limit` and is told what each page weighed."""
+
+    def limit(self) -> int:
+        """Rows the next page may ask for."""
+
+    def weighed(self, results: list[Any]) -> None:
+        """The page just fetched (its body's length is the client's `last_body_bytes`)."""
+
+    def failed(self) -> None:
+        """The page asked for was not read (an error)."""
 
 
 @dataclass
@@ -36,19 +54,46 @@ class Links:
 
 
 def iter_pages(
-    client: ApiClient, path: str, params: dict[str, Any], endpoint_class: EndpointClass
+    client: ApiClient,
+    path: str,
+    params: dict[str, Any],
+    endpoint_class: EndpointClass,
+    sizer: PageSizer | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Yield the `results` of every page, following `next` until it is null."""
+    """Yield the `results` of every page, following `next` until it is null; only the results outlive a page."""
     url: str | None = client.url(path) + ("?" + urlencode(params) if params else "")
     links = Links(path)
     while url is not None:
-        links.seen.add(url)
-        page = client.get_json(url, endpoint_class=endpoint_class)
-        if not isinstance(page, dict) or not isinstance(page.get("results"), list):
-            raise InternalError(f"Unexpected response shape from {path}: expected an object with results.")
+        if sizer is not None:
+            url = with_param(url, "limit", str(sizer.limit()))
+        links.seen.add(without_limit(url))
+        page = fetch_page(client, url, endpoint_class, sizer, path)
         following = next_url(client, url, page, links)  # before the caller may change the records
-        yield page["results"]
+        results: list[dict[str, Any]] = page["results"]
+        del page  # the envelope: nothing but the results is kept while they are written
+        yield results
         url = following
+
+
+def fetch_page(
+    client: ApiClient, url: str, endpoint_class: EndpointClass, sizer: PageSizer | None, path: str
+) -> dict[str, Any]:
+    """One page's parsed answer, checked for its shape and weighed for the sizer."""
+    try:
+        page = client.get_json(url, endpoint_class=endpoint_class)
+    except BaseException:
+        if sizer is not None:
+            sizer.failed()
+        raise
+    shaped = isinstance(page, dict) and isinstance(page.get("results"), list)
+    if sizer is not None and shaped:
+        sizer.weighed(page["results"])
+    elif sizer is not None:
+        sizer.failed()
+    if not shaped:
+        raise InternalError(f"Unexpected response shape from {path}: expected an object with results.")
+    answer: dict[str, Any] = page
+    return answer
 
 
 def next_url(client: ApiClient, url: str, page: dict[str, Any], links: Links) -> str | None:
@@ -58,11 +103,11 @@ def next_url(client: ApiClient, url: str, page: dict[str, Any], links: Links) ->
         return None
     # Relative links resolve against the page they came from; the host check happens before any request.
     candidate = client.check_host(urljoin(url, link))
-    if candidate not in links.seen:
+    if without_limit(candidate) not in links.seen:
         return candidate
     results = orjson.dumps(page["results"])
     own = offset_url(url, len(page["results"]))
-    if own is None or own in links.seen or results == links.looped_page:
+    if own is None or without_limit(own) in links.seen or results == links.looped_page:
         raise InternalError(
             f"PostHog returned a next link that repeats an already fetched page of {links.path} ({candidate}), "
             "and stepping past it with our own offset repeats too; stopping instead of reading the same pages "
@@ -93,12 +138,26 @@ def offset_url(url: str, page_length: int) -> str | None:
     if not step:
         return None
     offset = int(values["offset"]) + step if values.get("offset", "").isdigit() else step
-    moved = [(key, value) for key, value in query if key != "offset"] + [("offset", str(offset))]
-    return urlunsplit(parts._replace(query=urlencode(moved)))
+    return with_param(url, "offset", str(offset))
+
+
+def with_param(url: str, name: str, value: str | None) -> str:
+    """`url` with its parameter `name` set to `value` (last), or removed (None); the others as they were."""
+    parts = urlsplit(url)
+    given = parse_qsl(parts.query, keep_blank_values=True)
+    if [old for key, old in given if key == name] == ([value] if value is not None else []):
+        return url  # already so: a server's link stays exactly as it came
+    query = [(key, old) for key, old in given if key != name]
+    return urlunsplit(parts._replace(query=urlencode(query + ([(name, value)] if value is not None else []))))
+
+
+def without_limit(url: str) -> str:
+    """A fetched page's identity: its URL but for `limit`, which the sizer may change from page to page."""
+    return with_param(url, "limit", None)
 
 
 def whole_list(client: ApiClient, path: str, params: dict[str, Any], endpoint_class: EndpointClass) -> list[Any]:
-    """An unpaginated list endpoint's answer: one plain JSON list (groups_types/)."""
+    """An unpaginated list endpoint's answer: one plain JSON list (groups_types/); no `limit` can size it."""
     answer = client.get_json(
         client.url(path) + ("?" + urlencode(params) if params else ""), endpoint_class=endpoint_class
     )

@@ -17,24 +17,32 @@
 - Dedupe is scoped to one timestamp, so memory stays bounded by the largest tie block.
 - Event-name filters travel as one more HogQL property filter, so PostHog applies them to every request.
 - Checkpoint (T - 1 µs, MAX_UUID) = "every event before T was read": resumes at T on both paths.
+- Pages are sized by the memory budget (rest/sizing.py: rows per page from the bytes rows weighed), at most
+  1,000 (PostHog's cap) and at least MIN_PAGE_ROWS; a page's rows are released before the next is fetched.
 """
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 
-from source_posthog.errors import InternalError
 from source_posthog.http.pacing import EndpointClass
+from source_posthog.http.pagination import fetch_page
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.events.cursors import STREAM, Cursor, EventsRead
 from source_posthog.streams.events.records import canonical_timestamp
 from source_posthog.streams.events.start import start_point
+from source_posthog.streams.rest.sizing import ListSizer, list_table
 from source_posthog.streams.slices import iter_slices
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
 ASCENDING = '["timestamp"]'  # anything but exactly ["-timestamp"] is oldest first
-PAGE_LIMIT = "1000"  # PostHog clamps larger values to 1000 silently
+PAGE_LIMIT = 1000  # PostHog lowers a larger limit to EVENT_LIST_MAX_LIMIT = 1_000 silently (rest/sizing.py)
+# Each page re-reads the rows at its first timestamp: a page of fewer rows than share a timestamp is read as a tie
+# block (up to 18 more requests each). Ten rows of 300 KB are 3 MB: a small excess over the smallest budget's page.
+MIN_PAGE_ROWS = 10
+LEGACY_TABLE = list_table(STREAM)
 MAX_SPAN = timedelta(days=365)  # PostHog answers 500 past 366 days of after..before (after is start - 1 µs)
 ONE_US = timedelta(microseconds=1)
 MAX_UUID = "ffffffff-ffff-ffff-ffff-ffffffffffff"  # sorts after every uuid, in ClickHouse order too
@@ -50,31 +58,33 @@ class LegacyReader:
         self.read = read
         self.project_id = project_id
         self.count = 0
+        context = read.context
+        self.sizer = ListSizer(context.queries.budget, context.client, project_id, LEGACY_TABLE, PAGE_LIMIT)
 
     def fetch(
-        self, lower: datetime, end: datetime, uuids: tuple[str, str] = EVERY_UUID, limit: str = PAGE_LIMIT
+        self, lower: datetime, end: datetime, uuids: tuple[str, str] = EVERY_UUID, limit: int | None = None
     ) -> tuple[list[dict[str, Any]], bool]:
-        """Rows with lower <= timestamp < end (uuid text in [uuids)), and whether more exist."""
+        """Rows with lower <= timestamp < end (uuid text in [uuids)), and whether more exist; sized unless `limit`."""
         params = {
             "orderBy": ASCENDING,
             "after": format_timestamp(lower - ONE_US),
             "before": format_timestamp(end),
-            "limit": limit,
+            "limit": str(limit or max(MIN_PAGE_ROWS, self.sizer.limit())),
         }
         filters = [names] if (names := self.read.event_filter.hogql_expression()) else []
         if uuids != EVERY_UUID:  # only [-0-9a-fg] in them
             filters.append(f"toString(uuid) >= '{uuids[0]}' AND toString(uuid) < '{uuids[1]}'")
         if filters:  # a list of property filters: PostHog applies them all
             params["properties"] = orjson.dumps([{"type": "hogql", "key": hogql} for hogql in filters]).decode()
-        page = self.read.context.client.get_json(f"projects/{self.project_id}/events/", params, EndpointClass.ANALYTICS)
-        if not isinstance(page, dict) or not isinstance(page.get("results"), list):
-            raise InternalError("Unexpected /events/ response: expected an object with results.")
+        client, path = self.read.context.client, f"projects/{self.project_id}/events/"
+        sizer = self.sizer if limit is None else None
+        page = fetch_page(client, f"{client.url(path)}?{urlencode(params)}", EndpointClass.ANALYTICS, sizer, path)
         return page["results"], bool(page.get("next"))
 
     def first_event(self, start: datetime, upper: datetime) -> datetime | None:
         """The earliest event time in [start, upper), one request per 366 days: empty history costs no slices."""
         for window_start, window_end in iter_slices(start, upper, MAX_SPAN):
-            rows, _ = self.fetch(window_start, window_end, limit="1")
+            rows, _ = self.fetch(window_start, window_end, limit=1)
             if rows:
                 return parse_timestamp(rows[0]["timestamp"])
         return None
@@ -108,6 +118,7 @@ class LegacyReader:
             else:
                 lower = last
                 seen = {row["id"] for row in rows if parse_timestamp(row["timestamp"]) == last}
+            rows.clear()  # written: release the page before the next is fetched
             self.read.checkpoint.save(self.project_id, Cursor(lower - ONE_US, MAX_UUID))
 
     def read_tie_block(self, at: datetime, seen: set[str]) -> None:

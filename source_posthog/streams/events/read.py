@@ -22,7 +22,7 @@ from source_posthog.streams.context import ReadContext
 from source_posthog.streams.events.cursors import STREAM, Checkpoint, Cursor, EventsRead, parse_events_state
 from source_posthog.streams.events.filter import EventFilter, warn_if_changed
 from source_posthog.streams.events.late import plan_sweep
-from source_posthog.streams.events.legacy import probe_legacy, read_project_legacy
+from source_posthog.streams.events.legacy import LEGACY_TABLE, probe_legacy, read_project_legacy
 from source_posthog.streams.events.parallel import iter_in_order
 from source_posthog.streams.events.records import write_events
 from source_posthog.streams.events.start import StartPoint, start_point
@@ -44,8 +44,9 @@ def read_events(stream: Stream[EventsSpec], context: ReadContext, sync_mode: str
     checkpoint = Checkpoint(context.sink, incoming, event_filter)
     read = EventsRead(context, stream, checkpoint, datetime.now(UTC), event_filter=event_filter)
     count = sum(read_project(read, int(project["id"])) for project in context.projects)
-    if warning := context.queries.budget.report(stream.read.table.name):
-        context.sink.log("WARN", warning)  # rows each heavier than a page's memory budget, read alone
+    for table in (stream.read.table.name, LEGACY_TABLE):
+        if warning := context.queries.budget.report(table):
+            context.sink.log("WARN", warning)  # rows each heavier than a page's memory budget, read alone
     return count
 
 

@@ -3,7 +3,8 @@
 Offset lists can shift while we read them (rows created mid-sync repeat a row on the next page), and
 org-scoped annotations appear in every project's list, so records are deduplicated by key within a sync.
 A list whose only order has ties (dashboards) is read in one page instead (`whole_page`): offset pages over
-such an order can skip a record, which no deduplication repairs.
+such an order can skip a record, which no deduplication repairs. Paged lists ask each page's `limit` of the
+memory budget (sizing.py), and a page's rows are released once written, before the next page is fetched.
 """
 
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from source_posthog.http.client import ApiClient
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.http.pagination import iter_pages, whole_list
 from source_posthog.streams.context import ReadContext
+from source_posthog.streams.rest.sizing import ListSizer, list_table, wanted_rows
 from source_posthog.streams.specs import Pass
 from source_posthog.streams.stream import RestSpec, Stream
 
@@ -53,23 +55,26 @@ def read_rest_stream(stream: Stream[RestSpec], context: ReadContext, *_mode_and_
         context.sink.log(
             "INFO", f"Stream {stream.name}: dropped {duplicates} repeated records (same {stream.primary_key})."
         )
+    if warning := context.queries.budget.report(list_table(stream.name)):
+        context.sink.log("WARN", warning)  # records each heavier than a page's memory budget, read alone
     return emitted
 
 
 def iter_project_records(stream: Stream[RestSpec], context: ReadContext, project_id: int) -> Iterator[dict[str, Any]]:
     """Every record one project lists for the stream, over all passes (may repeat records)."""
-    path = f"projects/{project_id}/{stream.read.path}"
     for one_pass in stream.read.passes:
-        for record in iter_pass(stream, context, path, one_pass):
+        for record in iter_pass(stream, context, project_id, one_pass):
             record.update(one_pass.marks)
             yield record
 
 
-def iter_pass(stream: Stream[RestSpec], context: ReadContext, path: str, one_pass: Pass) -> Iterator[dict[str, Any]]:
+def iter_pass(
+    stream: Stream[RestSpec], context: ReadContext, project_id: int, one_pass: Pass
+) -> Iterator[dict[str, Any]]:
     """One complete pass, with the optional parameters if PostHog accepts them, else without."""
     params = {**stream.read.params, **one_pass.params}
     try:
-        yield from iter_list(stream, context, path, {**params, **stream.read.optional_params}, one_pass.whole)
+        yield from iter_list(stream, context, project_id, {**params, **stream.read.optional_params}, one_pass.whole)
     except ApiError as error:
         if error.status != 400 or not (stream.read.optional_params or one_pass.optional):
             raise
@@ -84,22 +89,35 @@ def iter_pass(stream: Stream[RestSpec], context: ReadContext, path: str, one_pas
             f"PostHog rejected {sorted(stream.read.optional_params)} for {stream.name} ({error.message}); "
             "reading again without, deduplicated by id.",
         )
-        yield from iter_list(stream, context, path, params, one_pass.whole)
+        yield from iter_list(stream, context, project_id, params, one_pass.whole)
 
 
 def iter_list(
-    stream: Stream[RestSpec], context: ReadContext, path: str, params: dict[str, Any], whole: bool
+    stream: Stream[RestSpec], context: ReadContext, project_id: int, params: dict[str, Any], whole: bool
 ) -> Iterator[dict[str, Any]]:
     """The records of every page of one list."""
+    path = f"projects/{project_id}/{stream.read.path}"
     if stream.read.unpaginated:
         pages = iter([whole_list(context.client, path, params, stream.endpoint_class)])
     elif whole:
         pages = iter([whole_page(context.client, path, params, stream.endpoint_class)])
     else:
-        pages = iter_pages(context.client, path, params, stream.endpoint_class)
+        sizer = list_sizer(stream, context, project_id, params)
+        pages = iter_pages(context.client, path, params, stream.endpoint_class, sizer)
     for page in pages:
         yield from page
         context.progress.page(stream.name, len(page), path)
+        page.clear()  # written: release the records before the next page is fetched
+
+
+def list_sizer(
+    stream: Stream[RestSpec], context: ReadContext, project_id: int, params: dict[str, Any]
+) -> ListSizer | None:
+    """The page sizes of a paged list under the memory budget; None for a list asked for no `limit`."""
+    wanted = wanted_rows(params)
+    if wanted is None:
+        return None
+    return ListSizer(context.queries.budget, context.client, project_id, list_table(stream.name), wanted)
 
 
 def whole_page(client: ApiClient, path: str, params: dict[str, Any], endpoint_class: EndpointClass) -> list[Any]:
@@ -107,7 +125,8 @@ def whole_page(client: ApiClient, path: str, params: dict[str, Any], endpoint_cl
 
     PostHog pages with DRF's LimitOffsetPagination without a `max_limit` (`REST_FRAMEWORK` in
     posthog/settings/web.py @000798bf names no other), so `limit` may cover the whole list. While the answer
-    still has a `next` (the list is longer), it is asked again with a limit above its `count`.
+    still has a `next` (the list is longer), it is asked again with a limit above its `count`. So this page is
+    not sized by the memory budget (sizing.py): a smaller page could skip a record.
     """
     limit = WHOLE_FIRST_LIMIT
     for _ in range(WHOLE_TRIES):
