@@ -135,6 +135,7 @@ def iter_range_pages(scan: TableScan, within: Within) -> Iterator[Page]:
         try:
             page, after, bound, done = next_page(replace(scan, page_rows=size), after, bound, within)
         except QueryLimitError as error:
+            budget.abandon(scan.project_id, scan.table.name)
             if scan.page_rows <= MIN_PAGE_ROWS:
                 raise QueryLimitError(
                     f"Project {scan.project_id}: even {scan.page_rows} rows of {scan.table.name} are more than "
@@ -153,7 +154,8 @@ def next_page(
 ) -> tuple[Page, Key | None, Bound | None, bool]:
     """The page after `after`, where the next one starts, its bound if known, and whether the table ends here."""
     upper, raw_rows, asked = bound if bound is not None else read_bound(scan, after, within)
-    if raw_rows == 0:
+    if raw_rows == 0:  # no page to weigh: threads waiting for this table's weight ask on their own
+        budget_of(scan.queries).abandon(scan.project_id, scan.table.name)
         return Page([], [], (), 0), after, None, True
     name, where = f"source-posthog {scan.table.name}", [upper_condition(scan, upper), *within.fixed, *within.only]
     body = build_query(with_next_bound(scan, within), name, scan.page_rows + 1, where, after)

@@ -23,6 +23,7 @@ many rows its next page may hold, and tells it what the page it got weighed (the
 """
 
 import ctypes
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from threading import Condition
@@ -58,7 +59,8 @@ class PageBudget:
         self._row_bytes: dict[tuple[int, str], float] = {}
         self._seen: dict[tuple[int, str], tuple[float, float]] = {}  # decayed sums of body bytes and rows
         self._oversized: dict[str, Oversized] = {}
-        self._probing: set[tuple[int, str]] = set()  # unweighed tables whose first (small) page is on its way
+        self._probing: dict[tuple[int, str], int] = {}
+        """Unweighed tables whose first (small) page is on its way, and the thread asking it."""
         self._lock = Condition()
 
     def rows(self, project_id: int, table: str, wanted: int) -> int:
@@ -70,19 +72,21 @@ class PageBudget:
         if self.page_bytes is None:
             return wanted
         key = (project_id, table)
+        me = threading.get_ident()
         with self._lock:
-            if key not in self._row_bytes and key in self._probing:
+            # Never wait for a probe of this thread's own: it may have ended without a weight (an empty range).
+            if key not in self._row_bytes and self._probing.get(key, me) != me:
                 self._lock.wait_for(lambda: key in self._row_bytes or key not in self._probing, PROBE_WAIT_S)
             row_bytes = self._row_bytes.get(key)
             if row_bytes is None:
-                self._probing.add(key)
+                self._probing[key] = me
                 row_bytes = FIRST_ROW_BYTES
         return max(1, min(wanted, int(self.page_bytes // row_bytes)))
 
     def abandon(self, project_id: int, table: str) -> None:
         """A page was not read (an error): whoever waits for the table's weight asks on its own."""
         with self._lock:
-            self._probing.discard((project_id, table))
+            self._probing.pop((project_id, table), None)
             self._lock.notify_all()
 
     def observe(self, project_id: int, table: str, body_bytes: int, rows: int) -> None:
@@ -93,7 +97,7 @@ class PageBudget:
             self.abandon(project_id, table)
             return
         with self._lock:
-            self._probing.discard((project_id, table))
+            self._probing.pop((project_id, table), None)
             self._lock.notify_all()
             seen_bytes, seen_rows = self._seen.get((project_id, table), (0.0, 0.0))
             seen_bytes, seen_rows = seen_bytes * MEMORY + body_bytes, seen_rows * MEMORY + rows
