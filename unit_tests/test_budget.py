@@ -114,3 +114,19 @@ def test_given_the_first_page_failed_then_a_waiting_window_asks_on_its_own() -> 
     budget.abandon(1, "events")
     waiting.join(5)
     assert answers == [first]
+
+
+def test_given_a_probe_left_open_by_this_thread_when_asked_again_then_no_wait() -> None:
+    """An empty range ends a read without a weight; the same thread's next read of that table must not wait on it
+    (a persons read waited 120 s for the distinct-id probe the person_distinct_ids stream had left open)."""
+    budget = PageBudget(256, 3)
+    first = budget.rows(1, "person_distinct_ids", 45_000)
+    done = threading.Event()
+    asker = threading.Thread(target=lambda: (budget.rows(1, "person_distinct_ids", 45_000), done.set()))
+    asker.start()
+    asker.join(0.2)
+    assert asker.is_alive()  # another thread does wait for the open probe
+    assert budget.rows(1, "person_distinct_ids", 45_000) == first  # the probing thread itself does not
+    budget.abandon(1, "person_distinct_ids")
+    asker.join(5)
+    assert done.is_set()
