@@ -6,7 +6,7 @@ PostHog cannot finish in time as the HogQL tables do (tables/scans.py). A key th
 a row PostHog stored twice but a key that does not identify rows: the repeats are dropped and named in a WARN.
 """
 
-from typing import Any, cast
+from typing import Any
 
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.custom.cursor import read_from_cursor
@@ -28,8 +28,8 @@ def read_custom_stream(stream: Stream[CustomSpec], context: ReadContext, sync_mo
 
 
 def rows_per_page(stream: Stream[CustomSpec], context: ReadContext) -> int:
-    """The rows per page the HogQL tables use (scans.page_rows reads only `read.page_rows` and the config)."""
-    return page_rows(cast(Any, stream), context)
+    """The rows per page the HogQL tables use (the spec's `page_rows`, lowered to `events_page_size`)."""
+    return page_rows(stream, context)
 
 
 def read_all_rows(stream: Stream[CustomSpec], context: ReadContext, project_id: int) -> int:

@@ -26,7 +26,7 @@ from source_posthog.streams.query.bounded import iter_bounded_pages
 from source_posthog.streams.query.keyset import Page, TableScan, iter_key_pages
 from source_posthog.streams.query.planning import DENSITY_SPAN, hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.query.sql import Bounds, HogQLTable, Key, KeyColumn, KeyType
-from source_posthog.streams.stream import Stream, TableSpec
+from source_posthog.streams.stream import CustomSpec, Stream, TableSpec
 from source_posthog.streams.tables.persons import Shaper, plain, shaper
 from source_posthog.streams.timestamps import parse_timestamp
 
@@ -38,7 +38,7 @@ WINDOW_EVENTS = 200_000
 Cursors = dict[int, datetime]
 
 
-def page_rows(stream: Stream[TableSpec], context: ReadContext) -> int:
+def page_rows(stream: Stream[TableSpec] | Stream[CustomSpec], context: ReadContext) -> int:
     """The row's rows per page, lowered to `events_page_size` when the user set one (memory, or smaller queries)."""
     configured = context.config.events_page_size
     return min(stream.read.page_rows, configured) if configured else stream.read.page_rows
