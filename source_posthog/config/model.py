@@ -1,66 +1,26 @@
 """The connector's configuration: one pydantic model that validates user input, read by every layer.
 
+The connection fields (host, key, start date) live in `config/connection.py`; this module adds how to read.
+
 Field names and formats match the existing airbyte-source-posthog connector so saved configs keep working;
 every field added since is optional with a default. `config/file.py` reads it from a file and turns it
 into the connector specification.
 """
 
-from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
-from source_posthog.config.fields import (
-    US_CLOUD,
-    CustomQuery,
-    EventNames,
-    RateLimits,
-    checked_api_key,
-    checked_base_url,
-    checked_start_date,
-    setting,
-)
+from source_posthog.config.connection import Connection
+from source_posthog.config.fields import CustomQuery, EventNames, RateLimits, setting
 
 PAGE_SIZE = 45_000  # 0.74 of PostHog's hourly ceiling at <= 250 MB with 3 queries in flight (bench/README.md)
 SERIAL_PAGE_SIZE = 20_000  # <= 100 MB with one query in flight
-START_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 
 
-class Config(BaseModel):
+class Config(Connection):
     """What a user configures; see README "Configuration" for each field."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, title="PostHog Spec")
-
-    api_key: Annotated[
-        SecretStr,
-        Field(
-            title="API Key",
-            description="A PostHog personal API key (phx_...), created under Settings → Personal API keys, "
-            "with read access to the streams you sync.",
-            json_schema_extra={"airbyte_secret": True, "order": 0, "type": "string"},
-        ),
-        AfterValidator(checked_api_key),
-    ]
-    start_date: Annotated[
-        str,
-        Field(
-            title="Start Date",
-            description="UTC date and time from which to replicate events, e.g. 2024-01-01T00:00:00Z.",
-            pattern=START_DATE_PATTERN,
-            json_schema_extra={"examples": ["2024-01-01T00:00:00Z"], "format": "date-time", "order": 1},
-        ),
-        AfterValidator(checked_start_date),
-    ]
-    base_url: Annotated[
-        str,
-        Field(
-            title="Base URL",
-            description="PostHog host: https://us.posthog.com (US Cloud), https://eu.posthog.com (EU Cloud) or "
-            "your self-hosted origin. The legacy https://app.posthog.com is read as US Cloud.",
-            json_schema_extra={"examples": ["https://eu.posthog.com", "https://posthog.example.com"], "order": 2},
-        ),
-        AfterValidator(checked_base_url),
-    ] = US_CLOUD
     events_time_step: Annotated[
         int,
         setting(
@@ -181,14 +141,6 @@ class Config(BaseModel):
         ),
     ] = []
 
-    @model_validator(mode="after")
-    def _check_custom_names(self) -> "Config":
-        names = [query.name for query in self.custom_queries]
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"custom_queries name the stream {', '.join(map(repr, twice))} more than once")
-        return self
-
     max_memory_mb: Annotated[
         int,
         setting(
@@ -205,10 +157,15 @@ class Config(BaseModel):
     ] = 256
 
     @model_validator(mode="after")
-    def _check_event_filters(self) -> "Config":
+    def _check_across_fields(self) -> "Config":
+        """Settings that are each valid but contradict one another."""
         both = sorted(set(self.events_include) & set(self.events_exclude))
         if both:
             raise ValueError(f"events_include and events_exclude both name {', '.join(map(repr, both[:5]))}")
+        names = [query.name for query in self.custom_queries]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"custom_queries name the stream {', '.join(map(repr, twice))} more than once")
         return self
 
     @property
@@ -221,8 +178,3 @@ class Config(BaseModel):
         if self.events_page_size is not None:
             return self.events_page_size
         return PAGE_SIZE if self.max_concurrent_queries > 1 else SERIAL_PAGE_SIZE
-
-    @property
-    def start(self) -> datetime:
-        """The start date as an aware UTC datetime."""
-        return datetime.fromisoformat(self.start_date)
