@@ -101,7 +101,10 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client stopped reading (a body it chose to abandon)
+            self.close_connection = True
 
     def _log(self, req: Request, outcome: Outcome, wall: float, duration: float) -> None:
         rt = self.server.app.rt

@@ -16,9 +16,10 @@ many rows its next page may hold, and tells it what the page it got weighed (the
   mean over the pages before (MEMORY). Up at once, so a run of fat rows shrinks the next page; down over
   a few pages, so that small pages of a mix (a tenth of them 150 KB) do not swing to a light page by chance.
 - Rows per page never exceed what the reader wanted (its `page_rows`, PostHog's cap): light rows keep
-  full pages and their throughput. A row heavier than a whole page's bytes still goes through: the page that
-  meets it overshoots (a LIMIT cannot know what the next rows weigh; a run of such rows drives pages down
-  to one row each, never below). Such rows are weighed one by one (only in a page that overshot), and each
+  full pages and their throughput. A row heavier than a whole page's bytes still goes through, alone in its
+  page: a LIMIT cannot know what its rows weigh, so a body is read under `page_bytes` and abandoned unparsed
+  past it (http/body_cut.py); the page is asked again with the rows that fitted, and the heavy row then on its
+  own (keyset.weighed_page). Such rows are weighed one by one (only in a page over `page_bytes`), and each
   stream's read ends with one WARN naming how many (`report`).
 """
 
@@ -127,10 +128,10 @@ class PageBudget:
             return None
         return (
             f"{seen.rows:,} {table} row(s) were each larger than a page's share of max_memory_mb "
-            f"({self.page_bytes / MB:.1f} MB; the largest was {seen.largest / MB:.1f} MB). Each was read all the "
-            "same, in pages larger than the budget (pages shrink after such a row, but a query cannot know what "
-            "its rows weigh before it is answered): nothing was skipped, but memory went above the budget while "
-            "they were held. Raise max_memory_mb if the container allows."
+            f"({self.page_bytes / MB:.1f} MB; the largest was {seen.largest / MB:.1f} MB). Each was read alone in "
+            "its page (the answer that first met it was abandoned unread past that share and asked again with "
+            "fewer rows): nothing was skipped or repeated, but memory held that share plus the row. Raise "
+            "max_memory_mb if the container allows."
         )
 
 
