@@ -11,7 +11,7 @@ import urllib3
 from source_posthog.http.body_cut import BodyCutError, Ceiling, complete_rows
 from source_posthog.http.responses import BODY_CHUNK_BYTES, read_body
 
-ROWS = [["a", '{"x": "[1, 2]"}', 1], ["b\\\"]]", "{}", None], ["c", "x" * 50, 2.5]]
+ROWS = [["a", '{"x": "[1, 2]"}', 1], ['b\\"]]', "{}", None], ["c", "x" * 50, 2.5]]
 BODY = orjson.dumps({"columns": ["u", "p", "n"], "results": ROWS, "types": [["u", "String"]]})
 
 
