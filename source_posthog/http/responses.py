@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import requests
 
-from source_posthog.http.body_cut import BodyCutError, complete_rows
+from source_posthog.http.body_cut import BodyCutError, row_sizes
 from source_posthog.http.failures import api_error, query_limit_error
 from source_posthog.http.retry import RetryableError, parse_retry_after
 
@@ -66,7 +66,7 @@ def read_body(response: requests.Response, ceiling: int | None = None) -> bytes 
         filled += len(chunk)
         if ceiling is not None and filled > ceiling:
             del body[filled:]
-            raise BodyCutError(filled, complete_rows(body))
+            raise BodyCutError(filled, *row_sizes(body))
     if filled < size:
         raise requests.exceptions.ChunkedEncodingError("the body ended before its Content-Length")
     del body[filled:]

@@ -38,6 +38,7 @@ MEMORY = 0.5  # the weight of what earlier pages weighed, halved per page: a mea
 M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 PROBE_WAIT_S = 120.0  # the longest another window waits for a table's first page to tell its weight
 MIN_PAGE_BYTES = 256 * 1024  # the floor for a tiny budget: below it, every page would be one row
+CUT_MARGIN = 1.0  # a body is abandoned past this many times the page's share (http/body_cut.py)
 
 
 @dataclass
@@ -104,6 +105,11 @@ class PageBudget:
             seen_bytes, seen_rows = seen_bytes * MEMORY + body_bytes, seen_rows * MEMORY + rows
             self._seen[project_id, table] = (seen_bytes, seen_rows)
             self._row_bytes[project_id, table] = max(body_bytes / rows, seen_bytes / seen_rows)
+
+    @property
+    def ceiling(self) -> float | None:
+        """The body past which a page is abandoned unparsed and asked again with fewer rows; None: no budget."""
+        return None if self.page_bytes is None else self.page_bytes * CUT_MARGIN
 
     def overshot(self, body_bytes: int) -> bool:
         """Whether a page's body was larger than a page may be (then its rows are weighed one by one)."""

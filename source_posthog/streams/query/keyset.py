@@ -125,14 +125,14 @@ def weighed_page(
     page's rows are kept, not the answer around them.
     """
     try:
-        answer, size, exact, cut_rows = _answer(scan, budget, size, body, alone)
+        answer, size, exact, alone_next = _answer(scan, budget, size, body, alone)
     except BaseException:
         budget.abandon(scan.project_id, scan.table.name)  # no weight to tell: windows waiting for it ask themselves
         raise
     got, body_bytes = len(answer["results"]), last_body_bytes(scan.queries)
     page, more = _fetch_page(answer, scan.table, size, row_cap_of(scan.queries), exact=exact)
     del answer
-    page.alone_next = 1 <= cut_rows <= size  # the row that crossed the ceiling follows this page
+    page.alone_next = alone_next
     budget.observe(scan.project_id, scan.table.name, body_bytes, got)
     if budget.overshot(body_bytes):  # rare: weigh the rows handed over, for the WARN about oversized ones
         budget.count_oversized(scan.table.name, map(row_bytes, page.rows))
@@ -141,20 +141,20 @@ def weighed_page(
 
 def _answer(
     scan: TableScan, budget: PageBudget, size: int, body: Callable[[int], dict[str, Any]], alone: bool
-) -> tuple[dict[str, Any], int, bool, int]:
-    """The answer, the rows it may hand over, whether it was asked without the extra row, the cut's complete rows.
+) -> tuple[dict[str, Any], int, bool, bool]:
+    """The answer, the rows it may hand over, whether it was asked with no extra row, whether the next comes alone.
 
-    After a cut (or `alone`), the page is asked with `LIMIT n`, no extra row, and read whatever its size: `n` rows
-    that fitted under the ceiling, or the one heavy row. Then a full page says more rows may follow.
+    After a cut (or `alone`), the page is asked with `LIMIT n`, no extra row, and read whatever its size: the `n`
+    rows before the heavy one, or that row alone. Then a full page says more rows may follow.
     """
     if alone:
-        return run_query(scan.queries, scan.project_id, body(1)), 1, True, 0
+        return run_query(scan.queries, scan.project_id, body(1)), 1, True, False
     try:
-        with capped(scan.queries, budget.page_bytes):
-            return run_query(scan.queries, scan.project_id, body(size + 1)), size, False, 0
+        with capped(scan.queries, budget.ceiling):
+            return run_query(scan.queries, scan.project_id, body(size + 1)), size, False, False
     except BodyCutError as cut:
-        fewer = max(1, min(cut.rows, size))
-        return run_query(scan.queries, scan.project_id, body(fewer)), fewer, True, cut.rows
+        fewer, alone_next = cut.retry(budget.page_bytes or float("inf"), size)
+        return run_query(scan.queries, scan.project_id, body(fewer)), fewer, True, alone_next
 
 
 def _fetch_page(

@@ -65,11 +65,10 @@ class ListSizer:
         if alone:
             return get(limit), limit
         try:
-            with self.client.ceiling.at(self.budget.page_bytes):
+            with self.client.ceiling.at(self.budget.ceiling):
                 return get(limit), limit
         except BodyCutError as cut:
-            fewer = max(1, min(cut.rows, limit))
-            self.alone = 1 <= cut.rows < limit
+            fewer, self.alone = cut.retry(self.budget.page_bytes or float("inf"), limit)
             return get(fewer), fewer
 
     def weighed(self, results: list[Any]) -> None:
