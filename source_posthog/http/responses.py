@@ -66,7 +66,9 @@ def read_body(response: requests.Response, ceiling: int | None = None) -> bytes 
         filled += len(chunk)
         if ceiling is not None and filled > ceiling:
             del body[filled:]
-            raise BodyCutError(filled, *row_sizes(body))
+            sizes, complete = row_sizes(body)
+            del body  # not held by the exception's frame while the page is asked again
+            raise BodyCutError(filled, sizes, complete)
     if filled < size:
         raise requests.exceptions.ChunkedEncodingError("the body ended before its Content-Length")
     del body[filled:]

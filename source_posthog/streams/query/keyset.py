@@ -154,7 +154,8 @@ def _answer(
             return run_query(scan.queries, scan.project_id, body(size + 1)), size, False, False
     except BodyCutError as cut:
         fewer, alone_next = cut.retry(budget.page_bytes or float("inf"), size)
-        return run_query(scan.queries, scan.project_id, body(fewer)), fewer, True, alone_next
+    # asked again outside the handler, so the cut body is not kept alive by the exception's frames
+    return run_query(scan.queries, scan.project_id, body(fewer)), fewer, True, alone_next
 
 
 def _fetch_page(

@@ -69,7 +69,7 @@ class ListSizer:
                 return get(limit), limit
         except BodyCutError as cut:
             fewer, self.alone = cut.retry(self.budget.page_bytes or float("inf"), limit)
-            return get(fewer), fewer
+        return get(fewer), fewer  # outside the handler: the cut body is not kept alive by the exception's frames
 
     def weighed(self, results: list[Any]) -> None:
         """Tell the budget what the page just read weighed (the body this thread read last)."""
