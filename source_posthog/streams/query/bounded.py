@@ -164,17 +164,12 @@ def next_page(
         return Page([], [], (), 0), after, None, True
     name, where = f"source-posthog {scan.table.name}", [upper_condition(scan, upper), *within.fixed, *within.only]
     table = with_next_bound(scan, within)
-    body = partial(page_body, table, name, where, after)
+    body = partial(build_query, table, name, where=where, after=after)
     page, cut = weighed_page(scan, budget_of(scan.queries), scan.page_rows, body, alone=alone)
     following = take_next_bound(page)
     if cut:  # more keys in the range than the bound saw (inserted since), or the instance's row cap
         return page, page.last_key if page.count else after, None, False
     return page, (upper,), following and (*following, scan.page_rows), raw_rows < asked
-
-
-def page_body(table: HogQLTable, name: str, where: list[Condition], after: Key | None, limit: int) -> dict[str, Any]:
-    """A bounded page's query asking for `limit` rows."""
-    return build_query(table, name, limit, where, after)
 
 
 def take_next_bound(page: Page) -> tuple[Any, int] | None:
