@@ -120,9 +120,9 @@ def weighed_page(
 ) -> tuple[Page, bool]:
     """The page of at most `size` rows that `body(LIMIT)` asks for, weighed for the budget; and whether more may exist.
 
-    Its body may hold the page's share of the budget (PageBudget.page_bytes); a longer one is abandoned unparsed
-    and the page asked again with the rows that fitted, or with the heavy row `alone` (body_cut.py). Only the
-    page's rows are kept, not the answer around them.
+    Its body may reach `PageBudget.ceiling` (1.25x the page's share); a longer one is abandoned unparsed and the
+    page asked again with the rows before the heavy one, which then comes `alone` (body_cut.py). Only the page's
+    rows are kept, not the answer around them.
     """
     try:
         answer, size, exact, alone_next = _answer(scan, budget, size, body, alone)
