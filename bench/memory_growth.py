@@ -1,10 +1,10 @@
 """What grows with the data read (issue 23, flatness): a tracemalloc snapshot diff between two sizes.
 
-The same events read as bench/memory.py's ordinary scenario runs in this process under tracemalloc, at two sizes
-(each on its own emulator, in another process, not counted). For each, the Python allocations still alive
-when the read ends and the traced peak are taken; the diff of the two end snapshots, by line, is what a larger
-project keeps more of (sets or dicts of seen keys, state, logs). Slow (tracemalloc costs ~2-3x): sizes of a
-few hundred thousand events are enough to see a trend.
+The same events read as bench/memory.py's ordinary scenario runs under tracemalloc at two sizes, each in a fresh
+process (so module caches start empty in both) on its own emulator (another process, not counted). For each, the
+Python allocations still alive when the read ends and the traced peak are taken; the diff of the two end
+snapshots, by line, is what a larger project keeps more of (sets or dicts of seen keys, state, logs). Slow
+(tracemalloc costs ~2-3x): sizes of a few hundred thousand events are enough to see a trend.
 
     .venv/bin/python bench/memory_growth.py --sizes 100000,300000
 """
@@ -12,6 +12,8 @@ few hundred thousand events are enough to see a trend.
 import argparse
 import gc
 import io
+import subprocess
+import sys
 import tracemalloc
 from typing import Any
 
@@ -36,8 +38,8 @@ class Discard(io.RawIOBase):
         return len(data)
 
 
-def traced_read(rows: int) -> tuple[tracemalloc.Snapshot, int, int]:
-    """Read `rows` ordinary events in-process: the end snapshot, the traced peak and the bytes written."""
+def traced_read(rows: int) -> None:
+    """Read `rows` ordinary events in this process; dump the end snapshot, print the traced peak and bytes written."""
     scenario = SCENARIOS[0]
     emulator = start_emulator(scenario, rows)
     try:
@@ -51,18 +53,31 @@ def traced_read(rows: int) -> tuple[tracemalloc.Snapshot, int, int]:
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert code == 0, f"exit {code}"
-        return snapshot, peak, out.bytes
+        snapshot.dump(str(RESULTS / f"growth-{rows}.snapshot"))
+        print(peak, out.bytes)
     finally:
         emulator.process.terminate()
         emulator.process.wait(timeout=60)
 
 
+def in_child(rows: int) -> tuple[tracemalloc.Snapshot, int, int]:
+    """`traced_read` in a fresh interpreter: the snapshot, the traced peak, the bytes written."""
+    done = subprocess.run([sys.executable, __file__, "--child", str(rows)], capture_output=True, text=True, check=True)
+    peak, written = (int(word) for word in done.stdout.split()[-2:])
+    return tracemalloc.Snapshot.load(str(RESULTS / f"growth-{rows}.snapshot")), peak, written
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,300000", help="two event counts, comma-separated")
-    small, large = (int(size) for size in parser.parse_args().sizes.split(","))
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    runs = {rows: traced_read(rows) for rows in (small, large)}
+    if args.child:
+        traced_read(args.child)
+        return
+    small, large = (int(size) for size in args.sizes.split(","))
+    runs = {rows: in_child(rows) for rows in (small, large)}
     for rows, (snapshot, peak, written) in runs.items():
         alive = sum(stat.size for stat in snapshot.statistics("filename"))
         print(f"{rows:>10,} events: traced peak {peak / 2**20:.1f} MB, alive at the end {alive / 2**20:.1f} MB, "
