@@ -23,7 +23,7 @@ from typing import IO, Any
 import orjson
 import psutil
 from emulator import PYTHON, ROOT, Emulator
-from measure import _sample_peak
+from measure import SAMPLE_EVERY_S, _tree_rss
 
 RESULTS = ROOT / "bench" / "results"
 OURS = ROOT / ".venv" / "bin" / "source-posthog"
@@ -108,15 +108,32 @@ def run(command: list[str], stream: str, log_name: str) -> dict[str, Any]:
         counted = Counted()
         counter = threading.Thread(target=count_output, args=(child.stdout, stream, counted))
         counter.start()
-        done, peak = threading.Event(), [0]
-        sampler = threading.Thread(target=_sample_peak, args=(psutil.Process(child.pid), done, peak))
+        done, samples = threading.Event(), list[int]()
+        sampler = threading.Thread(target=sample_rss, args=(psutil.Process(child.pid), done, samples))
         sampler.start()
         counter.join()
         code = child.wait()
         wall = time.perf_counter() - started
         done.set()
         sampler.join()
-    return {"wall_s": wall, "rss_mb": peak[0] / 2**20, "exit": code, **counted.__dict__}
+    peak = max(samples, default=0)
+    return {"wall_s": wall, "rss_mb": peak / 2**20, "fifths": fifths(samples), "exit": code, **counted.__dict__}
+
+
+def sample_rss(process: psutil.Process, done: threading.Event, samples: list[int]) -> None:
+    """The process tree's RSS every SAMPLE_EVERY_S until `done`: the peak, and whether it creeps along the run."""
+    while not done.is_set():
+        try:
+            samples.append(_tree_rss(process))
+        except psutil.Error:
+            return
+        done.wait(SAMPLE_EVERY_S)
+
+
+def fifths(samples: list[int]) -> str:
+    """The peak RSS (MB) of each fifth of the run: rising fifths mean memory grows with the data read."""
+    size = max(1, len(samples) // 5)
+    return "/".join(f"{max(samples[i : i + size]) / 2**20:.0f}" for i in range(0, size * 5, size) if samples[i:])
 
 
 def measure(scenario: Scenario, rows: int, builds: dict[str, str]) -> list[dict[str, Any]]:
@@ -137,8 +154,20 @@ def measure(scenario: Scenario, rows: int, builds: dict[str, str]) -> list[dict[
     return results
 
 
-LINE = "{:<38} {:>10} {:<9} {:>8} {:>8} {:>7} {:>8} {:>12} {:>5} {:>6}"
-HEADER = ("scenario", "rows", "build", "peak MB", "bound", "wall s", "queries", "records/ids", "WARN", "exit")
+LINE = "{:<38} {:>10} {:<9} {:>8} {:>8} {:>7} {:>8} {:>12} {:>5} {:>6}  {}"
+HEADER = (
+    "scenario",
+    "rows",
+    "build",
+    "peak MB",
+    "bound",
+    "wall s",
+    "queries",
+    "records/ids",
+    "WARN",
+    "exit",
+    "peak by fifth",
+)
 
 
 def line(result: dict[str, Any]) -> str:
@@ -146,7 +175,7 @@ def line(result: dict[str, Any]) -> str:
     once = "once" if result["records"] == result["ids"] == result["rows"] else f"{result['records']}/{result['ids']}"
     cells = [scenario.label, f"{result['rows']:,}", result["build"], f"{result['rss_mb']:.0f}"]
     cells += [f"<= {scenario.bound_mb}", f"{result['wall_s']:.1f}", result["queries"], once]
-    return LINE.format(*cells, result["warnings"], result["exit"])
+    return LINE.format(*cells, result["warnings"], result["exit"], result["fifths"])
 
 
 def main() -> None:

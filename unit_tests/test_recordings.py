@@ -182,3 +182,40 @@ class TestReadDated:
         assert (q["limit"], q["offset"], q["order_direction"]) == (["1"], ["0"], ["asc"])
         span = parse_timestamp(q["date_to"][0]) - parse_timestamp(q["date_from"][0])
         assert span == timedelta(days=1)
+
+
+class HeavyRecordings(FakeRecordings):
+    """Recordings whose listed rows weigh `weights[id]` bytes more (a long `console_logs`-like field)."""
+
+    def __init__(self, recordings: list[tuple[str, datetime]], weights: dict[str, int]) -> None:
+        super().__init__(recordings, page=10_000)
+        self.weights = weights
+
+    def __call__(self, request: Any, context: Any) -> dict[str, Any]:
+        answer = super().__call__(request, context)
+        for row in answer.get("results", []):
+            row["blob"] = "x" * self.weights[row["id"]]
+        return answer
+
+
+class TestSizedByBytes:
+    def test_given_heavy_recordings_and_a_small_budget_when_read_then_pages_follow_their_weight_and_each_once(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        start = NOW - timedelta(days=6)
+        recordings = [(f"r{i}", start + timedelta(hours=2 + i)) for i in range(100)]
+        weights = {rid: 40_000 for rid, _ in recordings} | {"r50": 3_000_000}  # one recording past a page's share
+        fake = HeavyRecordings(recordings, weights)
+        requests_mock.get(LIST, json=fake)
+        h = Harness(make_config(start_date=start.strftime("%Y-%m-%dT%H:%M:%SZ"), max_memory_mb=64))
+
+        count = read_dated_stream(STREAM, h.sync([{"id": 1}]), "incremental", None)
+
+        delivered = [r["id"] for r in h.records("session_recordings")]
+        assert count == len(delivered) == len(set(delivered)) == len(recordings)
+        limits = [int(q["limit"]) for q in fake.asked]
+        assert max(limits) < 100  # ~1.8 MB pages of 40 KB rows, not the stream's 500
+        assert (50, 1) in [(int(q["offset"]), int(q["limit"])) for q in fake.asked]  # the heavy one alone
+        warnings = [m["log"]["message"] for m in h.messages() if m["type"] == "LOG" and "alone" in m["log"]["message"]]
+        assert len(warnings) == 1
+        assert warnings[0].startswith("1 session_recordings list row(s)")

@@ -1,5 +1,6 @@
 """REST list pages sized by bytes (issue 23): each page's `limit` from the budget, offsets kept, loops still seen."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,6 +27,10 @@ class Limits:
 
     def limit(self) -> int:
         return self.limits.pop(0)
+
+    def fetch(self, get: Callable[[int], Any]) -> tuple[Any, int]:
+        limit = self.limit()
+        return get(limit), limit
 
     def weighed(self, results: list[Any]) -> None:
         self.weighed_rows.append(len(results))
@@ -140,3 +145,34 @@ class TestPersonsListUnderBudget:
         assert sorted(r["id"] for r in harness.records("persons")) == list(range(120))
         assert limits[0] == 28  # 64 MB: ~1.8 MB a page, 64 KB a row until the first page is weighed
         assert 1 < max(limits[1:]) <= 62  # ~30 KB a row: about 1.8 MB / 30 KB, not the list's 1,000
+
+
+class TestHeavyRowAlone:
+    def test_given_a_row_heavier_than_a_pages_share_when_listed_then_it_is_alone_in_its_page_the_first_time(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        harness = Harness()
+        budget = PageBudget(64)  # a page's share: about 1.8 MB
+        rows: list[dict[str, Any]] = [{"id": n, "blob": "x" * 100} for n in range(12)]
+        rows[3]["blob"] = "y" * 3_000_000
+
+        def answer(request: Any, _context: Any) -> dict[str, Any]:
+            offset, limit = int(request.qs.get("offset", ["0"])[0]), int(request.qs["limit"][0])
+            following = f"{COHORTS}?limit={limit}&offset={offset + limit}" if offset + limit < len(rows) else None
+            return page(rows[offset : offset + limit], following)
+
+        requests_mock.get(COHORTS, json=answer)
+        sizer = ListSizer(budget, harness.client, 1, "cohorts list", 1000)
+
+        pages = [[row["id"] for row in results] for results in iter_pages(
+            harness.client, "projects/1/cohorts/", {"limit": "1000"}, EndpointClass.CRUD, sizer
+        )]  # fmt: skip
+
+        asked = [(r.qs.get("offset", ["0"])[0], r.qs["limit"][0]) for r in requests_mock.request_history]
+        assert asked[0][0] == "0"
+        assert int(asked[0][1]) > 4  # this first answer meets the heavy row: abandoned past the share
+        assert asked[1:3] == [("0", "3"), ("3", "1")]  # the rows before it, then it alone
+        assert pages[:2] == [[0, 1, 2], [3]]  # the heavy row alone, the first time it is handed over
+        assert [n for rows_ in pages for n in rows_] == list(range(12))
+        assert (report := budget.report("cohorts list")) is not None
+        assert report.startswith("1 cohorts list row(s)")

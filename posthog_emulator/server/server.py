@@ -43,6 +43,13 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle stalls
 
+    def handle(self) -> None:
+        """Serve the connection; a client that resets it (it abandoned a body half read) just ends it."""
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
     def do_GET(self) -> None:
         """Serve a GET."""
         self._serve()
@@ -101,7 +108,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
-        self.wfile.write(data)
+        self.wfile.write(data)  # a client that stops reading it ends the connection (`handle`)
 
     def _log(self, req: Request, outcome: Outcome, wall: float, duration: float) -> None:
         rt = self.server.app.rt

@@ -8,6 +8,7 @@ a wrong base_url then fails in seconds, while a real /query/ page later still ge
 
 import threading
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -17,6 +18,7 @@ import requests
 
 from source_posthog import __version__
 from source_posthog.errors import ApiError, ConfigError, TransientError, UnreachableError
+from source_posthog.http.body_cut import Ceiling
 from source_posthog.http.network import describe_network_error
 from source_posthog.http.pacing import EndpointClass, Pacer
 from source_posthog.http.responses import BROKEN_CONNECTION, Outcome, classify, read_response
@@ -77,11 +79,9 @@ class ApiClient:
         self.policy = replace(policy, max_tries=how.max_tries or policy.max_tries)
         self.timeouts = how.timeouts or Timeouts()
         self._body = threading.local()  # per thread: readers run side by side (events/parallel.py)
+        self.ceiling = Ceiling()  # bodies past it are abandoned (body_cut.py); none unless a reader sets one
         self.answered = False  # has the host ever sent an HTTP response?
         self.unanswered_failures = 0
-
-    def _sized(self, length: int) -> None:
-        self._body.length = length
 
     def last_body_bytes(self) -> int:
         """The length of the last response body this thread read (0 before any): what a page weighed."""
@@ -149,7 +149,7 @@ class ApiClient:
             with self._throttle.slot(endpoint_class):
                 response = self._request(method, url, endpoint_class, **kwargs)
             if classify(response.status_code) is not Outcome.REDIRECT:
-                return read_response(response, self._sized)
+                return read_response(response, partial(setattr, self._body, "length"), self.ceiling.get())
             location = response.headers.get("Location")
             if not location:
                 raise ApiError(response.status_code, f"PostHog redirected {urlsplit(url).path} nowhere.")

@@ -11,12 +11,13 @@ list answers the same page again at the new offset, is it an error. A `next` on 
 the client before any request.
 
 A `sizer` (streams/rest/sizing.py) sets each page's `limit` from the bytes rows weighed so far (issue 23): the
-URL to fetch, ours or the server's `next`, gets its `limit` replaced. Offsets stay absolute, so pages of changing
+URL to fetch, ours or the server's `next`, gets its `limit` replaced (and lowered again if the body outgrew the
+page's share of the budget). Offsets stay absolute, so pages of changing
 sizes neither skip nor repeat; fetched URLs are remembered without their `limit`, so a `next` that repeats an
 offset is still seen as a loop.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -24,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import orjson
 
 from source_posthog.errors import InternalError
+from source_posthog.http.body_cut import BodyCutError
 from source_posthog.http.client import ApiClient
 from source_posthog.http.pacing import EndpointClass
 
@@ -31,8 +33,8 @@ from source_posthog.http.pacing import EndpointClass
 class PageSizer(Protocol):
     """Chooses each page's `limit` and is told what each page weighed."""
 
-    def limit(self) -> int:
-        """Rows the next page may ask for."""
+    def fetch(self, get: Callable[[int], Any]) -> tuple[Any, int]:
+        """One page as `get(limit)` answers it, and the `limit` asked (fewer rows if the body outgrew its share)."""
 
     def weighed(self, results: list[Any]) -> None:
         """The page just fetched (its body's length is the client's `last_body_bytes`)."""
@@ -64,15 +66,30 @@ def iter_pages(
     url: str | None = client.url(path) + ("?" + urlencode(params) if params else "")
     links = Links(path)
     while url is not None:
-        if sizer is not None:
-            url = with_param(url, "limit", str(sizer.limit()))
         links.seen.add(without_limit(url))
-        page = fetch_page(client, url, endpoint_class, sizer, path)
+        page, url = fetch_sized(client, url, endpoint_class, sizer, path)
         following = next_url(client, url, page, links)  # before the caller may change the records
         results: list[dict[str, Any]] = page["results"]
         del page  # the envelope: nothing but the results is kept while they are written
         yield results
         url = following
+
+
+def fetch_sized(
+    client: ApiClient, url: str, endpoint_class: EndpointClass, sizer: PageSizer | None, path: str
+) -> tuple[dict[str, Any], str]:
+    """One page's parsed answer, its `limit` set by the sizer, and the URL it was fetched with."""
+    if sizer is None:
+        return fetch_page(client, url, endpoint_class, None, path), url
+    asked: list[str] = []
+
+    def get(limit: int) -> dict[str, Any]:
+        asked.append(with_param(url, "limit", str(limit)))
+        return fetch_page(client, asked[-1], endpoint_class, sizer, path)
+
+    page, _limit = sizer.fetch(get)
+    answer: dict[str, Any] = page
+    return answer, asked[-1]
 
 
 def fetch_page(
@@ -81,6 +98,8 @@ def fetch_page(
     """One page's parsed answer, checked for its shape and weighed for the sizer."""
     try:
         page = client.get_json(url, endpoint_class=endpoint_class)
+    except BodyCutError:
+        raise  # the sizer asks again with fewer rows
     except BaseException:
         if sizer is not None:
             sizer.failed()

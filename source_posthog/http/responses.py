@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import requests
 
+from source_posthog.http.body_cut import BodyCutError, row_sizes
 from source_posthog.http.failures import api_error, query_limit_error
 from source_posthog.http.retry import RetryableError, parse_retry_after
 
@@ -46,29 +47,42 @@ def classify(status: int) -> Outcome:
     return Outcome.FATAL
 
 
-def read_body(response: requests.Response) -> bytes | bytearray:
-    """The whole body of a streamed response, held once.
+def read_body(response: requests.Response, ceiling: int | None = None) -> bytes | bytearray:
+    """The whole body of a streamed response, held once; BodyCutError once it outgrows `ceiling` bytes.
 
     `response.content` joins the chunks it read, so both copies live at the join: twice a page
     (8 MB each at 20,000 events). A declared, uncompressed length is read into one buffer instead.
+    Under a ceiling the body is read chunk by chunk whatever its encoding, and abandoned past the ceiling
+    (body_cut.py): the caller asks for fewer rows.
     """
     length = response.headers.get("Content-Length", "")
-    if not length.isdigit() or response.headers.get("Content-Encoding", "identity") != "identity":
+    plain = length.isdigit() and response.headers.get("Content-Encoding", "identity") == "identity"
+    if ceiling is None and not plain:
         return response.content
-    body, filled = bytearray(int(length)), 0
+    size = int(length) if plain else 0
+    body, filled = bytearray(size if ceiling is None else min(size, ceiling + BODY_CHUNK_BYTES)), 0
     for chunk in response.iter_content(BODY_CHUNK_BYTES):
         body[filled : filled + len(chunk)] = chunk  # a longer body than declared just grows the buffer
         filled += len(chunk)
-    if filled < len(body):
+        if ceiling is not None and filled > ceiling:
+            del body[filled:]
+            sizes, complete = row_sizes(body)
+            del body  # not held by the exception's frame while the page is asked again
+            raise BodyCutError(filled, sizes, complete)
+    if filled < size:
         raise requests.exceptions.ChunkedEncodingError("the body ended before its Content-Length")
+    del body[filled:]
     return body
 
 
-def read_response(response: requests.Response, sized: Callable[[int], None] | None = None) -> Any:
+def read_response(
+    response: requests.Response, sized: Callable[[int], None] | None = None, ceiling: int | None = None
+) -> Any:
     """The parsed body of a successful response; raise RetryableError, or ApiError (see failures.py).
 
     `sized` is told the body's length (page budgets weigh rows by it, streams/query/budget.py). The body
-    itself is dropped as soon as it is parsed: only the parsed answer leaves this function.
+    itself is dropped as soon as it is parsed: only the parsed answer leaves this function. A body longer
+    than `ceiling` is abandoned unparsed (BodyCutError, body_cut.py).
     """
     status = response.status_code
     outcome = classify(status)
@@ -80,7 +94,7 @@ def read_response(response: requests.Response, sized: Callable[[int], None] | No
             raise RetryableError(f"HTTP {status}", retry_after, status)
         if outcome is not Outcome.SUCCESS:
             raise api_error(response)
-        body = read_body(response)
+        body = read_body(response, ceiling)
     except BROKEN_CONNECTION as error:  # bodies are streamed: the connection can break while reading one
         raise RetryableError(
             f"connection broke while reading the body ({type(error).__name__})", None, status

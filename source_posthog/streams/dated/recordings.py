@@ -22,15 +22,18 @@
 - Cursor per project, `{"<pid>": {"start_time": T}}`: every recording starting before T was delivered as it
   will stay. T stays `open_for` behind the sync's upper bound U, because recordings still going on change;
   the next sync re-reads from T, so re-delivery is bounded by `open_for` (dedupe on id downstream).
+- Pages are sized by bytes under `max_memory_mb` as REST lists are (rest/sizing.py): 500 rows at most.
 - Expired (past retention) and deleted recordings are never listed: deletions cannot be observed.
 """
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from source_posthog.errors import ApiError, InternalError, QueryLimitError
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.cursor_state import dated_state, parse_dated_state
+from source_posthog.streams.rest.sizing import ListSizer, list_table, wanted_rows
 from source_posthog.streams.stream import DatedSpec, Stream
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
@@ -38,13 +41,17 @@ FIRST_WINDOW = timedelta(days=7)  # a week of recordings per query keeps each Cl
 MAX_WINDOW = timedelta(days=364)  # empty history doubles windows up to a year, never to all of it
 MIN_WINDOW = timedelta(hours=1)  # a window timing out at this width is PostHog's problem, not the window's
 PROBE_SPAN = timedelta(days=1)
+DEFAULT_LIMIT = 500  # rows per page if the stream's parameters name none (table.py names 500)
 Record = dict[str, Any]
 
 
 def read_dated_stream(stream: Stream[DatedSpec], context: ReadContext, sync_mode: str, stream_state: Any) -> int:
     """Emit each project's records from its cursor to now; a STATE follows every window."""
     incoming = parse_dated_state(stream, stream_state) if sync_mode == "incremental" and stream_state else {}
-    return DatedRead(stream, context, incoming).run()
+    emitted = DatedRead(stream, context, incoming).run()
+    if warning := context.queries.budget.report(list_table(stream.name)):
+        context.sink.log("WARN", warning)  # records each heavier than a page's memory budget, read alone
+    return emitted
 
 
 class DatedList:
@@ -55,7 +62,7 @@ class DatedList:
         self.optional = dict(stream.read.optional_params)
 
     def fetch(
-        self, project_id: int, date_from: datetime, date_to: datetime, offset: int, limit: str | None = None
+        self, project_id: int, date_from: datetime, date_to: datetime, offset: int, limit: int | None = None
     ) -> tuple[list[Record], bool]:
         """One page: its records, and whether PostHog says more exist."""
         params = {
@@ -63,12 +70,24 @@ class DatedList:
             "date_from": format_timestamp(date_from),
             "date_to": format_timestamp(date_to),
         }
-        params.update({"offset": str(offset), **({"limit": limit} if limit else {})})
+        params.update({"offset": str(offset), **({"limit": str(limit)} if limit else {})})
         path = f"projects/{project_id}/{self.stream.read.path}"
         page = self.get(path, params)
         if not isinstance(page, dict) or not isinstance(page.get("results"), list):
             raise InternalError(f"Unexpected response shape from {path}: expected an object with results.")
         return page["results"], bool(page.get("has_next"))
+
+    def sized(
+        self, sizer: ListSizer, project_id: int, date_from: datetime, date_to: datetime, offset: int
+    ) -> tuple[list[Record], bool]:
+        """One page of as many records as the memory budget allows (rest/sizing.py), weighed for the next."""
+        try:
+            (results, more), _limit = sizer.fetch(partial(self.fetch, project_id, date_from, date_to, offset))
+        except BaseException:
+            sizer.failed()
+            raise
+        sizer.weighed(results)
+        return results, more
 
     def get(self, path: str, params: dict[str, str]) -> Any:
         """GET with the optional parameters while the instance accepts them."""
@@ -97,6 +116,8 @@ class DatedRead:
         self.open_for = stream.read.open_for
         self.field = stream.cursor_field or "start_time"
         self.list = DatedList(stream, context)
+        self.sized_as = (list_table(stream.name), wanted_rows(dict(stream.read.params)) or DEFAULT_LIMIT)
+        """The budget's name for the records, and the most rows a page asks for (fewer if they are heavy)."""
         self.emitted = 0
 
     def run(self) -> int:
@@ -109,11 +130,12 @@ class DatedRead:
         """Emit the project's records starting in [cursor, upper), window by window, a STATE after each."""
         start = max(self.context.config.start, self.cursors.get(project_id, self.context.config.start))
         seen: set[Any] = set()
+        sizer = ListSizer(self.context.queries.budget, self.context.client, project_id, *self.sized_as)
         width, ceiling = FIRST_WINDOW, MAX_WINDOW * 2  # ceiling: the narrowest width that timed out
         while start < self.upper:
             end = min(start + width, self.upper)
             try:
-                pages = self.read_window(project_id, start, end, seen)
+                pages = self.read_window(sizer, start, end, seen)
             except QueryLimitError as error:
                 ceiling = min(ceiling, end - start)
                 width = self.narrowed(project_id, start, end, error)
@@ -123,11 +145,11 @@ class DatedRead:
             start, width = end, wider if pages == 1 and wider < ceiling else width
         self.save(project_id, self.upper - self.open_for)
 
-    def read_window(self, project_id: int, start: datetime, end: datetime, seen: set[Any]) -> int:
+    def read_window(self, sizer: ListSizer, start: datetime, end: datetime, seen: set[Any]) -> int:
         """Emit the records starting in [start, end), from pages reaching `open_for` beyond both ends; the pages."""
-        offset, pages, more = 0, 0, True
+        offset, pages, more, project_id = 0, 0, True, sizer.project_id
         while more:
-            results, more = self.list.fetch(project_id, start - self.open_for, end + self.open_for, offset)
+            results, more = self.list.sized(sizer, project_id, start - self.open_for, end + self.open_for, offset)
             pages += 1
             self.context.progress.page(self.stream.name, len(results), f"project {project_id}, {start:%Y-%m-%d}")
             offset += len(results)
@@ -173,4 +195,4 @@ class DatedRead:
 def probe_dated_stream(stream: Stream[DatedSpec], context: ReadContext, project_id: int) -> None:
     """One record of the last day (check: does the key have the scope?)."""
     now = datetime.now(UTC)
-    DatedList(stream, context).fetch(project_id, now - PROBE_SPAN, now, 0, limit="1")
+    DatedList(stream, context).fetch(project_id, now - PROBE_SPAN, now, 0, limit=1)

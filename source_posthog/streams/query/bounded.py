@@ -31,11 +31,12 @@ page may be empty, and then costs a bound query more.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from source_posthog.errors import InternalError, QueryLimitError
-from source_posthog.streams.query.client import budget_of, row_cap_of
-from source_posthog.streams.query.keyset import Page, TableScan, weighed_page
+from source_posthog.streams.query.client import budget_of
+from source_posthog.streams.query.keyset import Page, TableScan, page_size, weighed_page
 from source_posthog.streams.query.sql import (
     Condition,
     HogQLTable,
@@ -127,13 +128,13 @@ def iter_range_pages(scan: TableScan, within: Within) -> Iterator[Page]:
     """
     after: Key | None = None
     bound: Bound | None = None
-    budget = budget_of(scan.queries)
+    budget, alone = budget_of(scan.queries), False
     while True:
-        size = row_cap_of(scan.queries).fit(budget.rows(scan.project_id, scan.table.name, scan.page_rows))
+        size = page_size(scan, budget, alone)
         if bound is not None and not REUSE * size <= bound[2] <= size:
             bound = None
         try:
-            page, after, bound, done = next_page(replace(scan, page_rows=size), after, bound, within)
+            page, after, bound, done = next_page(replace(scan, page_rows=size), after, bound, within, alone=alone)
         except QueryLimitError as error:
             budget.abandon(scan.project_id, scan.table.name)
             if scan.page_rows <= MIN_PAGE_ROWS:
@@ -143,6 +144,7 @@ def iter_range_pages(scan: TableScan, within: Within) -> Iterator[Page]:
                 ) from None
             scan, bound = replace(scan, page_rows=min(size, scan.page_rows) // 2), None
             continue
+        alone = page.alone_next  # the next row outweighs a page's share of the budget: it comes alone
         if page.count:
             yield page
         if done:
@@ -150,16 +152,20 @@ def iter_range_pages(scan: TableScan, within: Within) -> Iterator[Page]:
 
 
 def next_page(
-    scan: TableScan, after: Key | None, bound: Bound | None, within: Within = ANY
+    scan: TableScan, after: Key | None, bound: Bound | None, within: Within = ANY, *, alone: bool = False
 ) -> tuple[Page, Key | None, Bound | None, bool]:
-    """The page after `after`, where the next one starts, its bound if known, and whether the table ends here."""
+    """The page after `after`, where the next one starts, its bound if known, and whether the table ends here.
+
+    `alone`: the page is the one row after `after` (it outweighs a page's share of the budget, keyset.py).
+    """
     upper, raw_rows, asked = bound if bound is not None else read_bound(scan, after, within)
     if raw_rows == 0:  # no page to weigh: threads waiting for this table's weight ask on their own
         budget_of(scan.queries).abandon(scan.project_id, scan.table.name)
         return Page([], [], (), 0), after, None, True
     name, where = f"source-posthog {scan.table.name}", [upper_condition(scan, upper), *within.fixed, *within.only]
-    body = build_query(with_next_bound(scan, within), name, scan.page_rows + 1, where, after)
-    page, cut = weighed_page(scan, budget_of(scan.queries), scan.page_rows, body)
+    table = with_next_bound(scan, within)
+    body = partial(build_query, table, name, where=where, after=after)
+    page, cut = weighed_page(scan, budget_of(scan.queries), scan.page_rows, body, alone=alone)
     following = take_next_bound(page)
     if cut:  # more keys in the range than the bound saw (inserted since), or the instance's row cap
         return page, page.last_key if page.count else after, None, False

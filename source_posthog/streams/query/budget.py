@@ -16,9 +16,10 @@ many rows its next page may hold, and tells it what the page it got weighed (the
   mean over the pages before (MEMORY). Up at once, so a run of fat rows shrinks the next page; down over
   a few pages, so that small pages of a mix (a tenth of them 150 KB) do not swing to a light page by chance.
 - Rows per page never exceed what the reader wanted (its `page_rows`, PostHog's cap): light rows keep
-  full pages and their throughput. A row heavier than a whole page's bytes still goes through: the page that
-  meets it overshoots (a LIMIT cannot know what the next rows weigh; a run of such rows drives pages down
-  to one row each, never below). Such rows are weighed one by one (only in a page that overshot), and each
+  full pages and their throughput. A row heavier than a whole page's bytes still goes through, alone in its
+  page: a LIMIT cannot know what its rows weigh, so a body is read under `page_bytes` and abandoned unparsed
+  past it (http/body_cut.py); the page is asked again with the rows that fitted, and the heavy row then on its
+  own (keyset.weighed_page). Such rows are weighed one by one (only in a page over `page_bytes`), and each
   stream's read ends with one WARN naming how many (`report`).
 """
 
@@ -37,6 +38,7 @@ MEMORY = 0.5  # the weight of what earlier pages weighed, halved per page: a mea
 M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 PROBE_WAIT_S = 120.0  # the longest another window waits for a table's first page to tell its weight
 MIN_PAGE_BYTES = 256 * 1024  # the floor for a tiny budget: below it, every page would be one row
+CUT_MARGIN = 1.25  # a body is abandoned past this many times the page's share (http/body_cut.py); see `ceiling`
 
 
 @dataclass
@@ -104,13 +106,23 @@ class PageBudget:
             self._seen[project_id, table] = (seen_bytes, seen_rows)
             self._row_bytes[project_id, table] = max(body_bytes / rows, seen_bytes / seen_rows)
 
+    @property
+    def ceiling(self) -> float | None:
+        """The body past which a page is abandoned unparsed and asked again with fewer rows; None: no budget.
+
+        A quarter above the share: pages are sized from the weights of earlier pages, so about half of them come
+        a little over it (1.0 cost 36-44% more queries on 300,000 ordinary or LLM-mix events, bench/memory.py);
+        the model's margins (HELD, PARSING) absorb a quarter, and a row heavier than that is always alone.
+        """
+        return None if self.page_bytes is None else self.page_bytes * CUT_MARGIN
+
     def overshot(self, body_bytes: int) -> bool:
         """Whether a page's body was larger than a page may be (then its rows are weighed one by one)."""
-        return self.page_bytes is not None and body_bytes > self.page_bytes
+        return self.ceiling is not None and body_bytes > self.ceiling
 
     def count_oversized(self, table: str, row_sizes: Iterable[int]) -> None:
         """Count the rows (of a page that overshot) each heavier than a whole page may be: the WARN's figures."""
-        limit = self.page_bytes or float("inf")
+        limit = self.ceiling or float("inf")
         heavy = [size for size in row_sizes if size > limit]
         if not heavy:
             return
@@ -123,14 +135,14 @@ class PageBudget:
         """The WARN for the table's rows read alone because each outweighed a page's budget; None if none."""
         with self._lock:
             seen = self._oversized.pop(table, None)
-        if seen is None or self.page_bytes is None:
+        if seen is None or self.ceiling is None:
             return None
         return (
             f"{seen.rows:,} {table} row(s) were each larger than a page's share of max_memory_mb "
-            f"({self.page_bytes / MB:.1f} MB; the largest was {seen.largest / MB:.1f} MB). Each was read all the "
-            "same, in pages larger than the budget (pages shrink after such a row, but a query cannot know what "
-            "its rows weigh before it is answered): nothing was skipped, but memory went above the budget while "
-            "they were held. Raise max_memory_mb if the container allows."
+            f"({self.ceiling / MB:.1f} MB; the largest was {seen.largest / MB:.1f} MB). Each was read alone in "
+            "its page (the answer that first met it was abandoned unread past that share and asked again with "
+            "fewer rows): nothing was skipped or repeated, but memory held that share plus the row. Raise "
+            "max_memory_mb if the container allows."
         )
 
 

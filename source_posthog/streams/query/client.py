@@ -12,6 +12,7 @@ Such an instance renders datetime cells in the project's timezone with their off
 """
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from threading import Lock
 from typing import Any, Protocol
 
@@ -86,6 +87,12 @@ UNBOUNDED = PageBudget()  # a bare `ApiClient` (unit tests): pages as the reader
 def budget_of(client: QueryPoster) -> PageBudget:
     """The sync's page budget; a bare `ApiClient` has none."""
     return client.budget if isinstance(client, QueryClient) else UNBOUNDED
+
+
+def capped(client: QueryPoster, max_bytes: float | None) -> AbstractContextManager[None]:
+    """Bodies read through `client` on this thread within the block are abandoned past `max_bytes` (BodyCut)."""
+    inner = client.client if isinstance(client, QueryClient) else client
+    return inner.ceiling.at(max_bytes) if isinstance(inner, ApiClient) else nullcontext()
 
 
 def last_body_bytes(client: QueryPoster) -> int:

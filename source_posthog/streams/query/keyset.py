@@ -17,13 +17,15 @@
 
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from operator import itemgetter
 from typing import Any
 
 from source_posthog.errors import InternalError
+from source_posthog.http.body_cut import BodyCutError
 from source_posthog.streams.query.budget import PageBudget
-from source_posthog.streams.query.client import QueryPoster, budget_of, last_body_bytes, row_cap_of
+from source_posthog.streams.query.client import QueryPoster, budget_of, capped, last_body_bytes, row_cap_of
 from source_posthog.streams.query.row_cap import RowCap
 from source_posthog.streams.query.sql import (
     Condition,
@@ -66,6 +68,8 @@ class Page:
     """Rows dropped because their key repeated the previous row's (custom queries warn about a non-unique key)."""
     dropped_key: Any = None
     """The first such repeated key, as PostHog returned it (a cell, or a tuple of cells for a longer key)."""
+    alone_next: bool = False
+    """The row after this page outweighs a page's share of the budget (its body was cut): ask it alone."""
 
     def cells(self, *names: str) -> Callable[[list[Any]], tuple[Any, ...]]:
         """A function returning the named cells of a row, in the order named (two names or more)."""
@@ -85,52 +89,83 @@ def iter_key_pages(
     scan: TableScan, *, where: Sequence[Condition] = (), after: Key | None = None
 ) -> Generator[Page, None, None]:
     """Every row matching every `where` condition (a window's bounds, filters) after `after`, once, in key order."""
-    budget = budget_of(scan.queries)
+    budget, alone = budget_of(scan.queries), False
     while True:
-        # as many rows as the memory budget allows for rows of this weight, lowered to the instance's cap
-        size = row_cap_of(scan.queries).fit(budget.rows(scan.project_id, scan.table.name, scan.page_rows))
-        page, more = _weighed_page(scan, budget, size, where, after)
+        size = page_size(scan, budget, alone)
+        page, more = weighed_page(scan, budget, size, partial(_page_body, scan.table, where, after), alone=alone)
         if page.count == 0:
             return
-        after = page.last_key
+        after, alone = page.last_key, page.alone_next
         yield page
         if not more:
             return
 
 
-def _weighed_page(
-    scan: TableScan, budget: PageBudget, size: int, where: Sequence[Condition], after: Key | None
+def page_size(scan: TableScan, budget: PageBudget, alone: bool) -> int:
+    """Rows the next page asks for: as many as the budget allows, within the instance's cap; or one.
+
+    One if the row it starts with outweighs a page's share of the budget (`Page.alone_next`).
+    """
+    if alone:
+        return 1
+    return row_cap_of(scan.queries).fit(budget.rows(scan.project_id, scan.table.name, scan.page_rows))
+
+
+def _page_body(table: HogQLTable, where: Sequence[Condition], after: Key | None, limit: int) -> dict[str, Any]:
+    return build_query(table, f"source-posthog {table.name}", limit, where, after)
+
+
+def weighed_page(
+    scan: TableScan, budget: PageBudget, size: int, body: Callable[[int], dict[str, Any]], *, alone: bool = False
 ) -> tuple[Page, bool]:
-    """One page of at most `size` rows, its weight told to the budget; and whether more rows may exist."""
-    table, name = scan.table, f"source-posthog {scan.table.name}"
-    return weighed_page(scan, budget, size, build_query(table, name, size + 1, where, after))
+    """The page of at most `size` rows that `body(LIMIT)` asks for, weighed for the budget; and whether more may exist.
 
-
-def weighed_page(scan: TableScan, budget: PageBudget, size: int, body: dict[str, Any]) -> tuple[Page, bool]:
-    """The page of at most `size` rows that `body` asks for, weighed for the budget; and whether more may exist.
-
-    Only the page's rows are kept, not the answer around them.
+    Its body may reach `PageBudget.ceiling` (1.25x the page's share); a longer one is abandoned unparsed and the
+    page asked again with the rows before the heavy one, which then comes `alone` (body_cut.py). Only the page's
+    rows are kept, not the answer around them.
     """
     try:
-        answer = run_query(scan.queries, scan.project_id, body)
+        answer, size, exact, alone_next = _answer(scan, budget, size, body, alone)
     except BaseException:
         budget.abandon(scan.project_id, scan.table.name)  # no weight to tell: windows waiting for it ask themselves
         raise
     got, body_bytes = len(answer["results"]), last_body_bytes(scan.queries)
-    page, more = _fetch_page(answer, scan.table, size, row_cap_of(scan.queries))
+    page, more = _fetch_page(answer, scan.table, size, row_cap_of(scan.queries), exact=exact)
     del answer
+    page.alone_next = alone_next
     budget.observe(scan.project_id, scan.table.name, body_bytes, got)
     if budget.overshot(body_bytes):  # rare: weigh the rows handed over, for the WARN about oversized ones
         budget.count_oversized(scan.table.name, map(row_bytes, page.rows))
     return page, more
 
 
-def _fetch_page(answer: dict[str, Any], table: HogQLTable, rows_wanted: int, cap: RowCap) -> tuple[Page, bool]:
-    """The page without its extra row and without adjacent duplicates, and whether more rows may exist."""
+def _answer(
+    scan: TableScan, budget: PageBudget, size: int, body: Callable[[int], dict[str, Any]], alone: bool
+) -> tuple[dict[str, Any], int, bool, bool]:
+    """The answer, the rows it may hand over, whether it was asked with no extra row, whether the next comes alone.
+
+    After a cut (or `alone`), the page is asked with `LIMIT n`, no extra row, and read whatever its size: the `n`
+    rows before the heavy one, or that row alone. Then a full page says more rows may follow.
+    """
+    if alone:
+        return run_query(scan.queries, scan.project_id, body(1)), 1, True, False
+    try:
+        with capped(scan.queries, budget.ceiling):
+            return run_query(scan.queries, scan.project_id, body(size + 1)), size, False, False
+    except BodyCutError as cut:
+        fewer, alone_next = cut.retry(budget.page_bytes or float("inf"), size)
+    # asked again outside the handler, so the cut body is not kept alive by the exception's frames
+    return run_query(scan.queries, scan.project_id, body(fewer)), fewer, True, alone_next
+
+
+def _fetch_page(
+    answer: dict[str, Any], table: HogQLTable, rows_wanted: int, cap: RowCap, *, exact: bool = False
+) -> tuple[Page, bool]:
+    """The page without its extra row (none if `exact`) and without adjacent duplicates, and whether more may exist."""
     columns, rows = answer.get("columns"), answer["results"]
     if not isinstance(columns, list) or not all(name in columns for name in table.columns):
         raise InternalError(f"The /query/ response lacks a column; got {columns}, need {list(table.columns)}.")
-    more = cap.more_after(answer, len(rows), rows_wanted + 1)
+    more = cap.more_after(answer, len(rows), rows_wanted if exact else rows_wanted + 1)
     del rows[rows_wanted:]
     key_of = itemgetter(*(columns.index(column.name) for column in table.key))
     duplicates = [i for i, (a, b) in enumerate(pairwise(map(key_of, rows)), 1) if a == b]

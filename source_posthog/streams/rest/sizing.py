@@ -14,18 +14,26 @@ the reader wanted: the stream's own `limit`, within what the endpoint accepts (P
 - the other lists: DRF's `LimitOffsetPagination` without `max_limit` (docs/posthog-sources.md, `REST_FRAMEWORK`
   in posthog/settings/web.py @ 000798bf); at most 1,000 (table.py `PAGE_SIZE`).
 
+A page whose body outgrows its share of the budget is abandoned unread and asked again with fewer rows, then its
+heavy row alone (`ListSizer.fetch`, as /query/ pages do, query/keyset.py); offsets are absolute, so the smaller
+pages neither skip nor repeat.
+
 Lists that cannot be sized, and are read as one answer whatever the budget: `actions/` (its `list()` ignores
 `limit` and `offset`, posthog/api/action.py @ 99058528), `groups_types/` (a plain JSON list), and `dashboards/`
 (read in one page on purpose: offset pages over its tied order could skip one, lists.py `whole_page`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
+from source_posthog.http.body_cut import BodyCutError
 from source_posthog.http.client import ApiClient
 from source_posthog.streams.query.budget import PageBudget
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -39,10 +47,29 @@ class ListSizer:
     """The budget's name for the list's rows, e.g. `persons list`; the oversized rows' WARN names it."""
     wanted: int
     """The most rows a page may ask for: the stream's `limit`, within what the endpoint accepts."""
+    alone: bool = False
+    """The next row outweighs a page's share (the last body was cut after it began): ask it alone."""
 
     def limit(self) -> int:
         """Rows the next page may ask for: `wanted`, fewer if the list's rows are heavy."""
         return self.budget.rows(self.project_id, self.table, self.wanted)
+
+    def fetch(self, get: Callable[[int], T]) -> tuple[T, int]:
+        """One page `get(limit)` with its body under the page's share, and the `limit` it was asked with.
+
+        A body past the share is abandoned unparsed (http/body_cut.py) and the page asked again with the rows
+        that fitted, uncapped; the heavy row after them is then asked alone: nothing held but the share and it.
+        """
+        alone, self.alone = self.alone, False
+        limit = 1 if alone else self.limit()
+        if alone:
+            return get(limit), limit
+        try:
+            with self.client.ceiling.at(self.budget.ceiling):
+                return get(limit), limit
+        except BodyCutError as cut:
+            fewer, self.alone = cut.retry(self.budget.page_bytes or float("inf"), limit)
+        return get(fewer), fewer  # outside the handler: the cut body is not kept alive by the exception's frames
 
     def weighed(self, results: list[Any]) -> None:
         """Tell the budget what the page just read weighed (the body this thread read last)."""
