@@ -139,8 +139,9 @@ class PageBudget:
             return None
         return (
             f"{seen.rows:,} {table} row(s) were each larger than a page's share of max_memory_mb "
-            f"({self.ceiling / MB:.1f} MB; the largest was {seen.largest / MB:.1f} MB). Each was read alone in "
-            "its page (the answer that first met it was abandoned unread past that share and asked again with "
+            f"(a page may hold {self.ceiling / MB:.1f} MB, its share plus a quarter; the largest was "
+            f"{seen.largest / MB:.1f} MB). Each was read alone in its page (the answer that first met it was "
+            "abandoned unread past those bytes and asked again with "
             "fewer rows): nothing was skipped or repeated, but memory held that share plus the row. Raise "
             "max_memory_mb if the container allows."
         )
