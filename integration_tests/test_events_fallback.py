@@ -16,7 +16,7 @@ from integration_tests.conftest import Workspace
 from integration_tests.helpers import Run, state_file_from
 from integration_tests.test_events import EVENTS, assert_exactly_once, event_ids
 from posthog_emulator import Emulator, EmulatorSettings, Quirks
-from source_posthog.streams.events.legacy import UUID_CHARS
+from source_posthog.streams.events.legacy_split import UUID_CHARS
 
 TIE = 2_500
 # The data spans the 400 days before now; an earlier start_date only adds empty 30-day slices (one request each).

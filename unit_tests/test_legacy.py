@@ -3,7 +3,8 @@ from typing import Any
 
 import pytest
 
-from source_posthog.streams.events.legacy import EVERY_UUID, MAX_UUID, UUID_CHARS, split_range
+from source_posthog.streams.events.legacy import MAX_UUID
+from source_posthog.streams.events.legacy_split import EVERY_UUID, UUID_CHARS, split_range
 from unit_tests.events_fake_api import FakeEventsApi, at, spread, tie, uid
 from unit_tests.fakes import API, Harness, make_config
 from unit_tests.test_events_read import ids, run_read, states

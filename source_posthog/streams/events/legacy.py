@@ -11,14 +11,16 @@
   an ascending `next: null` is.
 - A page made only of rows at one timestamp is a tie block bigger than a page: it is read alone
   (after = T - 1 µs, before = T + 1 µs) and, if still too big, split into uuid-text ranges with a HogQL
-  property filter until each part fits; an instance that ignores the filter gets a WARN naming T.
-  A full part is split around the longest prefix its page's ids share: UUIDv7 ids of one millisecond
-  share 15 characters, and splitting one character at a time would cost 17 requests per shared one.
+  property filter until each part fits (legacy_split.py); an instance that ignores the filter gets a WARN naming T.
 - Dedupe is scoped to one timestamp, so memory stays bounded by the largest tie block.
 - Event-name filters travel as one more HogQL property filter, so PostHog applies them to every request.
 - Checkpoint (T - 1 µs, MAX_UUID) = "every event before T was read": resumes at T on both paths.
 - Pages are sized by the memory budget (rest/sizing.py: rows per page from the bytes rows weighed), at most
   1,000 (PostHog's cap) and at least MIN_PAGE_ROWS; a page's rows are released before the next is fetched.
+- A page's body is read under the budget's ceiling (http/body_cut.py). Past it, the rows before the first heavy
+  one are asked as a page, then the heavy one alone (`limit=1&offset=<its position>`: PostHog's list takes a
+  deprecated `offset`, 1 s slower and at most 50,000, posthog/api/event.py after PR #60124): its timestamp
+  becomes the edge and it is left out of every later request there (legacy_edge.py), so it is read once.
 """
 
 from datetime import datetime, timedelta
@@ -27,10 +29,13 @@ from urllib.parse import urlencode
 
 import orjson
 
+from source_posthog.http.body_cut import BodyCutError
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.http.pagination import fetch_page
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.events.cursors import STREAM, Cursor, EventsRead
+from source_posthog.streams.events.legacy_edge import FILTER_IGNORED, Edge, heavy_position, left_out_filter
+from source_posthog.streams.events.legacy_split import EVERY_UUID, split_range
 from source_posthog.streams.events.records import canonical_timestamp
 from source_posthog.streams.events.start import start_point
 from source_posthog.streams.rest.sizing import ListSizer, list_table
@@ -46,9 +51,6 @@ LEGACY_TABLE = list_table(STREAM)
 MAX_SPAN = timedelta(days=365)  # PostHog answers 500 past 366 days of after..before (after is start - 1 µs)
 ONE_US = timedelta(microseconds=1)
 MAX_UUID = "ffffffff-ffff-ffff-ffff-ffffffffffff"  # sorts after every uuid, in ClickHouse order too
-UUID_CHARS = "-0123456789abcdef"  # every character of a uuid's text, in ascending order
-PAST_PREFIX = "g"  # prefix + "g" sorts after every uuid text starting with prefix
-EVERY_UUID = ("", PAST_PREFIX)
 
 
 class LegacyReader:
@@ -60,26 +62,51 @@ class LegacyReader:
         self.count = 0
         context = read.context
         self.sizer = ListSizer(context.queries.budget, context.client, project_id, LEGACY_TABLE, PAGE_LIMIT)
+        self.cutting = True
+        """Bodies are read under the budget's ceiling (off if the instance ignores the filter that needs)."""
 
     def fetch(
-        self, lower: datetime, end: datetime, uuids: tuple[str, str] = EVERY_UUID, limit: int | None = None
+        self,
+        lower: datetime,
+        end: datetime,
+        uuids: tuple[str, str] = EVERY_UUID,
+        limit: int | None = None,
+        *,
+        skip: set[str] | None = None,
+        offset: int = 0,
     ) -> tuple[list[dict[str, Any]], bool]:
-        """Rows with lower <= timestamp < end (uuid text in [uuids)), and whether more exist; sized unless `limit`."""
+        """Rows with lower <= timestamp < end (uuid text in [uuids), none of `skip`), and whether more exist.
+
+        Sized by the budget unless `limit`; weighed for it unless it is the one-event probe of `first_event`.
+        """
         params = {
             "orderBy": ASCENDING,
             "after": format_timestamp(lower - ONE_US),
             "before": format_timestamp(end),
             "limit": str(limit or max(MIN_PAGE_ROWS, self.sizer.limit())),
         }
+        if offset:
+            params["offset"] = str(offset)
         filters = [names] if (names := self.read.event_filter.hogql_expression()) else []
         if uuids != EVERY_UUID:  # only [-0-9a-fg] in them
             filters.append(f"toString(uuid) >= '{uuids[0]}' AND toString(uuid) < '{uuids[1]}'")
+        if left_out := left_out_filter(skip or set()):
+            filters.append(left_out)
         if filters:  # a list of property filters: PostHog applies them all
             params["properties"] = orjson.dumps([{"type": "hogql", "key": hogql} for hogql in filters]).decode()
         client, path = self.read.context.client, f"projects/{self.project_id}/events/"
-        sizer = self.sizer if limit is None else None
+        sizer = None if limit == 1 and skip is None else self.sizer
         page = fetch_page(client, f"{client.url(path)}?{urlencode(params)}", EndpointClass.ANALYTICS, sizer, path)
-        return page["results"], bool(page.get("next"))
+        rows: list[dict[str, Any]] = page["results"]
+        if skip and any(row["id"] in skip for row in rows):
+            self.filter_ignored()
+        return rows, bool(page.get("next"))
+
+    def filter_ignored(self) -> None:
+        """The instance returned an event the HogQL filter left out: stop cutting pages (they would loop)."""
+        if self.cutting:
+            self.cutting = False
+            self.read.context.sink.log("WARN", FILTER_IGNORED.format(project=self.project_id))
 
     def first_event(self, start: datetime, upper: datetime) -> datetime | None:
         """The earliest event time in [start, upper), one request per 366 days: empty history costs no slices."""
@@ -105,31 +132,61 @@ class LegacyReader:
 
     def read_slice(self, lower: datetime, end: datetime) -> None:
         """Every event in [lower, end), page by page, re-reading each page's last timestamp."""
-        seen: set[str] = set()  # ids already emitted at timestamp == lower
-        while lower < end:
-            rows, more = self.fetch(lower, end)
-            self.emit(rows, seen)
-            if not more or not rows:
-                return
-            last = parse_timestamp(rows[-1]["timestamp"])
-            if last == lower:  # the whole page shares one timestamp: a tie block bigger than a page
-                self.read_tie_block(lower, seen)
-                lower, seen = lower + ONE_US, set()
-            else:
-                lower = last
-                seen = {row["id"] for row in rows if parse_timestamp(row["timestamp"]) == last}
-            rows.clear()  # written: release the page before the next is fetched
-            self.read.checkpoint.save(self.project_id, Cursor(lower - ONE_US, MAX_UUID))
+        edge: Edge | None = Edge(lower)
+        while edge is not None and edge.lower < end:
+            edge = self.read_page(edge, end)
+            if edge is not None:  # every event before the edge was read: a resume starts at it
+                self.read.checkpoint.save(self.project_id, Cursor(edge.lower - ONE_US, MAX_UUID))
 
-    def read_tie_block(self, at: datetime, seen: set[str]) -> None:
-        """Every event stamped exactly `at`: read alone, then uuid ranges split further while pages are full."""
-        rows, more = self.fetch(at, at + ONE_US)
+    def read_page(self, edge: Edge, end: datetime) -> Edge | None:
+        """One page from `edge`, emitted (or the pages its cut body becomes); the next edge, None at the end."""
+        budget = self.read.context.queries.budget
+        ceiling = budget.ceiling if self.cutting else None
+        try:
+            with self.read.context.client.ceiling.at(ceiling):
+                rows, more = self.fetch(edge.lower, end, skip=edge.alone)
+            return self.after_page(edge, rows, more)
+        except BodyCutError as cut:
+            position, complete = heavy_position(cut, budget.page_bytes or float("inf")), cut.complete
+        return self.read_cut(edge, end, position, complete)  # outside the handler: no cut body kept alive
+
+    def after_page(self, edge: Edge, rows: list[dict[str, Any]], more: bool) -> Edge | None:
+        """Emit a page read from `edge`; where the next starts (its last timestamp, re-read), None at the end."""
+        self.emit(rows, edge.seen)
+        if not more or not rows:
+            return None
+        if parse_timestamp(rows[-1]["timestamp"]) == edge.lower:  # one timestamp: a tie block bigger than a page
+            self.read_tie_block(edge.lower, edge.seen, edge.alone)
+            return Edge(edge.lower + ONE_US)
+        return edge.after(rows)  # the page's rows are released when the caller asks the next
+
+    def read_cut(self, edge: Edge, end: datetime, position: int | None, complete: int) -> Edge | None:
+        """After a body cut at the ceiling: the rows before its heavy event as a page, then that event alone.
+
+        With no row heavier than a page's share (the page merely ran over), the rows that were complete.
+        """
+        if position is None:
+            rows, more = self.fetch(edge.lower, end, limit=max(1, complete), skip=edge.alone)
+            return self.after_page(edge, rows, more)
+        before: list[dict[str, Any]] = []
+        if position:
+            before, _ = self.fetch(edge.lower, end, limit=position, skip=edge.alone)
+            self.emit(before, edge.seen)
+        alone, more = self.fetch(edge.lower, end, limit=1, skip=edge.alone, offset=position)
+        self.emit(alone, edge.seen)
+        if not alone:  # the list changed between the requests: go on from the rows read, if any
+            return edge.after(before) if before and more else None
+        return edge.after(before, alone[0]) if more else None
+
+    def read_tie_block(self, at: datetime, seen: set[str], alone: set[str]) -> None:
+        """Every event stamped exactly `at` (but those read `alone`): read alone, then uuid ranges split further."""
+        rows, more = self.fetch(at, at + ONE_US, skip=alone)
         self.emit(rows, seen)
         pending = [(EVERY_UUID, rows)] if more else []
         while pending:
             whole, sample = pending.pop()
             for part in split_range(whole, [row["id"] for row in sample]):
-                rows, more = self.fetch(at, at + ONE_US, part)
+                rows, more = self.fetch(at, at + ONE_US, part, skip=alone)
                 if any(not part[0] <= row["id"] < part[1] for row in rows):
                     self.read.context.sink.log(
                         "WARN",
@@ -141,28 +198,6 @@ class LegacyReader:
                 self.emit(rows, seen)
                 if more:
                     pending.append((part, rows))
-
-
-def split_range(whole: tuple[str, str], ids: list[str]) -> list[tuple[str, str]]:
-    """Ranges covering `whole`: one per character after the ids' common prefix P, plus whatever lies outside P.
-
-    Every part excludes the ids of the full page that prompted the split, so splitting always ends.
-    """
-    prefix = common_prefix(ids)
-    parts = [(prefix + char, prefix + char + PAST_PREFIX) for char in UUID_CHARS]
-    parts = [("", prefix), *parts, (prefix + PAST_PREFIX, PAST_PREFIX)]
-    clipped = [(max(lo, whole[0]), min(hi, whole[1])) for lo, hi in parts]
-    return [(lo, hi) for lo, hi in clipped if lo < hi and (lo, hi) != whole]  # ids outside `whole`: no loop
-
-
-def common_prefix(ids: list[str]) -> str:
-    """The longest prefix of uuid characters every id starts with (ids come from the server: nothing else passes)."""
-    prefix = ""
-    for chars in zip(*ids, strict=False):
-        if len(set(chars)) != 1 or chars[0] not in UUID_CHARS:
-            break
-        prefix += chars[0]
-    return prefix
 
 
 def probe_legacy(context: ReadContext, project_id: int) -> None:

@@ -1,0 +1,31 @@
+"""Uuid-text ranges that split a tie block of `/events/` (events sharing one timestamp) into pages that fit.
+
+A full part is split around the longest prefix its page's ids share: UUIDv7 ids of one millisecond share 15
+characters, and splitting one character at a time would cost 17 requests per shared one.
+"""
+
+UUID_CHARS = "-0123456789abcdef"  # every character of a uuid's text, in ascending order
+PAST_PREFIX = "g"  # prefix + "g" sorts after every uuid text starting with prefix
+EVERY_UUID = ("", PAST_PREFIX)
+
+
+def split_range(whole: tuple[str, str], ids: list[str]) -> list[tuple[str, str]]:
+    """Ranges covering `whole`: one per character after the ids' common prefix P, plus whatever lies outside P.
+
+    Every part excludes the ids of the full page that prompted the split, so splitting always ends.
+    """
+    prefix = common_prefix(ids)
+    parts = [(prefix + char, prefix + char + PAST_PREFIX) for char in UUID_CHARS]
+    parts = [("", prefix), *parts, (prefix + PAST_PREFIX, PAST_PREFIX)]
+    clipped = [(max(lo, whole[0]), min(hi, whole[1])) for lo, hi in parts]
+    return [(lo, hi) for lo, hi in clipped if lo < hi and (lo, hi) != whole]  # ids outside `whole`: no loop
+
+
+def common_prefix(ids: list[str]) -> str:
+    """The longest prefix of uuid characters every id starts with (ids come from the server: nothing else passes)."""
+    prefix = ""
+    for chars in zip(*ids, strict=False):
+        if len(set(chars)) != 1 or chars[0] not in UUID_CHARS:
+            break
+        prefix += chars[0]
+    return prefix
