@@ -9,6 +9,7 @@ from typing import Any
 
 from posthog_emulator.common.timefmt import iso_utc, parse_datetime, to_micros
 from posthog_emulator.config.settings import EmulatorSettings
+from posthog_emulator.lists.recordings import recording_ids
 from posthog_emulator.server import control
 from posthog_emulator.server.app import App
 from posthog_emulator.server.server import EmulatorServer
@@ -109,6 +110,22 @@ class Emulator:
         append is a late event.
         """
         return self.app.rt.dataset.append_events(project_id, events)
+
+    def weigh_recordings(self, project_id: int, every: int, person_bytes: int) -> list[str]:
+        """Give every `every`-th listed recording a person with `person_bytes` more of properties; their ids.
+
+        PostHog lists each recording with its person (`SessionRecordingSerializer.person` is a
+        `MinimalPersonSerializer`: every property, ten distinct ids; posthog/session_recordings/
+        session_recording_api.py and posthog/api/person.py, index ids 446966237 and 48119449, no commit
+        returned), so a person with large properties makes the recording's row as large (issue 23).
+        """
+        listed = set(recording_ids(self.app.rt, project_id))  # not deleted, not past retention
+        recordings = self.app.rt.dataset.entities[project_id].get("session_recordings", [])
+        heavy = [r for r in recordings if r["session_id"] in listed][every - 1 :: every]
+        for recording in heavy:  # a copy: the person's own record (persons list) stays light
+            person = recording["person"]
+            recording["person"] = {**person, "properties": {**person["properties"], "$bio": "z" * person_bytes}}
+        return [recording["session_id"] for recording in heavy]
 
     def append_tie_block(
         self, project_id: int, timestamp: datetime | str, n: int, event: str = "$pageview"
