@@ -17,25 +17,22 @@
 - Checkpoint (T - 1 µs, MAX_UUID) = "every event before T was read": resumes at T on both paths.
 - Pages are sized by the memory budget (rest/sizing.py: rows per page from the bytes rows weighed), at most
   1,000 (PostHog's cap) and at least MIN_PAGE_ROWS; a page's rows are released before the next is fetched.
-- A page's body is read under the budget's ceiling (http/body_cut.py). Past it, the rows before the first heavy
-  one are asked as a page, then the heavy one alone (`limit=1&offset=<its position>`: PostHog's list takes a
-  deprecated `offset`, 1 s slower and at most 50,000, posthog/api/event.py after PR #60124): its timestamp
-  becomes the edge and it is left out of every later request there (legacy_edge.py), so it is read once.
+- A body is read under the budget's ceiling (http/body_cut.py); past it, the rows before the first heavy one are
+  asked as a page, then it alone (`limit=1&offset=<position>`; PostHog takes a deprecated `offset`, 1 s slower, up
+  to 50,000, posthog/api/event.py after PR #60124), then left out at its timestamp (legacy_edge.py): read once.
 """
 
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import orjson
-
 from source_posthog.http.body_cut import BodyCutError
 from source_posthog.http.pacing import EndpointClass
 from source_posthog.http.pagination import fetch_page
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.events.cursors import STREAM, Cursor, EventsRead
-from source_posthog.streams.events.legacy_edge import FILTER_IGNORED, Edge, heavy_position, left_out_filter
-from source_posthog.streams.events.legacy_split import EVERY_UUID, split_range
+from source_posthog.streams.events.legacy_edge import FILTER_IGNORED, Edge, heavy_position, property_filters
+from source_posthog.streams.events.legacy_split import EVERY_UUID, UNSPLIT, read_parts
 from source_posthog.streams.events.records import canonical_timestamp
 from source_posthog.streams.events.start import start_point
 from source_posthog.streams.rest.sizing import ListSizer, list_table
@@ -87,13 +84,8 @@ class LegacyReader:
         }
         if offset:
             params["offset"] = str(offset)
-        filters = [names] if (names := self.read.event_filter.hogql_expression()) else []
-        if uuids != EVERY_UUID:  # only [-0-9a-fg] in them
-            filters.append(f"toString(uuid) >= '{uuids[0]}' AND toString(uuid) < '{uuids[1]}'")
-        if left_out := left_out_filter(skip or set()):
-            filters.append(left_out)
-        if filters:  # a list of property filters: PostHog applies them all
-            params["properties"] = orjson.dumps([{"type": "hogql", "key": hogql} for hogql in filters]).decode()
+        if properties := property_filters(self.read.event_filter.hogql_expression(), uuids, skip or set()):
+            params["properties"] = properties
         client, path = self.read.context.client, f"projects/{self.project_id}/events/"
         sizer = None if limit == 1 and skip is None else self.sizer
         page = fetch_page(client, f"{client.url(path)}?{urlencode(params)}", EndpointClass.ANALYTICS, sizer, path)
@@ -182,22 +174,8 @@ class LegacyReader:
         """Every event stamped exactly `at` (but those read `alone`): read alone, then uuid ranges split further."""
         rows, more = self.fetch(at, at + ONE_US, skip=alone)
         self.emit(rows, seen)
-        pending = [(EVERY_UUID, rows)] if more else []
-        while pending:
-            whole, sample = pending.pop()
-            for part in split_range(whole, [row["id"] for row in sample]):
-                rows, more = self.fetch(at, at + ONE_US, part, skip=alone)
-                if any(not part[0] <= row["id"] < part[1] for row in rows):
-                    self.read.context.sink.log(
-                        "WARN",
-                        f"Project {self.project_id}: more events share timestamp {format_timestamp(at)} than one "
-                        "/events/ page holds, and this instance ignores the HogQL filter needed to split them; "
-                        "some of them may be missing.",
-                    )
-                    return
-                self.emit(rows, seen)
-                if more:
-                    pending.append((part, rows))
+        if more and not read_parts(lambda part: self.fetch(at, at + ONE_US, part, skip=alone), self.emit, rows, seen):
+            self.read.context.sink.log("WARN", UNSPLIT.format(project=self.project_id, at=format_timestamp(at)))
 
 
 def probe_legacy(context: ReadContext, project_id: int) -> None:

@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from source_posthog.http.body_cut import BodyCutError
+from source_posthog.streams.events.legacy_split import EVERY_UUID
 from source_posthog.streams.timestamps import parse_timestamp
 
+UUID_TEXT = frozenset("-0123456789abcdef")
 FILTER_IGNORED = (
     "Project {project}: this instance ignores HogQL property filters on /events/, so an event larger than a "
     "page's share of max_memory_mb cannot be read alone; pages holding one are read whole (nothing is lost or "
@@ -49,11 +53,23 @@ def heavy_position(cut: BodyCutError, heavy: float) -> int | None:
     return next((i for i, size in enumerate(cut.sizes) if size > heavy), None)
 
 
+def property_filters(names: str | None, uuids: tuple[str, str], skip: set[str]) -> str | None:
+    """The `properties` parameter of one request: HogQL filters PostHog applies together; None if there are none.
+
+    The event names to read, a uuid-text range of a tie block (only `[-0-9a-fg]` in it), the heavy events left out.
+    """
+    filters = [names] if names else []
+    if uuids != EVERY_UUID:
+        filters.append(f"toString(uuid) >= '{uuids[0]}' AND toString(uuid) < '{uuids[1]}'")
+    if left_out := left_out_filter(skip):
+        filters.append(left_out)
+    return orjson.dumps([{"type": "hogql", "key": hogql} for hogql in filters]).decode() if filters else None
+
+
 def left_out_filter(ids: set[str]) -> str | None:
     """The HogQL condition that leaves the heavy events already read at this timestamp out; None if there are none.
 
-    Ids come from the server and are uuid text (`[-0-9a-f]`), so quoting them needs no escaping.
+    Ids come from the server; only uuid text (`[-0-9a-f]`, no quote to escape) is put in the filter.
     """
-    if not ids:
-        return None
-    return " AND ".join(f"toString(uuid) != '{uuid}'" for uuid in sorted(ids))
+    safe = sorted(uuid for uuid in ids if set(uuid) <= UUID_TEXT)
+    return " AND ".join(f"toString(uuid) != '{uuid}'" for uuid in safe) or None

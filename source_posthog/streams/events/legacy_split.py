@@ -4,9 +4,40 @@ A full part is split around the longest prefix its page's ids share: UUIDv7 ids 
 characters, and splitting one character at a time would cost 17 requests per shared one.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 UUID_CHARS = "-0123456789abcdef"  # every character of a uuid's text, in ascending order
 PAST_PREFIX = "g"  # prefix + "g" sorts after every uuid text starting with prefix
 EVERY_UUID = ("", PAST_PREFIX)
+UNSPLIT = (
+    "Project {project}: more events share timestamp {at} than one /events/ page holds, and this instance ignores "
+    "the HogQL filter needed to split them; some of them may be missing."
+)
+Row = dict[str, Any]
+
+
+def read_parts(
+    fetch: Callable[[tuple[str, str]], tuple[list[Row], bool]],
+    emit: Callable[[list[Row], set[str]], None],
+    rows: list[Row],
+    seen: set[str],
+) -> bool:
+    """Emit a tie block's events by uuid ranges, split while a part's page is full; False if filters are ignored.
+
+    `rows` is the block's first (full) page; `fetch(part)` reads the block's events whose uuid text is in `part`.
+    """
+    pending = [(EVERY_UUID, rows)]
+    while pending:
+        whole, sample = pending.pop()
+        for part in split_range(whole, [row["id"] for row in sample]):
+            rows, more = fetch(part)
+            if any(not part[0] <= row["id"] < part[1] for row in rows):
+                return False
+            emit(rows, seen)
+            if more:
+                pending.append((part, rows))
+    return True
 
 
 def split_range(whole: tuple[str, str], ids: list[str]) -> list[tuple[str, str]]:
