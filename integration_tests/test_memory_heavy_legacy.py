@@ -12,10 +12,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from integration_tests.test_memory_budget import ids, measured_read, state_before
 from posthog_emulator import Emulator, EmulatorSettings, Quirks
+from source_posthog.config.file import parse_config
+from source_posthog.streams.context import ReadContext
+from source_posthog.streams.events import legacy
+from source_posthog.streams.events.cursors import Checkpoint, EventsRead
+from source_posthog.streams.table import STREAMS_BY_NAME
+from source_posthog.sync.progress import Progress
+from source_posthog.sync.run import make_client
+from unit_tests.fakes import MemorySink
 
 START = (datetime.now(UTC) - timedelta(days=402)).strftime("%Y-%m-%dT00:00:00Z")
 WARNING = "larger than a page's share of max_memory_mb"
@@ -80,5 +89,30 @@ def test_given_heavy_events_on_the_legacy_list_when_read_then_each_alone_once_an
         assert len(again) == len(set(again))
         assert set(rest) <= set(again)  # the rest, plus the events at the checkpoint's timestamp re-read
         assert len(set(again) - set(rest)) <= 2
+    finally:
+        emu.stop()
+
+
+def test_given_an_instance_ignoring_hogql_filters_when_heavy_events_read_then_once_and_a_warn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if PostHog dropped the filter that leaves a heavy event out: the reader sees it again, stops cutting, WARNs.
+    monkeypatch.setattr(legacy, "property_filters", lambda names, uuids, skip: None)
+    emu, heavy = heavy_legacy_emulator()
+    try:
+        config = parse_config({"api_key": emu.api_key, "start_date": START, "base_url": emu.base_url,
+                               "events_time_step": 91, "max_memory_mb": 64})  # fmt: skip
+        output = MemorySink()
+        client = make_client(config, output)
+        sync = ReadContext(config, client, output, [], Progress(output, client.stats))
+        read = EventsRead(sync, STREAMS_BY_NAME["events"], Checkpoint(output, {}), datetime.now(UTC))
+        legacy.read_project_legacy(read, 101)
+        got = [m["record"]["data"]["id"] for m in output.messages if m["type"] == "RECORD"]
+        logs = [m["log"]["message"] for m in output.messages if m["type"] == "LOG"]
+
+        assert sorted(got) == sorted(emu.truth("events")[101])
+        assert len(got) == len(set(got))
+        assert set(heavy) <= set(got)
+        assert sum("ignores HogQL property filters on /events/" in log for log in logs) == 1, logs
     finally:
         emu.stop()
