@@ -2,6 +2,8 @@
 table's rows, the raw rows of the key range read (no pushdown assumed), and old ClickHouse's wrapped comparisons
 (tables/raw_aggregate.py, query/table_cost.py, query/wrapped_arms.py)."""
 
+from typing import Any
+
 import requests
 
 from posthog_emulator import Emulator
@@ -34,8 +36,10 @@ def scanned(emu: Emulator) -> int:
     return int(emu.requests[-1]["query_cost"]["scanned_rows"])
 
 
-def bound(api: Api, key: str, table: str, n: int, *, where: str = "", values: dict[str, object] | None = None) -> list:
-    rows: list = post(api, BOUND.format(k=key, t=table, where=where, n=n), values).json()["results"][0]
+def bound(
+    api: Api, key: str, table: str, n: int, *, where: str = "", values: dict[str, object] | None = None
+) -> list[Any]:
+    rows: list[Any] = post(api, BOUND.format(k=key, t=table, where=where, n=n), values).json()["results"][0]
     return rows
 
 
