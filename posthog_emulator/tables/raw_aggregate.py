@@ -66,9 +66,7 @@ def as_lazy(select: Select) -> Select:
     deleted = [arm for arm in arms if _is_deleted_filter(arm, spec)]
     if spec.deleted is not None and not deleted:
         _refuse(spec)
-    extra = [arm for arm in arms if arm not in deleted]
-    if any(_has_argmax(arm) for arm in extra):  # a further condition names an aggregate by its alias
-        _refuse(spec)
+    extra = [_aliased(arm, spec) for arm in arms if arm not in deleted]  # on an aggregate: its lazy column
     parts = [*and_arms(select.where), *extra]
     where = None if not parts else parts[0] if len(parts) == 1 else Node("and", args=tuple(parts))
     return dataclasses.replace(select, table=spec.lazy, columns=columns, where=where, group_by=[], having=None)
@@ -95,8 +93,15 @@ def _is_deleted_filter(arm: Node, spec: Spec) -> bool:
     return on_deleted and zero.kind == "const" and zero.value in (0, False)
 
 
-def _has_argmax(node: Node) -> bool:
-    return (node.kind == "call" and node.value == "argMax") or any(_has_argmax(arg) for arg in node.args)
+def _aliased(node: Node, spec: Spec) -> Node:
+    """The HAVING arm on the lazy table's columns: `argMax(c, version)` is column c (a bare `c` names the alias)."""
+    if node.kind == "call" and node.value == "argMax":
+        if len(node.args) != 2 or _name(node.args[1]) != spec.version or _name(node.args[0]) is None:
+            _refuse(spec)
+        return Node("field", (_name(node.args[0]),))
+    if node.kind == "subquery" or not node.args:
+        return node
+    return Node(node.kind, node.value, tuple(_aliased(arg, spec) for arg in node.args))
 
 
 def _name(node: Node) -> str | None:
