@@ -19,7 +19,8 @@ HogQL's `persons`, `person_distinct_ids` and `groups` are argMax aggregations of
   `ifNull(.., 0)` (printer.py @67dfa500 `visit_compare_operation`, `_is_nullable`: a constant is nullable only
   when NULL, a field by its declaration, anything else, such as `toUUID(..)` = accurateCastOrNull, is); such an
   arm narrows nothing (query/wrapped_arms).
-Seconds = fixed + rows x (per_person_row_s for persons and groups, per_key_row_s for narrow rows) + returned x
+- `sessions`: the raw sessions its `$start_timestamp` range reaches, widened by 3 days (query/session_cost).
+Seconds = fixed + rows x (per_person_row_s for persons, groups and sessions, per_key_row_s for narrow rows) + returned x
 per_returned_row_s; over the limit, query/cost.settle answers PostHog's 504, as for events.
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from posthog_emulator.config.limit_settings import QueryCost
 from posthog_emulator.hogql.parse import Select
+from posthog_emulator.query import session_cost
 from posthog_emulator.query.cost import Cost
 from posthog_emulator.query.wrapped_arms import without_wrapped
 from posthog_emulator.state.runtime import Runtime
@@ -55,6 +57,8 @@ def _lazy_rows(select: Select, rt: Runtime, pid: int, pushdown: bool) -> tuple[i
         return raw_keys.rows_in(keys.distinct_ids, key_range(select.where, "distinct_id", str)), False
     if select.table == "groups":
         return len(raw_groups.in_range(rt, pid, select.where if pushdown else None)), True
+    if select.table == "sessions":  # its `$start_timestamp` range, ± 3 days (query/session_cost)
+        return session_cost.rows_read(select, rt, pid), True
     return None
 
 
