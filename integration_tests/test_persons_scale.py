@@ -2,8 +2,9 @@
 
 The emulator's cost model (query/table_cost.py) counts the rows each query reads in ClickHouse by PostHog's
 pushdown rules: a `persons` keyset page with only `id > a` reads every person after `a`, twice; the bounded
-pages (source_posthog/streams/query/bounded.py) read about one page. Per-row costs are set so that the tail
-is over the limit and a page is not; nothing sleeps (`sleep` off), so the 504s are immediate.
+pages (source_posthog/streams/query/bounded.py) aggregate the raw table themselves and read about one page.
+Per-row costs are set so that the tail is over the limit and a page is not; nothing sleeps (`sleep` off), so the
+504s are immediate.
 """
 
 from collections import Counter

@@ -3,9 +3,9 @@
 PostHog bounds the `raw_sessions` a sessions query reads by its `$start_timestamp` range widened by 3 days
 (SessionMinTimestampWhereClauseExtractorV2, util/where_clause_extractor.py @efcc75f3); the emulator's cost model
 counts those sessions (query/session_cost.py). The connector reads sessions in windows of at most 200,000 events
-(streams/tables/scans.py WINDOW_EVENTS): with 450,000 events they are three windows, each reading about a third of
-the sessions plus 6 days of them. Per-row costs are set from the session count so that all sessions take 1.7 times
-the limit and a window about 0.6 of it; nothing sleeps, so a 504 would be immediate.
+(streams/tables/scans.py WINDOW_EVENTS): with 450,000 events they are three windows. Per-row costs are set from
+the session count so that all sessions take 1.7 times the limit and a window (under half the sessions, plus 6 of
+the 400 days) about 0.8 of it; nothing sleeps, so a 504 would be immediate.
 """
 
 from collections import Counter
@@ -26,7 +26,7 @@ WHOLE = "SELECT session_id FROM sessions ORDER BY session_id ASC LIMIT 10"
 @pytest.fixture(scope="module")
 def dense() -> Iterator[Emulator]:
     """One project of 450,000 events (three windows of sessions), the cost model on."""
-    emu = Emulator(EmulatorSettings(seed=27, events=450_000, projects=1, edge_projects=False, span_days=60))
+    emu = Emulator(EmulatorSettings(seed=27, events=450_000, projects=1, edge_projects=False))
     emu.start()
     count = len(sessions.sessions_of(emu.app.rt.dataset.events[emu.project_ids[0]]).starts)
     emu.configure(limits={"query_cost": {"per_person_row_s": 1.7 * LIMIT_S / count, "time_limit_s": LIMIT_S}})
