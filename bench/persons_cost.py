@@ -1,9 +1,11 @@
 """Rows PostHog reads for a persons / person_distinct_ids read, counted analytically (no emulator, any size).
 
-The same rules as the emulator's cost model (posthog_emulator/query/table_cost.py): a `persons` page reads the
-raw person rows its `id` range holds, twice (prefilter and argMax; the first page of today's reader, with no
-WHERE, every raw row twice); a `person_distinct_ids` page the raw rows of its `distinct_id` range; the grouped
-`person_id` query the team's whole `person_distinct_id2`; a bound `n` rows in sort order. Raw rows per live
+The same rules as the emulator's cost model (posthog_emulator/query/table_cost.py): a lazy `persons` page reads
+the raw person rows its `id` range holds, twice (prefilter and argMax; with no WHERE, every raw row twice); a
+lazy `person_distinct_ids` page every raw row of the team (nothing in PostHog's code moves its WHERE below the
+GROUP BY; `--pushdown` assumes ClickHouse does: the raw rows of its `distinct_id` range); the grouped
+`person_id` query the team's whole `person_distinct_id2`; a bound `n` rows in sort order; this branch's pages
+aggregate the raw table themselves (streams/tables/raw_pages.py): the raw rows of their range, once. Raw rows per live
 row as the emulator's data: 1.25 per person (a quarter with an older version), 1.125 per distinct id, 2.2
 distinct ids a person. Seconds per query as `QueryCost.real()`: 0.15 s + 5e-7 s a person row + 2e-8 s a
 narrow row + 3e-5 s a returned row; over 10 s PostHog answers 504. Today's reader halves a page that times out,
@@ -49,12 +51,16 @@ def previous_persons(persons: int) -> Iterator[Query]:
         yield Query(ids_raw, False, min(PERSONS_PAGE, persons - k * PERSONS_PAGE))
 
 
+PUSHDOWN = [False]  # --pushdown: ClickHouse moves a lazy table's WHERE on its GROUP BY key below it
+
+
 def previous_distinct_ids(persons: int) -> Iterator[Query]:
-    """Commit 9beb8bd: `person_distinct_ids` keyset pages on `distinct_id > a` only: each reads the tail."""
+    """Commit 9beb8bd: `person_distinct_ids` keyset pages on `distinct_id > a` only: each reads the team (the
+    tail with --pushdown)."""
     live = persons * IDS_PER_PERSON
     pages = -(-int(live) // PDI_PAGE)
     for k in range(pages):
-        yield Query(live * RAW_PER_ID * (1 - k / pages), False, PDI_PAGE)
+        yield Query(live * RAW_PER_ID * (1 - k / pages if PUSHDOWN[0] else 1.0), False, PDI_PAGE)
 
 
 def bounded(live: float, raw_per_live: float, page: int, reads: int, wide: bool) -> Iterator[Query]:
@@ -70,7 +76,7 @@ def bounded(live: float, raw_per_live: float, page: int, reads: int, wide: bool)
 def ours_persons(persons: int) -> Iterator[Query]:
     """This branch: the distinct-id pass, then bounded persons pages (empty pages, rare, cost a bound more)."""
     yield from bounded(persons * IDS_PER_PERSON, RAW_PER_ID, PERSONS_PAGE, 1, False)
-    yield from bounded(persons, RAW_PER_PERSON, PERSONS_PAGE, 2, True)
+    yield from bounded(persons, RAW_PER_PERSON, PERSONS_PAGE, 1, True)  # raw_persons aggregated: read once
 
 
 def ours_distinct_ids(persons: int) -> Iterator[Query]:
@@ -121,7 +127,9 @@ READERS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000000,10000000,100000000", help="persons, comma-separated")
+    parser.add_argument("--pushdown", action="store_true", help="assume ClickHouse's GROUP BY key pushdown")
     args = parser.parse_args()
+    PUSHDOWN[0] = args.pushdown
     header = ("persons", "stream", "reader", "queries", "rows read", "rows / 1M p.", "max rows/q", "max s/q")
     print(LINE.format(*header, "server s"))
     for size in (int(s) for s in args.sizes.split(",")):

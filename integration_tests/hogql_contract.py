@@ -60,6 +60,7 @@ HOGQL_FUNCTIONS: dict[str, str] = {
     "min": "aggregations.py @ ad219e56a6a6",
     "max": "aggregations.py @ ad219e56a6a6",
     "groupArray": "aggregations.py @ ad219e56a6a6",
+    "argMax": "the lazy tables' own aggregation (posthog/hogql/database/argmax.py @ 0eabdfcd663d)",
 }
 KEYWORDS = frozenset(
     {"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "ORDER", "BY", "ASC", "DESC", "LIMIT", "GROUP", "AS"}
@@ -105,14 +106,14 @@ def hogql_violations(sql: str, custom: bool = False) -> list[str]:
     bounded = bounded_page_violations(sql)
     if bounded is not None:
         return bounded
-    parts = without_custom_query(tokens(sql)) if custom else tokens(sql)
+    parts, qualifiers = unqualified(without_custom_query(tokens(sql)) if custom else tokens(sql))
     names = names_of(parts)
     unmodelled = sorted({text.upper() for _, text in names if text.upper() in UNMODELLED})
     if unmodelled or sum(text.upper() == "SELECT" for _, text in names) != 1 or ("other", ".") in parts:
         return [f"HogQL outside the modelled shape ({', '.join(unmodelled) or 'subquery or dotted name'}): {sql}"]
     tables = [parts[i + 1][1] for i, text in names if text.upper() == "FROM" and i + 1 < len(parts)]
-    if len(tables) != 1:
-        return [f"HogQL without exactly one FROM table: {sql}"]
+    if len(tables) != 1 or qualifiers - set(tables):
+        return [f"HogQL without exactly one FROM table (or with a field of another table): {sql}"]
     table = tables[0]
     if table == CUSTOM:  # its columns are the user's query's: only the connector's functions are checked
         return _name_violations(parts, names_of(parts), table)
@@ -133,6 +134,23 @@ def bounded_page_violations(sql: str) -> list[str] | None:
     if opened and rest.endswith(")") and table in RAW_TABLES:  # aggregates over one raw subquery
         return hogql_violations(inner) or _name_violations(*_named(f"{outer} FROM {table}"), table)
     return None
+
+
+def unqualified(parts: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], set[str]]:
+    """The tokens with `table.` dropped before a field (`raw_persons.version`, as PostHog's argmax_select writes),
+    and the tables so named (each must be the query's FROM table)."""
+    kept: list[tuple[str, str]] = []
+    qualifiers: set[str] = set()
+    i = 0
+    while i < len(parts):
+        qualified = i + 2 < len(parts) and parts[i + 1] == ("other", ".") and parts[i + 2][0] == "name"
+        if qualified and parts[i][0] == "name" and parts[i][1] in HOGQL_TABLES:
+            qualifiers.add(parts[i][1])
+            i += 2
+            continue
+        kept.append(parts[i])
+        i += 1
+    return kept, qualifiers
 
 
 def names_of(parts: list[tuple[str, str]]) -> list[tuple[int, str]]:

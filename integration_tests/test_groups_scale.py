@@ -2,8 +2,9 @@
 
 HogQL's `groups` is an argMax over `raw_groups` that ignores the WHERE (groups.py @5735f4ed); the emulator's cost
 model (query/table_cost.py) counts the raw rows ClickHouse reads: the team's all for a cursor-order page, the
-pushed-down (index, key) range for a bounded one (source_posthog/streams/query/bounded.py). Per-row costs are set
-so that the whole table is over the limit and a page is not; nothing sleeps, so the 504s are immediate.
+(index, key) range of a bounded one, which aggregates `raw_groups` itself (source_posthog/streams/query/bounded.py).
+Per-row costs are set so that the whole table is over the limit and a page is not; nothing sleeps, so the 504s
+are immediate.
 """
 
 from collections import Counter

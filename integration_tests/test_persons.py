@@ -108,14 +108,14 @@ def test_given_persons_pages_over_the_query_time_limit_when_read_then_halved_and
     assert sorted(delivered) == crowd.truth("persons", unique=True)
     assert max(delivered.values()) == 1
     timed_out = [e["body"]["query"]["query"] for e in crowd.requests if e.get("query_cost", {}).get("timed_out")]
-    assert len([sql for sql in timed_out if "FROM persons " in sql]) == 2  # 45,000 rows, then 22,500
+    assert len([sql for sql in timed_out if "FROM raw_persons WHERE" in sql]) == 2  # 45,000 rows, then 22,500
     # The distinct-id pass's pages (person_distinct_ids, before the persons) are halved the same way.
-    assert len([sql for sql in timed_out if "FROM person_distinct_ids " in sql]) == 2
+    assert len([sql for sql in timed_out if "FROM raw_person_distinct_ids WHERE" in sql]) == 2
     owned = {
         person["id"]: sorted(person["distinct_ids"]) for person in crowd.app.rt.dataset.persons[crowd.project_ids[0]]
     }
     assert all(sorted(record["distinct_ids"]) == owned[record["id"]] for record in run.records("persons"))
-    limits = [int(sql.rsplit("LIMIT ", 1)[1]) for sql in persons_queries(crowd) if "FROM persons " in sql]
+    limits = [int(sql.rsplit("LIMIT ", 1)[1]) for sql in persons_queries(crowd) if "GROUP BY id " in sql]
     assert limits[0] <= 1_001  # the first page weighs the rows (query/budget.py); light persons: full pages after
     assert limits[1:4] == [45_001, 22_501, 11_251]
     assert set(limits[4:]) == {11_251}

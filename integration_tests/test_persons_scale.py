@@ -2,8 +2,9 @@
 
 The emulator's cost model (query/table_cost.py) counts the rows each query reads in ClickHouse by PostHog's
 pushdown rules: a `persons` keyset page with only `id > a` reads every person after `a`, twice; the bounded
-pages (source_posthog/streams/query/bounded.py) read about one page. Per-row costs are set so that the tail
-is over the limit and a page is not; nothing sleeps (`sleep` off), so the 504s are immediate.
+pages (source_posthog/streams/query/bounded.py) aggregate the raw table themselves and read about one page.
+Per-row costs are set so that the tail is over the limit and a page is not; nothing sleeps (`sleep` off), so the
+504s are immediate.
 """
 
 from collections import Counter
@@ -122,3 +123,26 @@ def test_given_a_read_budget_spent_mid_read_when_read_then_the_429s_are_waited_o
     assert refusals, "the budget never ran out: the test proves nothing"
     assert all(int(e["retry_after"]) >= 1 for e in refusals)
     assert sorted({record["id"] for record in run.records("persons")}) == truth
+
+
+def test_given_old_clickhouse_when_persons_read_then_no_ifnull_wrapped_key_and_every_query_within_the_limit(
+    big: Emulator, tmp_path: Path
+) -> None:
+    """Old ClickHouse: a key comparison HogQL wraps in ifNull (`toUUID(..)`, printer.py @67dfa500) reads it all."""
+    big.configure(limits={"query_cost": {**COST, "wrapped_compare_reads_all": True}})
+    try:
+        lowest = "SELECT max(id) AS k, count() AS n FROM (SELECT id FROM raw_persons ORDER BY id ASC LIMIT 1)"
+        first = query(big, lowest, {}).json()["results"][0][0]
+        wrapped = "SELECT id FROM persons WHERE id > toUUID({a}) AND id <= toUUID({a}) ORDER BY id ASC LIMIT 10"
+        assert query(big, wrapped, {"a": first}).status_code == 504  # even a one-key range: the whole table
+        big.clear_requests()
+        run = Workspace(tmp_path, big).read(("persons", "person_distinct_ids"), events_page_size=PAGE)
+    finally:
+        big.configure(limits={"query_cost": COST})
+
+    assert run.returncode == 0, run.errors
+    assert sorted(Counter(r["id"] for r in run.records("persons"))) == big.truth("persons", unique=True)
+    assert not any(cost["timed_out"] for cost in costs(big))
+    sent = [e["body"]["query"]["query"] for e in big.requests if e["body"] and "query" in e["body"]]
+    assert sent
+    assert not any("toUUID" in sql for sql in sent)

@@ -68,6 +68,6 @@ def test_given_read_killed_at_a_seeded_point_when_resumed_from_last_state_then_n
         assert redelivered == 0
     assert all_gaps(resumed, emu, FULL_REFRESH) == {}  # overwrite gets each complete list from one attempt
     assert {"crud", "clickhouse"} <= {throttle_class(entry) for entry in emu.requests}  # re-read
-    assert any(" FROM persons " in str(entry["body"]) for entry in emu.requests)  # persons re-read through /query/
+    assert any(" FROM raw_persons WHERE id <= " in str(entry["body"]) for entry in emu.requests)  # persons re-read
     assert_no_leak(killed, emu)
     assert_no_leak(resumed, emu)

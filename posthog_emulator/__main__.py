@@ -49,6 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--heavy-events", type=float, default=0.0, help="fraction of $ai_generation/$exception events")
     p.add_argument("--heavy-kb", default="50,300", help="their size in KB: LOW,HIGH or one fixed size")
     p.add_argument("--person-kb", type=int, default=0, help="extra KB of properties on every person")
+    p.add_argument("--slim-persons", action="store_true", help="one property per person, less memory (10M persons)")
     p.add_argument("--ready-file", type=Path, help="also write the ready JSON line to this file")
     return p.parse_args(argv)
 
@@ -77,10 +78,10 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
 
 
 def _weights_from(args: argparse.Namespace) -> Weights:
-    """--realistic-weights, --heavy-events F, --heavy-kb LOW[,HIGH], --person-kb N (issue 23)."""
+    """--realistic-weights, --heavy-events F, --heavy-kb LOW[,HIGH], --person-kb N (issue 23), --slim-persons."""
     sizes = [int(size) for size in args.heavy_kb.split(",")]
     low, high = sizes[0], sizes[-1]
-    return Weights(args.realistic_weights, args.heavy_events, (low, high), args.person_kb)
+    return Weights(args.realistic_weights, args.heavy_events, (low, high), args.person_kb, args.slim_persons)
 
 
 def _quirks_from(args: argparse.Namespace) -> Quirks:

@@ -9,7 +9,10 @@ from source_posthog.streams.query.keyset import TableScan
 from source_posthog.streams.query.sql import HogQLTable, KeyColumn, KeyType
 
 TABLE = HogQLTable(
-    "person_distinct_ids", ("distinct_id", "person_id"), (KeyColumn("distinct_id", KeyType.TEXT),), raw="raw_t"
+    "person_distinct_ids",
+    ("distinct_id", "person_id"),
+    (KeyColumn("distinct_id", KeyType.TEXT),),
+    raw="raw_person_distinct_ids",
 )
 
 
@@ -52,7 +55,7 @@ def test_given_old_versions_and_deleted_keys_when_read_then_every_live_key_once_
     assert read(fake, 3) == live
     pages = [sql for sql in fake.sql if not sql.startswith("SELECT max(")]
     assert all("distinct_id <= {upper_key}" in sql and sql.endswith("LIMIT 4") for sql in pages)
-    following = "(SELECT count() FROM (SELECT distinct_id FROM raw_t WHERE distinct_id > {upper_key}"
+    following = "(SELECT count() FROM (SELECT distinct_id FROM raw_person_distinct_ids WHERE distinct_id > {upper_key}"
     assert all(following in sql for sql in pages)
     # Bound queries: the first, and one after the empty page (k05x..k05z hold deleted keys only); every other
     # bound came with the page before it.
@@ -63,7 +66,7 @@ def test_given_an_empty_table_when_read_then_one_bound_and_no_page() -> None:
     fake = RawAndLive([], [])
     assert read(fake, 5) == []
     assert len(fake.sql) == 1
-    assert "FROM (SELECT distinct_id FROM raw_t ORDER BY distinct_id ASC LIMIT 5)" in fake.sql[0]
+    assert "FROM (SELECT distinct_id FROM raw_person_distinct_ids ORDER BY distinct_id ASC LIMIT 5)" in fake.sql[0]
 
 
 def test_given_a_key_inserted_after_the_bound_when_the_range_overflows_then_no_key_is_lost() -> None:
@@ -71,4 +74,4 @@ def test_given_a_key_inserted_after_the_bound_when_the_range_overflows_then_no_k
     fake = RawAndLive(live, live, insert_after_bound="ab")
     assert read(fake, 2) == ["a", "ab", "b", "c", "d"]
     bounds = [sql for sql in fake.sql if sql.startswith("SELECT max(")]
-    assert "WHERE (distinct_id > {after_distinct_id})" in bounds[1]  # resumed after the last delivered key
+    assert "WHERE distinct_id > {after_distinct_id}" in bounds[1]  # resumed after the last delivered key

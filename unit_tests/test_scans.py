@@ -1,5 +1,6 @@
 """HogQL table streams: pages halved at a query limit, and incremental reads in cursor order with a lookback."""
 
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -59,6 +60,7 @@ class FakeTable:
             rows = [r for r in rows if r[self.key[0]] <= values["upper_key"]]
         scalar = sql.find(", (SELECT max(")  # a bounded page asks for the next page's bound too
         select = sql[:scalar] if scalar >= 0 else sql
+        select = re.sub(r"argMax\([^)]*\) AS (\w+)", r"\1", select)  # a raw table aggregated: its columns
         columns = [column.strip() for column in select.removeprefix("SELECT ").split(" FROM ")[0].split(",")]
         results = [[r[c] for c in columns] for r in rows[:limit]]
         if scalar >= 0:

@@ -46,6 +46,8 @@ class QueryCost:
     per_person_row_s: float = 0.0  # a row `persons` aggregates (argMax with `properties`), pushdown: query/table_cost
     per_key_row_s: float = 0.0  # a narrow row: person_distinct_ids' argMax, a raw table's sort-key read
     time_limit_s: float | None = None  # PostHog: 10; above it -> 504
+    grouping_key_pushdown: bool = False  # ClickHouse moves a lazy table's WHERE on its GROUP BY key below it
+    wrapped_compare_reads_all: bool = False  # old ClickHouse: an ifNull(..)-wrapped key comparison reads all
     sleep: bool = False  # really wait the simulated time (benchmarks), holding the query slot
 
     @classmethod

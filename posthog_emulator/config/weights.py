@@ -17,6 +17,8 @@ class Weights:
     """Size range of a heavy event's properties, in KB (both ends equal: a fixed size)."""
     person_kb: int = 0
     """Extra KB of properties on every generated person (0: the light persons)."""
+    slim_persons: bool = False
+    """Persons with one property and shared empty fields (bench/persons.py at 10M: ~1 KB each, not ~1.25 KB)."""
 
     def is_heavy(self, mixed: int) -> bool:
         """Whether the event with this mixed seed is one of the heavy ones."""

@@ -88,7 +88,9 @@ def build_dataset(settings: EmulatorSettings) -> Dataset:
         projects.append(gen_entities.make_project(rng, pid, name=name, tz=tz, org=org, created=start))
         entities[pid] = gen_entities.make_project_entities(maker, pid, 1)
         count = settings.persons_per_project if pid in regular else (0 if pid == edge[0] else 1)
-        persons[pid] = people.make_persons(rng, pid, count, start, end, padding_kb=settings.weights.person_kb)
+        persons[pid] = people.make_persons(
+            rng, pid, count, start, end, padding_kb=settings.weights.person_kb, slim=settings.weights.slim_persons
+        )
         anonymous = ANONYMOUS_IDS if pid in regular else 1
         events[pid] = EventStore(people.event_distinct_ids(persons[pid], rng, anonymous), settings.weights)
     org_notes = [maker.annotation(regular[0], "organization", k == ORG_ANNOTATIONS - 1) for k in range(ORG_ANNOTATIONS)]

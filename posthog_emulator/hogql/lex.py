@@ -15,6 +15,7 @@ KEYWORDS = {
     "FROM",
     "WHERE",
     "GROUP",
+    "HAVING",
     "ORDER",
     "BY",
     "ASC",

@@ -27,6 +27,7 @@ class Select:
     limit: Node | None = None
     offset: Node | None = None
     subquery: Select | None = None  # FROM (SELECT ...): `table` is then its alias, or ""
+    having: Node | None = None  # a raw table aggregated as its lazy table is (tables/raw_aggregate)
 
 
 class Parser(ExprParser):
@@ -40,7 +41,7 @@ class Parser(ExprParser):
         return query
 
     def select_body(self) -> Select:
-        """Grammar: select := SELECT column {, column} FROM source [WHERE] [GROUP BY] [ORDER BY] [LIMIT/OFFSET]."""
+        """Grammar: SELECT column {, column} FROM source [WHERE] [GROUP BY [HAVING]] [ORDER BY] [LIMIT/OFFSET]."""
         self.take("SELECT")
         columns = [self.column()]
         while self.accept(","):
@@ -54,6 +55,8 @@ class Parser(ExprParser):
             query.group_by = [self.expr()]
             while self.accept(","):
                 query.group_by.append(self.expr())
+            if self.accept("HAVING"):
+                query.having = self.expr()
         if self.accept("ORDER"):
             self.take("BY")
             query.order = [self.order_item()]

@@ -20,7 +20,7 @@ from posthog_emulator.query import compat, person_churn, person_timeout, read_bu
 from posthog_emulator.query import cost as query_cost
 from posthog_emulator.state.runtime import Runtime
 from posthog_emulator.tables import events as events_table
-from posthog_emulator.tables import others, raw_keys, subquery
+from posthog_emulator.tables import others, raw_aggregate, raw_keys, subquery
 
 ASYNC_MODES = {"async", "force_async", "lazy_async", "async_except_on_cache_miss"}
 ASYNC_POLLS_BEFORE_DONE = 1  # the first status poll still says "running"
@@ -97,7 +97,7 @@ def _table_query(
     rt: Runtime, pid: int, select: Select, tz: str, *, blocking: bool, row_cap: int | None
 ) -> tuple[events_table.Outcome, query_cost.Cost]:
     """A query of persons, person_distinct_ids or groups (tables/others); persons may churn first, or time out."""
-    person_churn.on_table_query(rt, pid, select.table)
+    person_churn.on_table_query(rt, pid, raw_aggregate.lazy_name(select))
     reject_offset = rt.quirks.query_reject_offset
     opts = events_table.Options(tz, rt.quirks.query_json_string_properties, row_cap, not reject_offset)
     with rt.dataset.lock:

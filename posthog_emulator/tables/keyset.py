@@ -42,6 +42,11 @@ def keyset_page(query: Select, rt: Runtime, pid: int, types: dict[str, str], lim
     return list(itertools.islice(matches, limit))
 
 
+def bound_on(node: Node, name: str, types: dict[str, str], lower: bool) -> Any:
+    """A lower (or upper) bound on field `name` that the condition implies (query/session_cost); None if unknown."""
+    return _bound(node, name, types, lower)
+
+
 def _bound(node: Node, name: str, types: dict[str, str], lower: bool) -> Any:
     """A lower (or upper) bound on field `name` that every row the condition accepts meets; None if unknown."""
     if node.kind in ("and", "or"):

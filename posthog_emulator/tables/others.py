@@ -21,7 +21,7 @@ from posthog_emulator.hogql import schema
 from posthog_emulator.hogql.parse import Select
 from posthog_emulator.hogql.result import Options, Outcome
 from posthog_emulator.state.runtime import Runtime
-from posthog_emulator.tables import person_index, raw_keys, scalars
+from posthog_emulator.tables import person_index, raw_aggregate, raw_keys, scalars
 from posthog_emulator.tables.keyset import folded, keyset_page
 from posthog_emulator.tables.row_eval import comparable, field_name, label_of, value_of
 from posthog_emulator.tables.rows import TABLES
@@ -36,6 +36,8 @@ def execute(query: Select, rt: Runtime, pid: int, opts: Options) -> Outcome:
     if query.subquery is not None:  # a bounded page's bound over a raw table
         return _bound(query, rt, pid)
     query, extra, _read = scalars.split(query, rt, pid)  # the next page's bound, asked with this page
+    if raw_aggregate.is_aggregate(query):  # a raw table aggregated as its lazy table is: that table's rows
+        query = raw_aggregate.as_lazy(query)
     return scalars.appended(_page(query, rt, pid, opts), extra)
 
 

@@ -14,17 +14,19 @@ BATCH_IMPORT = 20  # persons sharing one created_at, so the id tiebreak matters
 
 
 def make_persons(
-    rng: random.Random, pid: int, count: int, start: int, end: int, *, padding_kb: int = 0
+    rng: random.Random, pid: int, count: int, start: int, end: int, *, padding_kb: int = 0, slim: bool = False
 ) -> list[dict[str, Any]]:
     """Persons ordered newest first (created_at DESC, id DESC) as the actors query returns them.
 
     `padding_kb` (Weights.person_kb) adds a property of about that many KB, one shared string per variant.
+    `slim` (Weights.slim_persons) keeps a person to about 1 KB of Python objects, so 10M fit a shared machine:
+    one property, last seen when created, one shared (immutable) empty recordings list.
     """
     batch_time = start + (end - start) // 3
     persons = []
     for k in range(count):
         created = batch_time if k < BATCH_IMPORT else start + int(rng.random() * (end - start))
-        persons.append(_person(rng, pid, k, created, end))
+        persons.append(_slim(_person(rng, pid, k, created, end)) if slim else _person(rng, pid, k, created, end))
         if padding_kb:
             persons[-1]["properties"]["$initial_page_snapshot"] = person_padding(padding_kb, k % 8)
     persons.sort(key=lambda p: (p["_created"], p["id"]), reverse=True)
@@ -54,6 +56,17 @@ def _person(rng: random.Random, pid: int, k: int, created: int, end: int) -> dic
         "_created": created,
         "_unloadable": k % UNLOADABLE_EVERY == UNLOADABLE_EVERY - 1,
     }
+
+
+NO_RECORDINGS: tuple[str, ...] = ()
+
+
+def _slim(person: dict[str, Any]) -> dict[str, Any]:
+    """The person with its per-person strings and lists that the bounded reads never look at shared."""
+    browser = person["properties"]["$initial_browser"]
+    person |= {"properties": {"$initial_browser": browser}, "name": person["distinct_ids"][0]}
+    person |= {"last_seen_at": person["created_at"], "matched_recordings": NO_RECORDINGS}
+    return person
 
 
 def event_distinct_ids(persons: list[dict[str, Any]], rng: random.Random, anonymous: int) -> list[str]:

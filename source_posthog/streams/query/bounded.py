@@ -1,21 +1,18 @@
-"""Keyset pages of `persons` / `person_distinct_ids` bounded on both sides, so each costs about one page of rows.
+"""Keyset pages of `persons` / `person_distinct_ids` / `groups` bounded on both sides: each reads about one page.
 
-Both HogQL tables are argMax aggregations over a stored table sorted by (team_id, key), and a LIMIT never
-reaches below the aggregation. What does (PostHog/posthog, file @ commit):
-- `persons`: for a direct `FROM persons` query, `select_from_persons_table` copies the WHERE, extracted by
-  `WhereClauseExtractor`, into a prefilter `id IN (SELECT id FROM raw_persons AS where_optimization WHERE ..)`,
-  without the LIMIT (posthog/hogql/database/schema/persons.py @5ece335f). Comparisons of `id` with constants
-  are extracted; an AND arm that cannot be is dropped (util/test/test_person_where_clause_extractor.py
-  @02b9c9a0). So `id > a` alone reads every person after `a`, twice (prefilter and argMax).
-- `person_distinct_ids`: `select_from_person_distinct_ids_table` ignores the WHERE (person_distinct_ids.py
-  @c1431f56); a bound on `distinct_id`, its GROUP BY key, is left to ClickHouse's filter pushdown.
-So a page's upper bound must be a constant too. It comes from the raw table, read in its sort order
-(`raw_persons` is `person` ORDER BY (team_id, id), `raw_person_distinct_ids` is `person_distinct_id2` ORDER BY
-(team_id, distinct_id): posthog/models/person/sql.py @13e21786): `bound_query` takes the key of the n-th raw
-row after `a`; the page is then `key > a AND key <= b ORDER BY key LIMIT n+1`. Every query reads about n rows.
+The three HogQL tables are argMax aggregations over a stored table sorted by (team_id, key), and a LIMIT never
+reaches below an aggregation. So every query here reads the stored table itself, with both ends of its range
+in its own WHERE, on the stored table's sort key: nothing depends on a pushdown (PostHog's code, files and
+commits, in streams/tables/raw_pages.py, which writes the page SQL):
+- `bound_query` takes the key of the n-th raw row after `a`, reading the raw table in its sort order
+  (`SELECT max(k), count() FROM (SELECT k FROM raw WHERE k > a ORDER BY k LIMIT n)`: n rows at most);
+- the page aggregates the raw rows of `(a, b]` as the lazy table would (raw_pages.page_body): about n rows.
+Keys are compared with plain constants (`id > {a}`, not `toUUID(..)`), which HogQL prints without the
+`ifNull(..)` wrap that keeps old ClickHouse off the primary key (raw_pages.py).
 
 Each page also asks for the next page's bound, as two scalar subqueries (`next_key`, `next_rows`, on every
-row; ClickHouse runs each once): a read costs about one query per page, plus a bound after an empty page.
+row; ClickHouse runs each once, and a scalar subquery is a constant, allowed beside a GROUP BY): a read costs
+about one query per page, plus a bound after an empty page.
 The raw rows hold old versions and deleted persons, so (a, b] has at most n live keys and often fewer: a
 short or empty page is not the end. The end is a bound over fewer than n raw rows. A key inserted after the
 bound query can make a range hold more than n: the page's extra row (or the instance's row cap) says so, and
@@ -25,8 +22,8 @@ A two-column key (groups: `raw_groups` is `groups` ORDER BY (team_id, group_type
 posthog/models/group/sql.py @9d67819c) is read one leading value at a time: that value comes from the same
 bound query on the leading column with LIMIT 1 (one raw row read, in order), and its rows are then a bounded
 read on the second column with `leading = v` pinned in every query, raw and page alike (`Within.fixed`).
-`Within.only` filters a page's rows without narrowing its raw range (groups changed since a cursor): such a
-page may be empty, and then costs a bound query more.
+`Within.only` filters a page's groups by an aggregate (changed since a cursor: the HAVING) without narrowing
+its raw range: such a page may be empty, and then costs a bound query more.
 """
 
 from collections.abc import Iterator
@@ -37,16 +34,8 @@ from typing import Any
 from source_posthog.errors import InternalError, QueryLimitError
 from source_posthog.streams.query.client import budget_of
 from source_posthog.streams.query.keyset import Page, TableScan, page_size, weighed_page
-from source_posthog.streams.query.sql import (
-    Condition,
-    HogQLTable,
-    Key,
-    after_condition,
-    build_query,
-    hogql_body,
-    joined,
-    run_query,
-)
+from source_posthog.streams.query.sql import Condition, Key, hogql_body, joined, run_query
+from source_posthog.streams.tables import raw_pages
 
 MIN_PAGE_ROWS = 100  # below this, a page that still times out is PostHog's problem, not the page size's
 NEXT = ("next_key", "next_rows")  # the next page's bound, asked with each page
@@ -62,7 +51,7 @@ class Within:
     fixed: tuple[Condition, ...] = ()
     """On the raw rows and the page alike: the leading key column pinned (`index = {leading_key}`)."""
     only: tuple[Condition, ...] = ()
-    """On the page's rows only (an aggregate such as groups' `updated_at`): the raw range stays n rows."""
+    """On the aggregate, in the page's HAVING (groups' `argMax(updated_at, ..)`): the raw range stays n rows."""
 
 
 ANY = Within()
@@ -71,7 +60,7 @@ ANY = Within()
 def bound_query(scan: TableScan, rows: int, after: Key | None, within: Within = ANY) -> dict[str, Any]:
     """The key of the `rows`-th raw row after `after`, and how many raw rows there were (at most `rows`)."""
     key = scan.table.key[0].name
-    parts = [*within.fixed, *([] if after is None else [after_condition(scan.table.key[:1], after)])]
+    parts = [*within.fixed, *([] if after is None else [raw_pages.key_condition(key, ">", f"after_{key}", after[0])])]
     where, values = joined(parts)
     where_clause = f" WHERE {where}" if where else ""
     # Only names of this package's tables and an int are formatted in; the key value is a placeholder.
@@ -80,21 +69,19 @@ def bound_query(scan: TableScan, rows: int, after: Key | None, within: Within = 
     return hogql_body(sql, values, f"source-posthog {scan.table.name} bound")
 
 
-def with_next_bound(scan: TableScan, within: Within) -> HogQLTable:
-    """The table's columns plus the bound of the range after `{upper_key}`, as scalar subqueries."""
-    key = scan.table.key[0]
-    after = joined([*within.fixed, (f"{key.name} > {key.type.value.format('upper_key')}", {})])[0]
+def next_bound_columns(scan: TableScan, within: Within) -> tuple[str, str]:
+    """The bound of the range after `{upper_key}`, as two scalar subqueries over the raw table."""
+    key = scan.table.key[0].name
+    after = joined([*within.fixed, (f"{key} > {{upper_key}}", {})])[0]
     # Names of this package's tables and an int only; the key value is the page's own placeholder.
-    inner = f"SELECT {key.name} FROM {scan.table.raw} WHERE {after} ORDER BY {key.name} ASC LIMIT {scan.page_rows}"  # noqa: S608
-    last, count = f"(SELECT max({key.name}) FROM ({inner}))", f"(SELECT count() FROM ({inner}))"  # noqa: S608
-    bound = (f"{last} AS {NEXT[0]}", f"{count} AS {NEXT[1]}")
-    return replace(scan.table, columns=(*scan.table.columns, *bound))
+    inner = f"SELECT {key} FROM {scan.table.raw} WHERE {after} ORDER BY {key} ASC LIMIT {scan.page_rows}"  # noqa: S608
+    last, count = f"(SELECT max({key}) FROM ({inner}))", f"(SELECT count() FROM ({inner}))"  # noqa: S608
+    return f"{last} AS {NEXT[0]}", f"{count} AS {NEXT[1]}"
 
 
 def upper_condition(scan: TableScan, upper: Any) -> Condition:
-    """`key <= upper`, typed as the key (`toUUID(..)` for person ids)."""
-    column = scan.table.key[0]
-    return f"{column.name} <= {column.type.value.format('upper_key')}", {"upper_key": upper}
+    """`key <= {upper_key}`, a plain constant (no `toUUID`: raw_pages.py)."""
+    return raw_pages.key_condition(scan.table.key[0].name, "<=", "upper_key", upper)
 
 
 def iter_bounded_pages(scan: TableScan, only: tuple[Condition, ...] = ()) -> Iterator[Page]:
@@ -108,7 +95,7 @@ def iter_bounded_pages(scan: TableScan, only: tuple[Condition, ...] = ()) -> Ite
     leading, second = scan.table.key
     value: Any = None
     while (value := next_leading(scan, value)) is not None:
-        pinned = (f"{leading.name} = {leading.type.value.format('leading_key')}", {"leading_key": value})
+        pinned = raw_pages.key_condition(leading.name, "=", "leading_key", value)
         inner = replace(scan, table=replace(scan.table, key=(second,)))
         yield from iter_range_pages(inner, Within((pinned,), only))
 
@@ -162,9 +149,11 @@ def next_page(
     if raw_rows == 0:  # no page to weigh: threads waiting for this table's weight ask on their own
         budget_of(scan.queries).abandon(scan.project_id, scan.table.name)
         return Page([], [], (), 0), after, None, True
-    name, where = f"source-posthog {scan.table.name}", [upper_condition(scan, upper), *within.fixed, *within.only]
-    table = with_next_bound(scan, within)
-    body = partial(build_query, table, name, where=where, after=after)
+    where = [upper_condition(scan, upper), *within.fixed]
+    if after is not None:
+        key = scan.table.key[0].name
+        where.append(raw_pages.key_condition(key, ">", f"after_{key}", after[0]))
+    body = partial(raw_pages.page_body, scan, where, within.only, next_bound_columns(scan, within))
     page, cut = weighed_page(scan, budget_of(scan.queries), scan.page_rows, body, alone=alone)
     following = take_next_bound(page)
     if cut:  # more keys in the range than the bound saw (inserted since), or the instance's row cap

@@ -5,7 +5,7 @@
   finish within its query limits (QueryLimitError) is asked again from the same key with half the rows,
   down to MIN_PAGE_SIZE: the rows ClickHouse aggregates for a keyset page grow with the page.
 - Groups (incremental on `updated_at`): key order, bounded by `raw_groups`, each page filtered by the window
-  (`CursorRead.read_by_key`: `updated_at` is an aggregate PostHog cannot push down).
+  in its HAVING (`CursorRead.read_by_key`: `updated_at` is an aggregate, nothing in the sort key narrows it).
 - Incremental sessions (on their start): rows in (cursor, key) order, from the saved
   cursor less `open_for` on; sessions in windows planned from the events' hourly counts (planning.py: one
   cheap query per year of range, empty history skipped), since every session starts at one of its events.
@@ -27,6 +27,7 @@ from source_posthog.streams.query.keyset import Page, TableScan, iter_key_pages
 from source_posthog.streams.query.planning import DENSITY_SPAN, hourly_counts, iter_window_pages, plan_windows
 from source_posthog.streams.query.sql import Bounds, HogQLTable, Key, KeyColumn, KeyType
 from source_posthog.streams.stream import CustomSpec, Stream, TableSpec
+from source_posthog.streams.tables import raw_pages
 from source_posthog.streams.tables.persons import Shaper, plain, shaper
 from source_posthog.streams.timestamps import parse_timestamp
 
@@ -115,7 +116,8 @@ class CursorRead:
         scan = TableScan(self.context.queries, project_id, self.stream.read.table, page_rows(self.stream, self.context))
         rename, column = dict(self.stream.read.rename), self.stream.read.column_of(self.stream.cursor_field or "")
         start = self.start_of(project_id)
-        only = (Bounds(column, start, self.upper).condition(),) if self.checkpoint else ()
+        on = raw_pages.aggregate(scan.table.raw or "", column)  # the page's HAVING: `updated_at` is an aggregate
+        only = (Bounds(on, start, self.upper).condition(),) if self.checkpoint else ()
         emitted, newest = 0, self.cursors.get(project_id)
         for page in iter_bounded_pages(scan, only):
             if self.checkpoint and page.rows:
