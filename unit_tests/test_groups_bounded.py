@@ -87,7 +87,8 @@ def test_given_no_state_when_read_then_every_group_in_key_order_per_index_and_th
     assert all(r["project_id"] == 7 for r in records)
     first_index = "SELECT max(index) AS last_key, count() AS raw_rows FROM (SELECT index FROM raw_groups ORDER BY index"
     assert fake.sql[0] == f"{first_index} ASC LIMIT 1)"
-    pages = [sql for sql in fake.sql if " FROM groups " in sql]
+    pages = [sql for sql in fake.sql if " FROM raw_groups WHERE " in sql and "GROUP BY index, key" in sql]
+    assert pages
     assert all("index = {leading_key}" in sql and "ORDER BY key ASC" in sql for sql in pages)
     assert not any("ORDER BY updated_at" in sql for sql in fake.sql)
     saved = [state.get("7") for state in states(harness)]
