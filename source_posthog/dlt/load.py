@@ -4,6 +4,11 @@ The DuckDB file is opened once and its connection handed to dlt for every run (d
 `DuckDBPyConnection` as the duckdb destination's credentials and never closes one it was given: dlt 1.31
 `destinations/impl/duckdb/configuration.py`, `_conn_owner` False). Otherwise each run (one per page) opens the
 file twice and checkpoints it at each close: 0.2 of the 0.35 s a small run cost (bench/README.md).
+
+Two more of dlt's documented settings, for DuckDB only and only where the user has not set them (`LOCAL_DEFAULTS`):
+`load.delete_completed_jobs` (dlt keeps every loaded package's files in the pipeline folder by default: the whole
+history again beside the DuckDB file that holds it) and `data_writer.disable_compression` (dlt gzips each file it
+writes and reads it back; local files that are deleted once loaded do not need it: less CPU per row).
 """
 
 import argparse
@@ -25,6 +30,7 @@ from source_posthog.sync.failures import failed_streams_error
 
 Log = Callable[[str, str], None]
 DUCKDB_MEMORY = "256MB"
+LOCAL_DEFAULTS = {"load.delete_completed_jobs": True, "data_writer.disable_compression": True}
 
 
 def load(args: argparse.Namespace, log: Log) -> tuple[str, ConnectorError | None]:
@@ -42,7 +48,11 @@ def run_load(args: argparse.Namespace, config: Any, pipeline: Pipeline, log: Log
     where = f"{describe_destination(args)}, dataset {args.dataset}"
     options = RunOptions(args.checkpoint_records or None, file_format, log, where)
     dumped = config.model_dump(mode="json", exclude_none=True) | secret(config)
-    result = run_streams(pipeline, dumped, args.streams, options)
+    defaults = (
+        {} if args.destination else {key: on for key, on in LOCAL_DEFAULTS.items() if dlt.config.get(key) is None}
+    )
+    with dlt.config.values(defaults):
+        result = run_streams(pipeline, dumped, args.streams, options)
     failure = failed_streams_error(result.failed, len(result.streams)) if result.failed else None
     return summary(pipeline, result), failure
 
