@@ -6,7 +6,14 @@ import pytest
 
 dlt = pytest.importorskip("dlt", reason="dlt is not installed: pip install 'source-posthog[dlt]'")
 
-from source_posthog.dlt.buffer import DLT_DEFAULT_ITEMS, KEY, bounded_buffer, buffer_items, run_buffer  # noqa: E402
+from source_posthog.dlt.buffer import (  # noqa: E402
+    DLT_DEFAULT_ITEMS,
+    FILE_KEY,
+    KEY,
+    bounded_buffer,
+    buffer_items,
+    run_buffer,
+)
 from source_posthog.dlt.feed import Feed  # noqa: E402
 from source_posthog.dlt.queue_writer import QUEUE_ITEMS  # noqa: E402
 from source_posthog.streams.query.budget import FIRST_ROW_BYTES  # noqa: E402
@@ -33,14 +40,17 @@ def test_given_no_row_weighed_yet_when_run_buffer_then_a_fat_first_row_assumed()
     assert run_buffer([feed(batch_bytes=None)]) is None  # no budget: dlt's default
 
 
-def test_given_a_run_when_bounded_then_dlt_config_set_for_the_run_only() -> None:
+def test_given_a_run_when_bounded_then_buffer_and_file_size_set_for_the_run_only() -> None:
     assert dlt.config.get(KEY) is None
     with bounded_buffer([feed(150_000)]):
         assert dlt.config.get(KEY) == int(BATCH_BYTES * (QUEUE_ITEMS + 1) / 150_000)
+        assert dlt.config.get(FILE_KEY) == int(BATCH_BYTES * (QUEUE_ITEMS + 1))  # DuckDB copies one file at a time
     assert dlt.config.get(KEY) is None
+    assert dlt.config.get(FILE_KEY) is None
 
 
 def test_given_the_user_set_the_buffer_when_bounded_then_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATA_WRITER__BUFFER_MAX_ITEMS", "777")
     with bounded_buffer([feed(150_000)]):
         assert dlt.config.get(KEY, int) == 777
+        assert dlt.config.get(FILE_KEY) == int(BATCH_BYTES * (QUEUE_ITEMS + 1))

@@ -5,10 +5,13 @@ The DuckDB file is opened once and its connection handed to dlt for every run (d
 `destinations/impl/duckdb/configuration.py`, `_conn_owner` False). Otherwise each run (one per page) opens the
 file twice and checkpoints it at each close: 0.2 of the 0.35 s a small run cost (bench/README.md).
 
-Two more of dlt's documented settings, for DuckDB only and only where the user has not set them (`LOCAL_DEFAULTS`):
+Three more of dlt's documented settings, for DuckDB only and only where the user has not set them (`LOCAL_DEFAULTS`):
 `load.delete_completed_jobs` (dlt keeps every loaded package's files in the pipeline folder by default: the whole
-history again beside the DuckDB file that holds it) and `data_writer.disable_compression` (dlt gzips each file it
-writes and reads it back; local files that are deleted once loaded do not need it: less CPU per row).
+history again beside the DuckDB file that holds it), `data_writer.disable_compression` (dlt gzips each file it
+writes and reads it back; local files that are deleted once loaded do not need it: less CPU per row) and
+`load.workers` 1 (dlt loads a run's files side by side, 20 by default: one COPY each, whose memory adds up in the
+one DuckDB process: with fat rows cut into files of a page's share, DuckDB ran out of its 256 MB at 20 workers, not
+at 1; the fixed cost per run is the same, bench/README.md).
 """
 
 import argparse
@@ -30,7 +33,7 @@ from source_posthog.sync.failures import failed_streams_error
 
 Log = Callable[[str, str], None]
 DUCKDB_MEMORY = "256MB"
-LOCAL_DEFAULTS = {"load.delete_completed_jobs": True, "data_writer.disable_compression": True}
+LOCAL_DEFAULTS = {"load.delete_completed_jobs": True, "data_writer.disable_compression": True, "load.workers": 1}
 
 
 def load(args: argparse.Namespace, log: Log) -> tuple[str, ConnectorError | None]:
