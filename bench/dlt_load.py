@@ -1,32 +1,57 @@
 """Events into DuckDB through dlt (`source-posthog-load`) vs PyAirbyte into DuckDB vs the Airbyte CLI to /dev/null.
 
-    .venv/bin/python bench/dlt_load.py [--events 1000000] [--runs 1]
+    .venv/bin/python bench/dlt_load.py [--events 1000000] [--runs 1] [--clients dlt,dlt-50k,dlt-once,Airbyte,PyAirbyte]
+    .venv/bin/python bench/dlt_load.py --events 100000 --clients dlt,dlt-unbounded \
+        --emulator-flags "--realistic-weights --heavy-events 0.05 --heavy-kb 150"     # dlt's item buffer, fat rows
 
 One emulator process (bench/emulator.py, quirks on, 3 projects; build time not counted); each client reads the
 events stream alone, in a fresh process timed from spawn to exit with the peak RSS of its process tree
 (bench/measure.py: PyAirbyte's tree includes the connector process it starts). Every client starts from nothing:
 a new DuckDB file (dlt, PyAirbyte) or no state (CLI). Rows are counted in the DuckDB files after the clock stops.
-PyAirbyte needs .venv-eco (scripts/eco-setup.sh); without it that row is skipped.
+PyAirbyte needs .venv-eco (scripts/eco-setup.sh); without it that row is skipped. `dlt runs` counts the dlt runs
+(commits) of a dlt client, from its progress lines.
 """
 
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
+import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from emulator import ROOT, Emulator, running_emulator
+import orjson
+from emulator import PYTHON, ROOT, Emulator
 from measure import RunResult, timed_run
 
 VENV = ROOT / ".venv" / "bin"
 ECO_PYTHON = ROOT / ".venv-eco" / "bin" / "python"
 OFFLINE = {"AIRBYTE_OFFLINE_MODE": "1", "DO_NOT_TRACK": "1", "NO_LIVE_PROGRESS": "1"}
 SPAN_DAYS = 401  # the emulator spreads events over 400 days before "now"
+COMMITTED = b"checkpoint committed"
+UNBOUNDED = {"DATA_WRITER__BUFFER_MAX_ITEMS": "5000"}  # dlt's default buffer: what the load had before issue 25's fix
+
+
+@contextmanager
+def running_emulator(events: int, seed: int, flags: list[str]) -> Iterator[Emulator]:
+    """bench/emulator.py's `running_emulator` (3 projects, quirks on), with extra emulator flags (row weights)."""
+    command = [str(PYTHON), "-m", "posthog_emulator", "--host", "127.0.0.1", "--port", "0", "--seed", str(seed)]
+    command += ["--events", str(events), "--projects", "3", *flags]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        ready = orjson.loads(process.stdout.readline())
+        yield Emulator(ready["base_url"], ready["api_key"], process)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def write_inputs(folder: Path, emulator: Emulator) -> tuple[Path, Path]:
@@ -49,14 +74,19 @@ def write_inputs(folder: Path, emulator: Emulator) -> tuple[Path, Path]:
 def commands(folder: Path, config: Path, catalog: Path) -> dict[str, list[str]]:
     """Each client's command line; each run gets a fresh output folder (`folder/out`).
 
-    `dlt` is the command as shipped (a commit every `--checkpoint-records`, default 50,000 events); `dlt-once`
-    commits once at the end of the read (`--checkpoint-records 0`), which shows what the checkpoints cost.
+    `dlt` is the command as shipped (a commit at every page's STATE, `--checkpoint-records 1`); `dlt-50k` is the
+    previous default (a commit at the first STATE after 50,000 events); `dlt-once` commits once at the end of the
+    read (`--checkpoint-records 0`), which shows what the commits cost. `dlt-unbounded` is `dlt` with dlt's own
+    item buffer at its default 5,000 items (UNBOUNDED), not sized by the memory budget.
     """
     out = folder / "out"
     load = [str(VENV / "source-posthog-load"), "--config", str(config), "--duckdb", str(out / "posthog.duckdb")]
+    load += ["--streams", "events"]
     found = {
-        "dlt -> DuckDB": [*load, "--streams", "events"],
-        "dlt-once -> DuckDB": [*load, "--streams", "events", "--checkpoint-records", "0"],
+        "dlt -> DuckDB": load,
+        "dlt-unbounded -> DuckDB": load,
+        "dlt-50k -> DuckDB": [*load, "--checkpoint-records", "50000"],
+        "dlt-once -> DuckDB": [*load, "--checkpoint-records", "0"],
         "Airbyte CLI -> /dev/null": [
             str(VENV / "source-posthog"),
             "read",
@@ -84,8 +114,8 @@ def rows_loaded(client: str, out: Path, log: Path) -> int | None:
     return None
 
 
-def run_client(client: str, command: list[str], folder: Path) -> tuple[RunResult, int | None]:
-    """One timed run from a fresh output folder."""
+def run_client(client: str, command: list[str], folder: Path) -> tuple[RunResult, int | None, int]:
+    """One timed run from a fresh output folder: its result, rows loaded and dlt runs."""
     out = folder / "out"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
@@ -94,12 +124,14 @@ def run_client(client: str, command: list[str], folder: Path) -> tuple[RunResult
         **os.environ,
         **OFFLINE,
         "AIRBYTE_LOGGING_ROOT": str(folder / "logs"),
+        **(UNBOUNDED if client.startswith("dlt-unbounded") else {}),
     }  # PyAirbyte: no registry, no telemetry
     result = timed_run(command, stdout, folder / "stderr.txt", env=env)
     if result.exit_code != 0:
         tail = (folder / "stderr.txt").read_text()[-2000:]
         raise SystemExit(f"{client} exited with {result.exit_code}:\n{tail}")
-    return result, rows_loaded(client, out, folder / "stderr.txt")
+    dlt_runs = (folder / "stderr.txt").read_bytes().count(COMMITTED) + 1 if client.startswith("dlt") else 0
+    return result, rows_loaded(client, out, folder / "stderr.txt"), dlt_runs
 
 
 def main() -> None:
@@ -108,11 +140,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--clients", default="dlt,dlt-once,Airbyte,PyAirbyte", help="which clients (first word of the name)"
+        "--clients", default="dlt,dlt-50k,dlt-once,Airbyte,PyAirbyte", help="which clients (first word of the name)"
     )
+    parser.add_argument("--emulator-flags", default="", help="more emulator flags, e.g. '--realistic-weights'")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as tmp, running_emulator(args.events, 3, args.seed, real_limits=False) as emu:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_emulator(args.events, args.seed, shlex.split(args.emulator_flags)) as emu,
+    ):
         folder = Path(tmp)
         config, catalog = write_inputs(folder, emu)
         expected = len(emu.truth_ids())
@@ -121,9 +157,9 @@ def main() -> None:
             if client.split()[0] not in chosen:
                 continue
             runs = [run_client(client, command, folder) for _ in range(args.runs)]
-            wall = statistics.median(result.wall_s for result, _ in runs)
-            rss = max(result.peak_rss_mb for result, _ in runs)
-            loaded = runs[-1][1]
+            wall = statistics.median(result.wall_s for result, _, _ in runs)
+            rss = max(result.peak_rss_mb for result, _, _ in runs)
+            loaded, dlt_runs = runs[-1][1], runs[-1][2]
             rows.append(
                 {
                     "client": client,
@@ -131,15 +167,16 @@ def main() -> None:
                     "events_per_s": expected / wall,
                     "peak_rss_mb": rss,
                     "loaded": loaded,
+                    "dlt_runs": dlt_runs,
                 }
             )
-            print(f"  {client}: {wall:.1f} s, {rss:.0f} MB, {loaded} rows", flush=True)
+            print(f"  {client}: {wall:.1f} s, {rss:.0f} MB, {loaded} rows, {dlt_runs} dlt runs", flush=True)
     print(f"\n{expected:,} events, median of {args.runs} run(s)\n")
-    print("| client | wall s | events/s | peak RSS MB | rows in DuckDB |\n|---|---:|---:|---:|---:|")
+    print("| client | wall s | events/s | peak RSS MB | rows in DuckDB | dlt runs |\n|---|---:|---:|---:|---:|---:|")
     for row in rows:
         count = "-" if row["loaded"] is None else f"{row['loaded']:,}"
         figures = f"{row['wall_s']:.1f} | {row['events_per_s']:,.0f} | {row['peak_rss_mb']:.0f}"
-        print(f"| {row['client']} | {figures} | {count} |")
+        print(f"| {row['client']} | {figures} | {count} | {row['dlt_runs'] or '-'} |")
 
 
 if __name__ == "__main__":

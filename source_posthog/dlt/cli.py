@@ -5,10 +5,10 @@
 One table per stream, named as the stream, in the dataset `posthog_data` (not `posthog`: DuckDB names its catalog
 after the file, and a schema of the same name makes every query ambiguous). Run again, it loads incrementally:
 dlt keeps the pipeline state in a folder beside the file (and in the file itself, from where it is restored if
-that folder is gone). Each incremental stream is committed checkpoint by checkpoint (runs.py), so a killed load
-resumes from its last commit. A stream that fails is marked FAILED in the summary and named in a final `ERROR`
-line (exit code 1) after the other streams are loaded. Progress goes to stderr, the summary of rows per table to
-stdout. Any other failure is one `ERROR ...` line and exit code 1; the API key is never printed.
+that folder is gone). Each incremental stream is committed at every page's STATE (runs.py), so a killed load
+resumes from its last page, as Airbyte mode does. A stream that fails is marked FAILED in the summary and named in
+a final `ERROR` line (exit code 1) after the other streams are loaded. Progress goes to stderr, the summary of
+rows per table to stdout. Any other failure is one `ERROR ...` line and exit code 1; the API key is never printed.
 """
 
 import argparse
@@ -22,7 +22,7 @@ from source_posthog.redaction import redact
 from source_posthog.streams.table import STREAMS_BY_NAME
 
 NAME = "source-posthog-load"
-CHECKPOINT_RECORDS = 50_000  # runs.CHECKPOINT_RECORDS, repeated: this module must import without dlt
+CHECKPOINT_RECORDS = 1  # runs.CHECKPOINT_RECORDS, repeated: this module must import without dlt
 DATASET = "posthog_data"
 
 
@@ -53,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         type=count,
         default=CHECKPOINT_RECORDS,
-        help="commit an incremental stream's state at its first checkpoint after N records (default: "
-        f"{CHECKPOINT_RECORDS:,}; 0: once, at the end of its read); a rerun after a kill reads on from the last commit",
+        help="commit an incremental stream's rows and state to dlt at its first STATE after N records (default "
+        f"{CHECKPOINT_RECORDS}: at every page's STATE, so a rerun after a kill re-reads at most one page, as Airbyte "
+        "mode; larger N: fewer dlt runs; 0: once, at the end of its read)",
     )
     return parser
 

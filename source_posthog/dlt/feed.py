@@ -64,6 +64,8 @@ class Feed:
         """The last run ended at a checkpoint; the read goes on in the next run."""
         self.failure: ConnectorError | None = None
         """The stream's failure, when `keep_going` ended its resource on it."""
+        self.row_bytes = 0.0
+        """The most bytes per record of a batch so far (buffer.py sizes dlt's item buffer by it)."""
         self._log, self._turn = log, turn
         self._live: Live | None = None
 
@@ -80,6 +82,7 @@ class Feed:
                     continue
                 if kind == "records":
                     taken += len(payload)
+                    self.row_bytes = live.writer.row_bytes
                     yield payload
                 elif kind == "state":
                     save_state(payload)

@@ -7,8 +7,9 @@ batches. A batch ends at BATCH_RECORDS records or at `batch_bytes` of serialized
 at 150 KB an LLM event, 1,000 records would be 150 MB a batch. `batch_bytes` (`queue_batch_bytes`) lets the whole
 queue hold about one page's share of `max_memory_mb` (query/budget.py): the share the budget keeps for the page
 being written. A record is weighed by the length of its JSON (orjson: ~3 us for a 3 KB event, against the
-milliseconds dlt spends per batch). A stream's own failure is kept (`failure`) so the feed can tell it from an
-error that ends the whole load.
+milliseconds dlt spends per batch). The heaviest batch's bytes per record (`row_bytes`) tell runs.py how many
+items dlt's own writer buffer may hold within the same budget. A stream's own failure is kept (`failure`) so the
+feed can tell it from an error that ends the whole load.
 """
 
 import queue
@@ -44,6 +45,8 @@ class QueueWriter:
         """The stream's own error (sync/run.py reports it before ending the read with its summary error)."""
         self._batch: list[dict[str, Any]] = []
         self._batch_bytes, self._bytes = batch_bytes, 0
+        self.row_bytes = 0.0
+        """The most bytes per record of a batch so far (0: none weighed yet, or no budget)."""
         self._log = log
 
     def put(self, item: Item) -> None:
@@ -67,6 +70,7 @@ class QueueWriter:
     def flush(self) -> None:
         """Queue the records not yet queued."""
         if self._batch:
+            self.row_bytes = max(self.row_bytes, self._bytes / len(self._batch))
             batch, self._batch, self._bytes = self._batch, [], 0
             self.put(("records", batch))
 

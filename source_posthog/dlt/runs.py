@@ -5,8 +5,12 @@
 - **Checkpoints.** dlt commits a resource's state only with the run (extract, normalize, load) that set it, so
   one run per read would, after a kill, read the interrupted stream again from its start. Here each incremental
   stream is loaded in runs that each end at the first STATE after `checkpoint_records` records (feed.py); every run
-  commits its checkpoint with its data, and a rerun re-reads only what came after the last one. Full-refresh
+  commits its checkpoint with its data, and a rerun re-reads only what came after the last one. The default, 1,
+  ends a run at every STATE that follows a record, i.e. every page: a kill re-delivers at most the page after the
+  last STATE, the bound of Airbyte mode. While a run normalizes and loads one page, the read thread is already
+  fetching the next (feed.py), so the commits cost dlt's fixed work per run, not a pause in the read. Full-refresh
   streams have no state to resume from (as in Airbyte mode): consecutive ones share one run.
+- **Memory.** Each run bounds dlt's item buffer by the memory budget (buffer.py).
 - **Pending packages first.** A run killed between its extract and its load leaves a load package whose state is
   already the pipeline's local state. dlt's own `run` would load such packages and return without extracting
   (dlt 1.31 `pipeline/pipeline.py`, `Pipeline.run`: "normalizes, loads pending data items and **exits**"), so
@@ -25,13 +29,14 @@ from dlt import Pipeline
 from dlt.common.destination import TLoaderFileFormat
 from dlt.extract.source import DltSource
 
+from source_posthog.dlt.buffer import bounded_buffer
 from source_posthog.dlt.feed import Feed
 from source_posthog.dlt.options import selected_streams
 from source_posthog.dlt.source import build_source, log_to_logging
 from source_posthog.errors import ConnectorError
 from source_posthog.sync.failures import failed_streams_error
 
-CHECKPOINT_RECORDS = 50_000
+CHECKPOINT_RECORDS = 1  # a commit at every STATE after a record: each page, as Airbyte mode
 Log = Callable[[str, str], None]
 
 
@@ -120,7 +125,8 @@ def run_group(pipeline: Pipeline, group: Selection, options: RunOptions, result:
         {"loader_file_format": options.loader_file_format} if options.loader_file_format else {}
     )
     while True:
-        pipeline.run(group.source.with_resources(*group.names), **file_format)
+        with bounded_buffer(feeds):
+            pipeline.run(group.source.with_resources(*group.names), **file_format)
         result.runs += 1
         result.rows.update(run_rows(pipeline, group.names))
         if not any(feed.paused for feed in feeds):
