@@ -103,8 +103,12 @@ def read_response(
         response.close()  # frees the connection of a body left unread (429, 5xx); a no-op after a full read
     if sized is not None:
         sized(len(body))
+    return parse_body(body, status)
+
+
+def parse_body(body: bytes | bytearray, status: int) -> Any:
+    """The JSON body parsed; a body cut short or an HTML page from a proxy is worth another attempt."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        # A proxy cut the body short or answered with an HTML page: the next attempt usually works.
         raise RetryableError(f"incomplete or invalid JSON body (HTTP {status})", None, status) from None

@@ -31,7 +31,15 @@ from source_posthog.http.pacing import EndpointClass
 from source_posthog.http.pagination import fetch_page
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.events.cursors import STREAM, Cursor, EventsRead
-from source_posthog.streams.events.legacy_edge import FILTER_IGNORED, Edge, heavy_position, property_filters
+from source_posthog.streams.events.legacy_edge import (
+    ASCENDING,
+    FILTER_IGNORED,
+    ONE_US,
+    Edge,
+    heavy_position,
+    list_params,
+    property_filters,
+)
 from source_posthog.streams.events.legacy_split import EVERY_UUID, UNSPLIT, read_parts
 from source_posthog.streams.events.records import canonical_timestamp
 from source_posthog.streams.events.start import start_point
@@ -39,14 +47,12 @@ from source_posthog.streams.rest.sizing import ListSizer, list_table
 from source_posthog.streams.slices import iter_slices
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
-ASCENDING = '["timestamp"]'  # anything but exactly ["-timestamp"] is oldest first
 PAGE_LIMIT = 1000  # PostHog lowers a larger limit to EVENT_LIST_MAX_LIMIT = 1_000 silently (rest/sizing.py)
 # Each page re-reads the rows at its first timestamp: a page of fewer rows than share a timestamp is read as a tie
 # block (up to 18 more requests each). Ten rows of 300 KB are 3 MB: a small excess over the smallest budget's page.
 MIN_PAGE_ROWS = 10
 LEGACY_TABLE = list_table(STREAM)
 MAX_SPAN = timedelta(days=365)  # PostHog answers 500 past 366 days of after..before (after is start - 1 µs)
-ONE_US = timedelta(microseconds=1)
 MAX_UUID = "ffffffff-ffff-ffff-ffff-ffffffffffff"  # sorts after every uuid, in ClickHouse order too
 
 
@@ -76,14 +82,7 @@ class LegacyReader:
 
         Sized by the budget unless `limit`; weighed for it unless it is the one-event probe of `first_event`.
         """
-        params = {
-            "orderBy": ASCENDING,
-            "after": format_timestamp(lower - ONE_US),
-            "before": format_timestamp(end),
-            "limit": str(limit or max(MIN_PAGE_ROWS, self.sizer.limit())),
-        }
-        if offset:
-            params["offset"] = str(offset)
+        params = list_params(lower, end, limit or max(MIN_PAGE_ROWS, self.sizer.limit()), offset)
         if properties := property_filters(self.read.event_filter.hogql_expression(), uuids, skip or set()):
             params["properties"] = properties
         client, path = self.read.context.client, f"projects/{self.project_id}/events/"

@@ -9,14 +9,17 @@ every later request at that timestamp by a HogQL property filter, as the tie-blo
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 
 from source_posthog.http.body_cut import BodyCutError
 from source_posthog.streams.events.legacy_split import EVERY_UUID
-from source_posthog.streams.timestamps import parse_timestamp
+from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
+
+ASCENDING = '["timestamp"]'  # anything but exactly ["-timestamp"] is oldest first
+ONE_US = timedelta(microseconds=1)
 
 UUID_TEXT = frozenset("-0123456789abcdef")
 FILTER_IGNORED = (
@@ -73,3 +76,16 @@ def left_out_filter(ids: set[str]) -> str | None:
     """
     safe = sorted(uuid for uuid in ids if set(uuid) <= UUID_TEXT)
     return " AND ".join(f"toString(uuid) != '{uuid}'" for uuid in safe) or None
+
+
+def list_params(lower: datetime, end: datetime, limit: int, offset: int) -> dict[str, str]:
+    """The `/events/` query for rows with lower <= timestamp < end, oldest first (`after` is exclusive)."""
+    params = {
+        "orderBy": ASCENDING,
+        "after": format_timestamp(lower - ONE_US),
+        "before": format_timestamp(end),
+        "limit": str(limit),
+    }
+    if offset:
+        params["offset"] = str(offset)
+    return params
