@@ -29,11 +29,8 @@ Pointing = dict[Any, set[Any]] | None  # {record id: ids pointing at it}; None: 
 
 def read_rest_stream(stream: Stream[RestSpec], context: ReadContext, *_mode_and_state: Any) -> int:
     """Emit every record of the stream once; return how many were emitted."""
-    if not stream.per_project:  # the project list, already read when the sync started
-        context.progress.page(stream.name, len(context.projects), "the project list")
-        for project in context.projects:
-            context.sink.record(stream.name, project)
-        return len(context.projects)
+    if not stream.per_project:
+        return emit_projects(stream.name, context)
     seen: set[Any] = set()
     emitted = duplicates = 0
     for project in context.projects:
@@ -58,6 +55,14 @@ def read_rest_stream(stream: Stream[RestSpec], context: ReadContext, *_mode_and_
     if warning := context.queries.budget.report(list_table(stream.name)):
         context.sink.log("WARN", warning)  # records each heavier than a page's memory budget, read alone
     return emitted
+
+
+def emit_projects(name: str, context: ReadContext) -> int:
+    """The project list, read once when the sync started: emitted as it is."""
+    context.progress.page(name, len(context.projects), "the project list")
+    for project in context.projects:
+        context.sink.record(name, project)
+    return len(context.projects)
 
 
 def iter_project_records(stream: Stream[RestSpec], context: ReadContext, project_id: int) -> Iterator[dict[str, Any]]:
