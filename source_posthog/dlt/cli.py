@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dataset", metavar="NAME", default=DATASET, help=f"dataset (schema) name (default: {DATASET})"
     )
     parser.add_argument("--pipelines-dir", metavar="DIR", help="dlt's working folder (default: beside the DuckDB file)")
+    add_checkpoint_option(parser)
+    return parser
+
+
+def add_checkpoint_option(parser: argparse.ArgumentParser) -> None:
+    """`--checkpoint-records`: what a kill may cost against how many dlt runs a load takes."""
     parser.add_argument(
         "--checkpoint-records",
         metavar="N",
@@ -57,7 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
         f"{CHECKPOINT_RECORDS}: at every page's STATE, so a rerun after a kill re-reads at most one page, as Airbyte "
         "mode; larger N: fewer dlt runs; 0: once, at the end of its read)",
     )
-    return parser
 
 
 def count(text: str) -> int:
