@@ -5,8 +5,9 @@ The distinct ids come from the project's on-disk store (distinct_ids.py), filled
 """
 
 from typing import Any
+from uuid import UUID
 
-from source_posthog.streams.tables.distinct_ids import DistinctIdStore
+from source_posthog.streams.tables.distinct_ids import LOOKUP, DistinctIdStore
 from source_posthog.streams.tables.persons import display_name, is_anonymous, persons, plain
 
 UUID_A = "0190f1c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d"
@@ -52,6 +53,18 @@ def test_given_a_store_when_looked_up_then_each_person_gets_exactly_its_distinct
         assert store.of([UUID_B, UUID_A]) == {UUID_A: ["a1", "a2"], UUID_B: ["b1"]}
         assert store.of([UUID_C]) == {UUID_C: ["x"]}  # the page table is emptied between lookups
         assert store.of([]) == {}
+
+
+def test_given_many_stored_ids_when_a_page_is_looked_up_then_by_the_person_index_not_a_scan() -> None:
+    # A scan of every stored id per page made a persons read quadratic in the project (distinct_ids.LOOKUP).
+    people = [str(UUID(int=n)) for n in range(1, 5001)]
+    with DistinctIdStore() as store:
+        store.add((f"d{n}", person) for n, person in enumerate(people))
+        store.seal()
+        assert store.of(people[10:12]) == {people[10]: ["d10"], people[11]: ["d11"]}
+        plan = " | ".join(row[3] for row in store._db.execute(f"EXPLAIN QUERY PLAN {LOOKUP}"))
+    assert plan.startswith("SCAN page"), plan
+    assert "SEARCH pdi USING INDEX pdi_person" in plan, plan
 
 
 def test_display_name_follows_posthog_order_and_falls_back_to_the_id() -> None:
