@@ -4,6 +4,9 @@ import copy
 import io
 from typing import Any
 
+import requests
+import urllib3
+
 from source_posthog.airbyte.messages import Output
 from source_posthog.config.file import parse_config
 from source_posthog.config.model import Config
@@ -91,3 +94,12 @@ class Harness:
 def page(results: list[dict[str, Any]], next_url: str | None = None) -> dict[str, Any]:
     """One DRF offset page."""
     return {"count": None, "next": next_url, "previous": None, "results": results}
+
+
+def streamed(body: bytes, headers: dict[str, str]) -> requests.Response:
+    """A Response whose body is still on the (fake) wire, as with `stream=True`."""
+    response = requests.Response()
+    response.status_code = 200
+    response.headers.update(headers)
+    response.raw = urllib3.HTTPResponse(io.BytesIO(body), headers=headers, preload_content=False)
+    return response

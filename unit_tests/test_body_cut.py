@@ -1,27 +1,16 @@
 """http/body_cut.py and read_body's ceiling: a body past its ceiling is abandoned, its complete rows counted."""
 
-import io
 import threading
 
 import orjson
 import pytest
-import requests
-import urllib3
 
 from source_posthog.http.body_cut import BodyCutError, Ceiling, row_sizes
 from source_posthog.http.responses import BODY_CHUNK_BYTES, read_body
+from unit_tests.fakes import streamed
 
 ROWS = [["a", '{"x": "[1, 2]"}', 1], ['b\\"]]', "{}", None], ["c", "x" * 50, 2.5]]
 BODY = orjson.dumps({"columns": ["u", "p", "n"], "results": ROWS, "types": [["u", "String"]]})
-
-
-def streamed(body: bytes, headers: dict[str, str]) -> requests.Response:
-    """A Response whose body is still on the (fake) wire, as with `stream=True`."""
-    response = requests.Response()
-    response.status_code = 200
-    response.headers.update(headers)
-    response.raw = urllib3.HTTPResponse(io.BytesIO(body), headers=headers, preload_content=False)
-    return response
 
 
 def complete_rows(prefix: bytes) -> int:

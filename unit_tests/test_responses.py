@@ -1,25 +1,13 @@
 """http/responses.py: each status classified; read_response reads a streamed body once, into a buffer of its
 declared size; a cut body is retried."""
 
-import io
-
 import pytest
-import requests
-import urllib3
 
 from source_posthog.http.responses import Outcome, classify, read_body, read_response
 from source_posthog.http.retry import RetryableError
+from unit_tests.fakes import streamed
 
 BODY = b'{"columns": ["uuid"], "results": [["a"], ["b"]]}'
-
-
-def streamed(body: bytes, headers: dict[str, str]) -> requests.Response:
-    """A Response whose body is still on the (fake) wire, as with `stream=True`."""
-    response = requests.Response()
-    response.status_code = 200
-    response.headers.update(headers)
-    response.raw = urllib3.HTTPResponse(io.BytesIO(body), headers=headers, preload_content=False)
-    return response
 
 
 class TestReadBody:
