@@ -10,11 +10,10 @@ timestamp). Every event arrives once, one WARN counts the four, and a resumed re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-import requests
 
+from integration_tests.replay import replayed_pages
 from integration_tests.test_memory_budget import ids, measured_read, state_before
 from posthog_emulator import Emulator, EmulatorSettings, Quirks
 from source_posthog.config.file import parse_config
@@ -49,19 +48,6 @@ def heavy_legacy_emulator() -> tuple[Emulator, list[str]]:
     return emu, heavy
 
 
-def answers(emu: Emulator) -> list[tuple[str, list[str]]]:
-    """Each `/events/` page request's limit and the ids it answers (asked again: the log keeps no bodies)."""
-    out = []
-    with requests.Session() as client:
-        client.headers["Authorization"] = f"Bearer {emu.api_key}"
-        for entry in emu.requests:
-            if entry["path"].rstrip("/").endswith("/events") and entry["status"] == 200:
-                url = urlsplit(entry["url"])
-                body = client.get(f"{emu.base_url}{url.path}?{url.query}", timeout=60).json()
-                out.append((entry["query"]["limit"], [row["id"] for row in body["results"]]))
-    return out
-
-
 def test_given_heavy_events_on_the_legacy_list_when_read_then_each_alone_once_and_one_warn(tmp_path: Path) -> None:
     emu, heavy = heavy_legacy_emulator()
     try:
@@ -72,7 +58,7 @@ def test_given_heavy_events_on_the_legacy_list_when_read_then_each_alone_once_an
         assert run.returncode == 0, run.errors
         assert len(ids(run)) == len(set(ids(run))) == len(truth)
         assert sorted(ids(run)) == truth
-        pages = answers(emu)
+        pages = replayed_pages(emu, "/events")
         for event_id in heavy:
             alone = [i for i, (limit, got) in enumerate(pages) if limit == "1" and got == [event_id]]
             assert len(alone) == 1, f"{event_id} asked alone {len(alone)} times"

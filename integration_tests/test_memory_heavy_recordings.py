@@ -8,28 +8,13 @@ once and one WARN counts those read alone.
 """
 
 from pathlib import Path
-from urllib.parse import urlsplit
-
-import requests
 
 from integration_tests.conftest import Workspace
+from integration_tests.replay import replayed_pages
 from posthog_emulator import Emulator, EmulatorSettings
 
 HEAVY_BYTES = 5_000_000
 WARNING = "larger than a page's share of max_memory_mb"
-
-
-def answers(emu: Emulator) -> list[tuple[str, list[str]]]:
-    """Each recordings page request's limit and the ids it answers (asked again: the log keeps no bodies)."""
-    out = []
-    with requests.Session() as client:
-        client.headers["Authorization"] = f"Bearer {emu.api_key}"
-        for entry in emu.requests:
-            if entry["path"].rstrip("/").endswith("/session_recordings") and entry["status"] == 200:
-                url = urlsplit(entry["url"])
-                body = client.get(f"{emu.base_url}{url.path}?{url.query}", timeout=60).json()
-                out.append((entry["query"].get("limit", ""), [row["id"] for row in body["results"]]))
-    return out
 
 
 def test_given_heavy_recordings_when_read_then_each_alone_in_its_page_once_and_one_warn(tmp_path: Path) -> None:
@@ -46,7 +31,7 @@ def test_given_heavy_recordings_when_read_then_each_alone_in_its_page_once_and_o
         got = [str(record["id"]) for record in run.records("session_recordings")]
         assert sorted(got) == truth
         assert len(got) == len(set(got))
-        pages = answers(emu)
+        pages = replayed_pages(emu, "/session_recordings")
         for recording_id in heavy:
             alone = [got for limit, got in pages if limit == "1" and got == [recording_id]]
             assert alone, f"{recording_id} never asked alone"
