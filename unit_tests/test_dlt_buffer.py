@@ -12,7 +12,7 @@ from source_posthog.dlt.buffer import (  # noqa: E402
     KEY,
     bounded_buffer,
     buffer_items,
-    run_buffer,
+    run_shares,
 )
 from source_posthog.dlt.feed import Feed  # noqa: E402
 from source_posthog.dlt.queue_writer import QUEUE_ITEMS  # noqa: E402
@@ -33,11 +33,12 @@ def test_given_row_weights_when_buffer_sized_then_one_page_share_at_most_and_dlt
     assert buffer_items(100_000, 10_000_000) == 1  # a row above the share still goes through, alone
 
 
-def test_given_no_row_weighed_yet_when_run_buffer_then_a_fat_first_row_assumed() -> None:
+def test_given_no_row_weighed_yet_when_a_run_is_sized_then_a_fat_first_row_assumed() -> None:
     share = BATCH_BYTES * (QUEUE_ITEMS + 1)
-    assert run_buffer([feed()]) == int(share / FIRST_ROW_BYTES)
-    assert run_buffer([feed(150_000), feed(500)]) == int(share / 150_000)  # the heaviest feed of the run
-    assert run_buffer([feed(batch_bytes=None)]) is None  # no budget: dlt's default
+    assert run_shares([feed()]) == (share, FIRST_ROW_BYTES)
+    assert run_shares([feed(150_000), feed(500)]) == (share, 150_000)  # the heaviest feed of the run
+    assert buffer_items(*(run_shares([feed(150_000)]) or (0, 1))) == int(share / 150_000)
+    assert run_shares([feed(batch_bytes=None)]) is None  # no budget: dlt's default
 
 
 def test_given_a_run_when_bounded_then_buffer_and_file_size_set_for_the_run_only() -> None:

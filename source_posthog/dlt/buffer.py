@@ -12,8 +12,8 @@ of its 256 MB (measured: 20k events with 5% at 150 KB in one run). A value the u
 left alone, and environment variables outrank what `dlt.config.values` sets (dlt's provider order), so theirs win.
 """
 
-from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 
 import dlt
 
@@ -40,12 +40,6 @@ def run_shares(feeds: Iterable[Feed]) -> tuple[float, float] | None:
     return share, max(feed.row_bytes or FIRST_ROW_BYTES for feed in sized)
 
 
-def run_buffer(feeds: Iterable[Feed]) -> int | None:
-    """The buffer for a run of these feeds (None: no budget, dlt's default)."""
-    shares = run_shares(feeds)
-    return None if shares is None else buffer_items(*shares)
-
-
 def bounded_buffer(feeds: Iterable[Feed]) -> AbstractContextManager[None]:
     """Set dlt's writer buffer and file size for the duration of one run, unless the user set them."""
     feeds = list(feeds)
@@ -53,10 +47,4 @@ def bounded_buffer(feeds: Iterable[Feed]) -> AbstractContextManager[None]:
     if shares is None:
         return nullcontext()
     wanted = {KEY: buffer_items(*shares), FILE_KEY: int(shares[0])}
-    return _values({key: value for key, value in wanted.items() if dlt.config.get(key) is None})
-
-
-@contextmanager
-def _values(values: dict[str, int]) -> Iterator[None]:
-    with dlt.config.values(values):
-        yield
+    return dlt.config.values({key: value for key, value in wanted.items() if dlt.config.get(key) is None})
