@@ -11,7 +11,7 @@ distinct ids a person. Seconds per query as `QueryCost.real()`: 0.15 s + 5e-7 s 
 narrow row + 3e-5 s a returned row; over 10 s PostHog answers 504. Today's reader halves a page that times out,
 which cannot help a query whose cost is the tail: the read fails there ("fails at query k").
 Groups (size = groups, one group type): the previous reader's cursor-order pages each read every raw group row
-(wide: properties); this branch's, one LIMIT 1 bound per index and the end, then bounded pages of 10,000 raw rows.
+(wide: properties); this branch's, one LIMIT 1 bound per index and the end, then bounded pages of 45,000 raw rows.
 Usage: `.venv/bin/python bench/persons_cost.py --sizes 1000000,10000000,100000000`.
 """
 
@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 RAW_PER_PERSON, RAW_PER_ID, IDS_PER_PERSON = 1.25, 1.125, 2.2
 FIXED_S, PERSON_ROW_S, KEY_ROW_S, RETURNED_S, LIMIT_S = 0.15, 5e-7, 2e-8, 3e-5, 10.0
-PERSONS_PAGE, PDI_PAGE = 45_000, 10_000  # the persons stream's page, and the person_distinct_ids stream's
-GROUPS_PAGE, RAW_PER_GROUP = 10_000, 1.25  # the groups stream's page; a quarter with an older version
+PERSONS_PAGE, PDI_PAGE = 45_000, 45_000  # the persons stream's page, and the person_distinct_ids stream's
+PREVIOUS_PDI_PAGE = 10_000  # person_distinct_ids at 9beb8bd
+GROUPS_PAGE, RAW_PER_GROUP = 45_000, 1.25  # the groups stream's page; a quarter with an older version
+PREVIOUS_GROUPS_PAGE = 10_000  # groups at e0b40f2
 LINE = "{:>12} {:<20} {:<9} {:>8} {:>16} {:>14} {:>13} {:>9} {:>10}"
 
 
@@ -58,9 +60,9 @@ def previous_distinct_ids(persons: int) -> Iterator[Query]:
     """Commit 9beb8bd: `person_distinct_ids` keyset pages on `distinct_id > a` only: each reads the team (the
     tail with --pushdown)."""
     live = persons * IDS_PER_PERSON
-    pages = -(-int(live) // PDI_PAGE)
+    pages = -(-int(live) // PREVIOUS_PDI_PAGE)
     for k in range(pages):
-        yield Query(live * RAW_PER_ID * (1 - k / pages if PUSHDOWN[0] else 1.0), False, PDI_PAGE)
+        yield Query(live * RAW_PER_ID * (1 - k / pages if PUSHDOWN[0] else 1.0), False, PREVIOUS_PDI_PAGE)
 
 
 def bounded(live: float, raw_per_live: float, page: int, reads: int, wide: bool) -> Iterator[Query]:
@@ -86,9 +88,9 @@ def ours_distinct_ids(persons: int) -> Iterator[Query]:
 
 def previous_groups(groups: int) -> Iterator[Query]:
     """Commit e0b40f2: `groups` pages in (updated_at, index, key) order: each reads the team's whole table."""
-    pages = -(-groups // GROUPS_PAGE)
+    pages = -(-groups // PREVIOUS_GROUPS_PAGE)
     for k in range(pages):
-        yield Query(groups * RAW_PER_GROUP, True, min(GROUPS_PAGE, groups - k * GROUPS_PAGE))
+        yield Query(groups * RAW_PER_GROUP, True, min(PREVIOUS_GROUPS_PAGE, groups - k * PREVIOUS_GROUPS_PAGE))
 
 
 def ours_groups(groups: int) -> Iterator[Query]:

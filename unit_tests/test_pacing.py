@@ -5,7 +5,7 @@ from bisect import bisect_right
 import pytest
 
 from source_posthog.config.rates import Window
-from source_posthog.http.pacing import DOCUMENTED_LIMITS, WINDOW_MARGIN_SECONDS, EndpointClass, Pacer
+from source_posthog.http.pacing import DOCUMENTED_LIMITS, WINDOW_MARGIN_SECONDS, EndpointClass, Pacer, describe_wait
 from unit_tests.fakes import FakeClock
 
 TINY: dict[EndpointClass, tuple[Window, ...]] = {
@@ -91,3 +91,40 @@ class TestAcquire:
 
         assert clock.sleeps == []
         assert limiter.waited_seconds == 0
+
+
+class TestLongWaits:
+    """A read that has spent the hourly window sleeps for minutes; it says so instead of looking hung."""
+
+    def test_given_the_hourly_window_full_when_acquire_then_the_wait_and_its_window_are_told_once(self) -> None:
+        clock, told = FakeClock(), []
+        limiter = Pacer(None, clock=clock, sleep=clock.sleep, on_long_wait=lambda *wait: told.append(wait))
+        for _ in range(2401):
+            limiter.acquire(EndpointClass.QUERY)
+
+        assert len(told) == 1
+        endpoint, window, seconds = told[0]
+        assert (endpoint, window) == (EndpointClass.QUERY, Window(2400, 3600))
+        assert seconds == pytest.approx(3600 - 9 * 60, abs=1)  # the hour, less the nine minutes of 240-request bursts
+        message = describe_wait(endpoint, window, seconds)
+        assert "2,400" in message
+        assert "60 min" in message
+        assert "rate_limits" in message
+
+    def test_given_only_the_minute_window_full_when_acquire_then_nothing_is_told(self) -> None:
+        clock, told = FakeClock(), []
+        limiter = Pacer(TINY, clock=clock, sleep=clock.sleep, on_long_wait=lambda *wait: told.append(wait))
+        for _ in range(10):
+            limiter.acquire(EndpointClass.CRUD)
+
+        assert clock.sleeps
+        assert told == []
+
+    def test_given_a_long_hold_after_429_when_acquire_then_told_without_a_window(self) -> None:
+        clock, told = FakeClock(), []
+        limiter = Pacer(TINY, clock=clock, sleep=clock.sleep, on_long_wait=lambda *wait: told.append(wait))
+        limiter.hold(EndpointClass.CRUD, 300)
+        limiter.acquire(EndpointClass.CRUD)
+
+        assert told == [(EndpointClass.CRUD, None, 300)]
+        assert "429" in describe_wait(*told[0])

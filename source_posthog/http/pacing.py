@@ -16,6 +16,9 @@ from source_posthog.config.rates import Window, parse_rates
 
 # Request latency means the server stamps a request a little later than we do; leave this much slack.
 WINDOW_MARGIN_SECONDS = 0.05
+# A wait this long is told (`on_long_wait`): a big read that has spent the hourly window sleeps for many minutes
+# without a request or a record, and would look hung (a 10M-person person_distinct_ids read once did).
+LONG_WAIT_SECONDS = 120.0  # longer than any wait for the minute window
 
 
 class EndpointClass(Enum):
@@ -26,6 +29,9 @@ class EndpointClass(Enum):
     PERSONS = "persons"
     QUERY = "query"
 
+
+LongWait = Callable[[EndpointClass, Window | None, float], None]
+"""(endpoint class, the window that is full or None after a 429's Retry-After, seconds to wait)."""
 
 DOCUMENTED_LIMITS: dict[EndpointClass, tuple[Window, ...]] = {
     EndpointClass.CRUD: (Window(480, 60), Window(4800, 3600)),
@@ -79,6 +85,7 @@ class Pacer:
         share: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        on_long_wait: LongWait | None = None,
     ) -> None:
         chosen = DOCUMENTED_LIMITS if limits is None else limits
         # `share` leaves the rest of the team's budget to other tools using the same key or project.
@@ -91,6 +98,7 @@ class Pacer:
         self._locks = {endpoint: threading.Lock() for endpoint in EndpointClass}
         self._clock = clock
         self._sleep = sleep
+        self._on_long_wait = on_long_wait
         self.waited_seconds = 0.0
 
     def acquire(self, endpoint: EndpointClass) -> float:
@@ -99,6 +107,8 @@ class Pacer:
         with self._locks[endpoint]:
             windows = self._windows.get(endpoint, [])
             while (wait := self._wait_time(endpoint, windows, self._clock())) > 0:
+                if wait >= LONG_WAIT_SECONDS and self._on_long_wait is not None:
+                    self._on_long_wait(endpoint, self._full_window(windows, wait), wait)
                 waited += wait
                 self._sleep(wait)
             now = self._clock()
@@ -129,6 +139,23 @@ class Pacer:
             longest.window = Window(allowed, longest.window.seconds)
             return allowed
 
+    def _full_window(self, windows: list[SlidingWindow], wait: float) -> Window | None:
+        """The window that makes a request wait `wait` seconds; None when it is a 429's hold."""
+        now = self._clock()
+        return next((w.window for w in windows if w.wait_time(now) >= wait - WINDOW_MARGIN_SECONDS), None)
+
     def _wait_time(self, endpoint: EndpointClass, windows: list[SlidingWindow], now: float) -> float:
         held = self._not_before[endpoint] - now
         return max([held, *(window.wait_time(now) for window in windows)])
+
+
+def describe_wait(endpoint: EndpointClass, window: Window | None, seconds: float) -> str:
+    """What a long wait is for, in words for the log."""
+    wait = f"{seconds / 60:,.0f} min" if seconds >= 120 else f"{seconds:,.0f} s"
+    if window is None:
+        return f"Waiting {wait} before the next {endpoint.value} request, as PostHog's last 429 answer asked."
+    return (
+        f"Waiting {wait} before the next {endpoint.value} request: this read has sent the {window.limit:,} that "
+        f"PostHog's rate limit allows in {window.seconds / 60:,.0f} min (the `rate_limits` setting); "
+        "it goes on by itself."
+    )

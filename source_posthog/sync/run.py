@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from source_posthog.config.model import Config
 from source_posthog.errors import ConnectorError
 from source_posthog.http.client import ApiClient, ClientSettings
-from source_posthog.http.pacing import Pacer, limits_with
+from source_posthog.http.pacing import Pacer, describe_wait, limits_with
 from source_posthog.http.stats import HttpStats
 from source_posthog.streams.context import ReadContext
 from source_posthog.streams.projects import list_projects
@@ -42,8 +42,12 @@ class Writer(Protocol):
 
 
 def make_client(config: Config, writer: Writer, max_tries: int | None = None) -> ApiClient:
-    """The API client, paced to the configured share of PostHog's limits; each retry becomes a WARN log."""
-    pacer = Pacer(limits_with(config.rate_limits.model_dump()), share=config.rate_limit_share)
+    """The API client, paced to the configured share of PostHog's limits; each retry is a WARN, a long wait an INFO."""
+    pacer = Pacer(
+        limits_with(config.rate_limits.model_dump()),
+        share=config.rate_limit_share,
+        on_long_wait=lambda *wait: writer.log("INFO", describe_wait(*wait)),
+    )
     stats = HttpStats(on_warning=lambda message: writer.log("WARN", message))
     key, concurrency = config.api_key.get_secret_value(), config.max_concurrent_queries
     return ApiClient(
