@@ -111,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     emu = Emulator(settings_from(args)).start()
     # The seeded data lives as long as the process: keep the cyclic GC from walking its millions of objects on
-    # every collection (at 1M persons, seconds per request). Only here: an in-process emulator leaves GC alone.
+    # every collection (at 1M persons, seconds per request), and the indexes built later too (Runtime.settle).
+    # Only here: an in-process emulator leaves GC alone.
     gc.freeze()
+    emu.app.rt.settle = gc.freeze
     ready = {
         "base_url": emu.base_url,
         "api_key": emu.api_key,

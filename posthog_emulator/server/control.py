@@ -145,6 +145,7 @@ def reset(app: Pipeline, data: bool = True) -> None:
         rt.dataset = build_dataset(rt.settings)
         rt.person_tombstones.clear()
         rt.raw_keys.clear()
+        rt.settle()
     rt.quirks, rt.faults, rt.limits = rt.settings.quirks, rt.settings.faults, rt.settings.limits
     rt.log.clear()
     rt.async_queries.clear()

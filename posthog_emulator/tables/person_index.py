@@ -59,6 +59,7 @@ def index_of(rt: Runtime, pid: int) -> PersonIndex:
     order = sorted(range(len(people)), key=keys.__getitem__)
     index = PersonIndex(people, len(people), [keys[i] for i in order], [people[i] for i in order], order)
     rt.person_indexes[pid] = index
+    rt.settle()
     return index
 
 

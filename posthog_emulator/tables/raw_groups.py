@@ -50,6 +50,7 @@ def raw_keys(rt: Runtime, pid: int) -> list[RawKey]:
         [(g["index"], g["key"]) for g in groups] + [(g["index"], g["key"]) for g in groups if _older(g["key"])]
     )
     rt.raw_keys[("groups", pid)] = (token, keys)
+    rt.settle()
     return keys
 
 

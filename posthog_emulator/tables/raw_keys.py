@@ -57,6 +57,7 @@ def raw_keys(rt: Runtime, pid: int) -> RawKeys:
     older = [d for d in live if zlib.crc32(d.encode()) % 8 == 0]
     built = RawKeys(index, sorted(persons), sorted([*live, *dead, *older]), live, [owner for _d, owner in pairs])
     rt.raw_keys[pid] = built
+    rt.settle()
     return built
 
 
