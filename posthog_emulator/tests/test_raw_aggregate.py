@@ -106,3 +106,19 @@ def test_given_an_aggregation_unlike_the_lazy_tables_when_asked_then_400(api: Ap
     by_other_key = "SELECT person_id, argMax(raw_person_distinct_ids.distinct_id, raw_person_distinct_ids.version) "
     by_other_key += "AS distinct_id FROM raw_person_distinct_ids GROUP BY person_id LIMIT 5"
     assert post(api, by_other_key).status_code == 400
+
+
+def test_given_lasting_data_built_when_reset_or_indexed_then_settled_once_each(emu: Emulator, api: Api) -> None:
+    """`python -m posthog_emulator` freezes what lasts (Runtime.settle = gc.freeze): the data and every index."""
+    settled: list[int] = []
+    emu.app.rt.settle = lambda: settled.append(len(settled))
+    try:
+        emu.reset()
+        assert len(settled) == 1  # the rebuilt dataset
+        bound(api, "distinct_id", "raw_person_distinct_ids", 10)
+        built = len(settled)
+        assert built >= 3  # the person index and the raw keys
+        bound(api, "distinct_id", "raw_person_distinct_ids", 10)
+        assert len(settled) == built  # cached: nothing new to settle
+    finally:
+        emu.app.rt.settle = lambda: None
