@@ -25,7 +25,11 @@ fi
 .venv/bin/mypy
 
 status=0
-.venv/bin/pytest "$@" || status=$?
+# Two workers, each test file whole in one (`--dist loadfile`: a file's tests share their emulator and the
+# Meltano project directory). Most of a test's time is waiting on a subprocess or a socket, so two workers
+# take about half the time even on 2 cores (388 s against 755 s for the same 1,561 tests). `-n 0` in the
+# arguments runs them in this process.
+.venv/bin/pytest -n 2 --dist loadfile "$@" || status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure here." >&2
 fi
