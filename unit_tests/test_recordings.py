@@ -96,10 +96,12 @@ class TestReadDated:
         requests_mock.get(LIST, json=FakeRecordings([("a", start + timedelta(hours=1))]))
         h = harness(start)
 
+        before = datetime.now(UTC)  # not NOW: the module may be imported minutes before this test runs (xdist)
         read_dated_stream(STREAM, h.sync([{"id": 1}]), "incremental", None)
+        after = datetime.now(UTC)
 
         cursor = parse_timestamp(states(h)[-1]["1"]["start_time"])
-        assert NOW - OPEN_FOR - timedelta(minutes=1) < cursor < NOW - OPEN_FOR + timedelta(minutes=1)
+        assert before - OPEN_FOR - timedelta(minutes=1) < cursor < after - OPEN_FOR + timedelta(minutes=1)
 
     def test_given_saved_cursor_when_read_again_then_only_recordings_from_it_are_emitted(
         self, requests_mock: rm.Mocker
