@@ -90,3 +90,8 @@ class TestRetry:
         self, sizes: list[int], complete: int, expected: tuple[int, bool]
     ) -> None:
         assert BodyCutError(sum(sizes), sizes, complete).retry(100, 4) == expected
+
+
+def test_given_a_cut_body_then_the_first_row_over_the_share_is_found() -> None:
+    assert BodyCutError(900, [100, 100, 5_000, 200], 3).first_heavy(1_000) == 2
+    assert BodyCutError(900, [600, 600], 1).first_heavy(1_000) is None

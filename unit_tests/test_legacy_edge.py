@@ -4,8 +4,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from source_posthog.http.body_cut import BodyCutError
-from source_posthog.streams.events.legacy_edge import Edge, heavy_position, left_out_filter, property_filters
+from source_posthog.streams.events.legacy_edge import Edge, left_out_filter, property_filters
 from source_posthog.streams.events.legacy_split import EVERY_UUID
 
 T0 = datetime(2026, 5, 1, 12, tzinfo=UTC)
@@ -30,11 +29,6 @@ def test_given_a_heavy_event_at_the_edge_when_advanced_then_earlier_ids_and_heav
 def test_given_a_plain_page_when_advanced_then_nothing_is_left_out() -> None:
     edge = Edge(T0, {A}, {H}).after([row(A, T0), row(B, T1)])
     assert (edge.lower, edge.seen, edge.alone) == (T1, {B}, set())
-
-
-def test_given_a_cut_body_then_the_first_row_over_the_share_is_found() -> None:
-    assert heavy_position(BodyCutError(900, [100, 100, 5_000, 200], 3), heavy=1_000) == 2
-    assert heavy_position(BodyCutError(900, [600, 600], 1), heavy=1_000) is None
 
 
 def test_given_heavy_ids_then_they_are_left_out_and_other_text_is_never_quoted() -> None:

@@ -10,15 +10,17 @@ in its page the first time it is delivered.
 """
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from threading import local
+from typing import TypeVar
 
 # A complete JSON string (escapes included), a bracket, or a lone quote: a string the prefix ends inside.
 TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[][{}"]')
 COLON = re.compile(rb"\s*:")
 RESULTS = b'"results"'
 OPENING, CLOSING, QUOTE = frozenset(b"[{"), frozenset(b"]}"), ord('"')
+T = TypeVar("T")
 
 
 class BodyCutError(Exception):
@@ -39,10 +41,31 @@ class BodyCutError(Exception):
         The rows before the first one heavier than `heavy` (a page's share), then that one alone; if none is, the
         rows that were complete (a page that merely ran over). At most `most`, at least one.
         """
-        first = next((i for i, size in enumerate(self.sizes) if size > heavy), None)
+        first = self.first_heavy(heavy)
         if first is None:
             return max(1, min(self.complete, most)), False
         return max(1, min(first, most)), 0 < first <= most
+
+    def first_heavy(self, heavy: float) -> int | None:
+        """Where the first row heavier than `heavy` bytes stands; None if none is (the page merely ran over)."""
+        return next((i for i, size in enumerate(self.sizes) if size > heavy), None)
+
+
+def ask_within(
+    cap: AbstractContextManager[None], heavy: float, get: Callable[[int], T], first: int, most: int
+) -> tuple[T, int | None, bool]:
+    """`get(first)` with its body read under `cap`; if cut, `get(fewer)` read whole (`BodyCutError.retry`).
+
+    Returns the answer, the rows asked again after a cut (None without one), and whether the row after them
+    outweighs `heavy` and must come alone. The one way /query/ pages and REST lists shrink a page that met a
+    heavy row (streams/query/keyset.py, streams/rest/sizing.py).
+    """
+    try:
+        with cap:
+            return get(first), None, False
+    except BodyCutError as cut:
+        fewer, alone_next = cut.retry(heavy, most)
+    return get(fewer), fewer, alone_next  # outside the handler: the cut body is not kept alive by its frames
 
 
 class Ceiling:

@@ -36,7 +36,6 @@ from source_posthog.streams.events.legacy_edge import (
     FILTER_IGNORED,
     ONE_US,
     Edge,
-    heavy_position,
     list_params,
     property_filters,
 )
@@ -138,7 +137,7 @@ class LegacyReader:
                 rows, more = self.fetch(edge.lower, end, skip=edge.alone)
             return self.after_page(edge, rows, more)
         except BodyCutError as cut:
-            position, complete = heavy_position(cut, budget.page_bytes or float("inf")), cut.complete
+            position, complete = cut.first_heavy(budget.heavy_row_bytes), cut.complete
         return self.read_cut(edge, end, position, complete)  # outside the handler: no cut body kept alive
 
     def after_page(self, edge: Edge, rows: list[dict[str, Any]], more: bool) -> Edge | None:

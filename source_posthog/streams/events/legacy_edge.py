@@ -14,7 +14,6 @@ from typing import Any
 
 import orjson
 
-from source_posthog.http.body_cut import BodyCutError
 from source_posthog.streams.events.legacy_split import EVERY_UUID
 from source_posthog.streams.timestamps import format_timestamp, parse_timestamp
 
@@ -49,11 +48,6 @@ class Edge:
         if last == self.lower:
             return Edge(last, self.seen | here, self.alone | heavy)
         return Edge(last, here, heavy)
-
-
-def heavy_position(cut: BodyCutError, heavy: float) -> int | None:
-    """Where the first row heavier than `heavy` bytes stands in the cut page; None if none is (it merely ran over)."""
-    return next((i for i, size in enumerate(cut.sizes) if size > heavy), None)
 
 
 def property_filters(names: str | None, uuids: tuple[str, str], skip: set[str]) -> str | None:

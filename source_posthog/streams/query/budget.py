@@ -17,7 +17,7 @@ many rows its next page may hold, and tells it what the page it got weighed (the
   a few pages, so that small pages of a mix (a tenth of them 150 KB) do not swing to a light page by chance.
 - Rows per page never exceed what the reader wanted (its `page_rows`, PostHog's cap): light rows keep
   full pages and their throughput. A row heavier than a whole page's bytes still goes through, alone in its
-  page: a LIMIT cannot know what its rows weigh, so a body is read under `page_bytes` and abandoned unparsed
+  page: a LIMIT cannot know what its rows weigh, so a body is read under `ceiling` and abandoned unparsed
   past it (http/body_cut.py); the page is asked again with the rows that fitted, and the heavy row then on its
   own (keyset.weighed_page). Such rows are weighed one by one (only in a page over `page_bytes`), and each
   stream's read ends with one WARN naming how many (`report`).
@@ -115,6 +115,11 @@ class PageBudget:
         the model's margins (HELD, PARSING) absorb a quarter, and a row heavier than that is always alone.
         """
         return None if self.page_bytes is None else self.page_bytes * CUT_MARGIN
+
+    @property
+    def heavy_row_bytes(self) -> float:
+        """A row heavier than this (a page's share) is read alone in its page (http/body_cut.py)."""
+        return float("inf") if self.page_bytes is None else self.page_bytes
 
     def overshot(self, body_bytes: int) -> bool:
         """Whether a page's body was larger than a page may be (then its rows are weighed one by one)."""

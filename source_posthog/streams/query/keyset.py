@@ -23,7 +23,7 @@ from operator import itemgetter
 from typing import Any
 
 from source_posthog.errors import InternalError
-from source_posthog.http.body_cut import BodyCutError
+from source_posthog.http.body_cut import ask_within
 from source_posthog.streams.query.budget import PageBudget
 from source_posthog.streams.query.client import QueryPoster, budget_of, capped, last_body_bytes, row_cap_of
 from source_posthog.streams.query.row_cap import RowCap
@@ -147,15 +147,15 @@ def _answer(
     After a cut (or `alone`), the page is asked with `LIMIT n`, no extra row, and read whatever its size: the `n`
     rows before the heavy one, or that row alone. Then a full page says more rows may follow.
     """
+
+    def ask(limit: int) -> dict[str, Any]:
+        return run_query(scan.queries, scan.project_id, body(limit))
+
     if alone:
-        return run_query(scan.queries, scan.project_id, body(1)), 1, True, False
-    try:
-        with capped(scan.queries, budget.ceiling):
-            return run_query(scan.queries, scan.project_id, body(size + 1)), size, False, False
-    except BodyCutError as cut:
-        fewer, alone_next = cut.retry(budget.page_bytes or float("inf"), size)
-    # asked again outside the handler, so the cut body is not kept alive by the exception's frames
-    return run_query(scan.queries, scan.project_id, body(fewer)), fewer, True, alone_next
+        return ask(1), 1, True, False
+    cap = capped(scan.queries, budget.ceiling)
+    answer, fewer, alone_next = ask_within(cap, budget.heavy_row_bytes, ask, size + 1, size)
+    return answer, size if fewer is None else fewer, fewer is not None, alone_next
 
 
 def _fetch_page(

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from source_posthog.http.body_cut import BodyCutError
+from source_posthog.http.body_cut import ask_within
 from source_posthog.http.client import ApiClient
 from source_posthog.streams.query.budget import PageBudget
 
@@ -60,16 +60,13 @@ class ListSizer:
         A body past the share is abandoned unparsed (http/body_cut.py) and the page asked again with the rows
         that fitted, uncapped; the heavy row after them is then asked alone: nothing held but the share and it.
         """
-        alone, self.alone = self.alone, False
-        limit = 1 if alone else self.limit()
-        if alone:
-            return get(limit), limit
-        try:
-            with self.client.ceiling.at(self.budget.ceiling):
-                return get(limit), limit
-        except BodyCutError as cut:
-            fewer, self.alone = cut.retry(self.budget.page_bytes or float("inf"), limit)
-        return get(fewer), fewer  # outside the handler: the cut body is not kept alive by the exception's frames
+        if self.alone:
+            self.alone = False
+            return get(1), 1
+        limit = self.limit()
+        cap = self.client.ceiling.at(self.budget.ceiling)
+        answer, fewer, self.alone = ask_within(cap, self.budget.heavy_row_bytes, get, limit, limit)
+        return answer, limit if fewer is None else fewer
 
     def weighed(self, results: list[Any]) -> None:
         """Tell the budget what the page just read weighed (the body this thread read last)."""
